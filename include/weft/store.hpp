@@ -1,0 +1,114 @@
+#pragma once
+// Store: Weft's durable state behind one interface. SQLite (embedded) implements it now and
+// PostgreSQL (many nodes) next; callers never see which. Nothing SQLite-specific leaks out:
+// sequence numbers are opaque increasing integers, times are Unix milliseconds, and every
+// write method is one transaction that is durable when it returns success.
+//
+// Threads: every method may be called from any thread. Writes are serialised inside the
+// implementation; the ingest path batches its writes (see ingest/group_committer.hpp) so that
+// many requests share one transaction and one fsync.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weft/result.hpp"
+
+namespace weft {
+
+enum class StoreErrc {
+  unavailable,       // cannot reach or open the database; retry later
+  full,              // disk or quota full; nothing was written
+  invalid_argument,  // the caller asked for something malformed
+  not_found,
+  conflict,          // a uniqueness or version check failed
+  internal,          // corruption, a bug, or a failed migration
+};
+const char* to_string(StoreErrc code);
+using StoreError = Error<StoreErrc>;
+template <class T>
+using StoreResult = Result<T, StoreError>;
+
+// A webhook or polled platform event as received, before any mapping.
+struct NewRawEvent {
+  std::string connector;       // name of the connector in the config, e.g. "stripe"
+  std::string event_id;        // the platform's own event id: the de-duplication key
+  std::string event_type;      // the platform's event type, e.g. "invoice.created"
+  std::string business_key;    // orders events: the platform object the event is about
+  std::int64_t occurred_at_ms = 0;  // the platform's timestamp (0 when it gives none)
+  std::int64_t received_at_ms = 0;
+  std::string correlation_id;
+  std::string body;            // the raw bytes as received
+};
+
+struct RawEvent : NewRawEvent {
+  std::int64_t seq = 0;        // position in the log; increases with every insert
+  std::optional<std::int64_t> processed_at_ms;
+};
+
+enum class AppendOutcome { inserted, duplicate };
+
+// Filters for reading the event log. Unset fields do not filter.
+struct RawEventQuery {
+  std::optional<std::string> connector;
+  std::optional<std::string> event_type;
+  std::optional<std::string> business_key;
+  std::optional<std::int64_t> received_from_ms;  // inclusive
+  std::optional<std::int64_t> received_to_ms;    // exclusive
+  std::optional<bool> processed;
+  std::int64_t after_seq = 0;  // keyset pagination: only events with seq > after_seq
+  int limit = 100;
+};
+
+struct SchemaStatus {
+  int current_version = 0;   // highest migration applied
+  int expected_version = 0;  // highest migration this build knows
+  bool up_to_date() const { return current_version == expected_version; }
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Appends raw events in one transaction and one durable commit. All or nothing: on error
+  // nothing of the batch is written. An event whose (connector, event_id) is already in the
+  // log, or earlier in the same batch, is a duplicate and is not written again.
+  virtual StoreResult<std::vector<AppendOutcome>> append_raw_events(
+      std::span<const NewRawEvent> events) = 0;
+
+  // Reads the log in seq order.
+  virtual StoreResult<std::vector<RawEvent>> query_raw_events(const RawEventQuery& query) = 0;
+  virtual StoreResult<std::optional<RawEvent>> find_raw_event(std::string_view connector,
+                                                              std::string_view event_id) = 0;
+
+  // Marks events as processed by the mapping stage; a restart resumes the rest.
+  virtual StoreResult<void> mark_processed(std::span<const std::int64_t> seqs,
+                                        std::int64_t at_ms) = 0;
+  virtual StoreResult<std::int64_t> count_unprocessed() = 0;
+
+  // For readiness: the database answers and its schema is the one this build expects.
+  virtual StoreResult<SchemaStatus> schema_status() = 0;
+};
+using StorePtr = std::unique_ptr<Store>;
+
+struct StoreOptions {
+  // "full" (default: every commit survives power loss) or "normal" (survives a process
+  // crash; a power loss may lose the last commits). Applies to SQLite.
+  std::string synchronous = "full";
+  int busy_timeout_ms = 5000;
+  // Quota, and the seam tests use to simulate a full disk: the database may grow to at most
+  // this many pages (SQLite pages, 4 KiB by default); a write beyond it fails with
+  // StoreErrc::full and writes nothing. 0 = unlimited. Applies to SQLite.
+  std::int64_t max_page_count = 0;
+};
+
+// Opens the store a URL names, applying pending migrations:
+//   sqlite:PATH, sqlite://PATH (absolute when PATH starts with '/'), or a bare file path.
+//   postgres://… is reserved for the PostgreSQL store.
+StoreResult<StorePtr> open_store(std::string_view url, const StoreOptions& options = {});
+
+}  // namespace weft

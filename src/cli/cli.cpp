@@ -1,0 +1,37 @@
+#include "cli/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+namespace weft::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"Weft: keeps support, billing, CRM and ERP platforms in step", "weft"};
+  app.set_version_flag("--version", std::string("weft ") + WEFT_VERSION);
+  app.require_subcommand(1);
+
+  ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the hub: ingest, workflows, API, console");
+  serve_cmd->add_option("-c,--config", serve.config_path, "Config file (YAML)")->required();
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (overrides hub.listen)");
+  serve_cmd->add_option("--storage", serve.storage_url,
+                        "Storage URL, e.g. sqlite:/var/lib/weft/weft.db (overrides storage.url)");
+
+  CheckOptions check;
+  auto* check_cmd = app.add_subcommand("check", "Validate a config (and its workflows) and exit");
+  check_cmd->add_option("-c,--config", check.config_path, "Config file (YAML)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (serve_cmd->parsed()) return run_serve(serve);
+  if (check_cmd->parsed()) return run_check(check);
+  return 2;
+}
+
+}  // namespace weft::cli

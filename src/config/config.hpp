@@ -1,0 +1,139 @@
+#pragma once
+// The hub's configuration: one YAML file, with ${VAR} and ${VAR:-default} substituted from
+// the environment in scalar values. Loading validates everything and reports every problem
+// as file:line: message; nothing half-valid is returned.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "weft/result.hpp"
+
+namespace weft::config {
+
+// A secret value (API key, webhook secret). It has no stream operator and no implicit
+// conversion to string, so it cannot end up in a log line or an error message by accident.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  // The only way to read it: name the intent at the call site.
+  const std::string& reveal() const { return value_; }
+  bool empty() const { return value_.empty(); }
+
+ private:
+  std::string value_;
+};
+
+struct Location {
+  std::string file;
+  int line = 0;  // 1-based; 0 when unknown
+};
+
+struct ConfigError {
+  Location where;
+  std::string message;
+  std::string to_string() const;  // "file:line: message" ("file: message" when the line is unknown)
+};
+
+// Every error, one per line, for a terminal.
+std::string format_errors(const std::vector<ConfigError>& errors);
+
+struct HubConfig {
+  std::string listen_host = "127.0.0.1";          // IPv6 without brackets: "::1"
+  std::uint16_t listen_port = 7070;               // 0: any free port (tests)
+  int threads = 0;                               // 0: one per core
+  std::size_t max_body_bytes = 1024 * 1024;      // webhooks over this get 413
+  int idle_timeout_seconds = 60;                 // keep-alive connections closed after this
+};
+
+struct StorageConfig {
+  // After loading: "sqlite:/absolute/path" (or "sqlite::memory:") or a postgres:// URL, which may
+  // carry a password, so do not log it whole.
+  std::string url = "sqlite:data/weft.db";       // relative paths are relative to the config file
+  std::string synchronous = "full";              // full | normal
+  std::size_t max_batch = 1024;                  // events per group commit
+  std::size_t max_queue = 65536;                 // pending events before ingest answers 503
+};
+
+struct LogConfig {
+  std::string level = "info";                    // debug | info | warn | error
+  std::string sink = "stderr";                   // stderr | stdout | file path (absolute after loading)
+};
+
+struct ConnectorConfig {
+  std::string name;        // key under connectors:
+  std::string type;        // stripe | zendesk | netsuite | salesforce
+  std::string base_url;    // http:// or https://, without a trailing '/'
+  Location where;          // the line of its name
+  // Inbound.
+  Secret webhook_secret;
+  int signature_tolerance_seconds = 300;
+  // Outbound credentials, by platform (unused fields stay empty).
+  Secret api_key;            // stripe
+  std::string api_version;   // stripe: Stripe-Version
+  std::string email;         // zendesk
+  Secret api_token;          // zendesk
+  std::string account_id;    // netsuite
+  Secret consumer_key, consumer_secret, token_id, token_secret;  // netsuite TBA
+  Secret client_id, client_secret;                               // salesforce OAuth
+  std::string login_url;     // salesforce token endpoint base; defaults to base_url
+  // Delivery limits.
+  double rate_per_second = 0;    // 0: unlimited
+  int burst = 0;                 // 0 with a rate: the rate rounded up (filled in by loading)
+  int max_concurrency = 0;       // 0: unlimited
+};
+
+struct Config {
+  std::string path;        // the file it was loaded from
+  std::string base_dir;    // its directory: relative paths in the file are relative to it
+  HubConfig hub;
+  StorageConfig storage;
+  LogConfig log;
+  std::map<std::string, ConnectorConfig> connectors;
+  std::optional<std::string> workflows_dir;  // absolute after loading
+  std::optional<std::string> mappings_dir;   // absolute after loading
+};
+
+// Known connector types.
+const std::vector<std::string>& connector_types();
+
+// Loads and validates. On failure, every error found (not just the first).
+Result<Config, std::vector<ConfigError>> load(const std::string& path);
+
+// The same, from text (tests). `file` names it in error messages.
+Result<Config, std::vector<ConfigError>> parse(const std::string& text, const std::string& file,
+                                               const std::string& base_dir = ".");
+
+// Substitutes ${VAR} and ${VAR:-default} in one scalar. Unset VAR without a default is an
+// error naming VAR. "$${" escapes to a literal "${".
+// Like the shell, ":-" also applies when VAR is set but empty, and a default may itself hold
+// ${...}. The error never contains the value of any variable.
+Result<std::string, std::string> substitute_env(const std::string& text);
+
+struct ListenAddress {
+  std::string host;  // IPv6 without its brackets
+  std::uint16_t port = 0;
+};
+
+// "HOST:PORT", "[IPV6]:PORT"; port 0 means any free port. The error says what is wrong
+// without repeating the text (the caller knows where it came from).
+Result<ListenAddress, std::string> parse_listen(std::string_view text);
+
+// Accepted storage URLs: sqlite:PATH, sqlite://PATH (sqlite:///abs/path is absolute),
+// postgres://..., postgresql://..., or a bare file path (taken as sqlite). The error names the
+// problem, never the URL (a postgres URL may carry a password).
+Result<void, std::string> validate_storage_url(const std::string& url);
+
+// Makes a sqlite URL or bare path absolute against base_dir (itself made absolute against the
+// working directory): "sqlite:data/weft.db" in /etc/weft gives "sqlite:/etc/weft/data/weft.db".
+// postgres URLs and "sqlite::memory:" come back unchanged, and so does a URL that
+// validate_storage_url rejects. `weft serve --storage URL` passes the working directory.
+std::string resolve_storage_url(const std::string& url, const std::string& base_dir);
+
+}  // namespace weft::config

@@ -1,0 +1,26 @@
+#include "connectors/inbound_registry.hpp"
+
+#include "connectors/stripe/stripe_webhook.hpp"
+#include "connectors/zendesk/zendesk_webhook.hpp"
+
+namespace weft::connectors {
+
+ingest::ConnectorMap make_inbound_connectors(const config::Config& config,
+                                             std::vector<std::string>* skipped) {
+  ingest::ConnectorMap out;
+  for (const auto& [name, c] : config.connectors) {
+    const std::chrono::seconds tolerance(c.signature_tolerance_seconds);
+    if (c.type == "stripe") {
+      out.emplace(name, std::make_unique<stripe::InboundConnector>(name, c.webhook_secret.reveal(),
+                                                                   tolerance));
+    } else if (c.type == "zendesk") {
+      out.emplace(name, std::make_unique<zendesk::InboundConnector>(name, c.webhook_secret.reveal(),
+                                                                    tolerance));
+    } else if (skipped != nullptr) {
+      skipped->push_back(name);
+    }
+  }
+  return out;
+}
+
+}  // namespace weft::connectors

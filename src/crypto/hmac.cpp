@@ -1,0 +1,130 @@
+#include "crypto/hmac.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace weft::crypto {
+
+Sha256Digest hmac_sha256(std::string_view key, std::string_view message) {
+  return hmac_sha256(key, message, {});
+}
+
+Sha256Digest hmac_sha256(std::string_view key, std::string_view part1, std::string_view part2) {
+  // EVP_MAC is OpenSSL 3's interface; the fetched algorithm is cached per thread because
+  // fetching is comparatively slow and this runs once per webhook.
+  struct MacHandle {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    ~MacHandle() { EVP_MAC_free(mac); }
+  };
+  thread_local MacHandle handle;
+  if (handle.mac == nullptr) throw std::runtime_error("OpenSSL: HMAC unavailable");
+
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(handle.mac);
+  char digest_name[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
+                         OSSL_PARAM_construct_end()};
+  Sha256Digest out{};
+  std::size_t out_len = 0;
+  const bool ok =
+      ctx != nullptr &&
+      EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) == 1 &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part1.data()), part1.size()) == 1 &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part2.data()), part2.size()) == 1 &&
+      EVP_MAC_final(ctx, out.data(), &out_len, out.size()) == 1;
+  EVP_MAC_CTX_free(ctx);
+  if (!ok || out_len != out.size()) throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+  return out;
+}
+
+Sha256Digest sha256(std::string_view data) {
+  Sha256Digest out{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  }
+  return out;
+}
+
+std::string to_hex(const std::uint8_t* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(size * 2, '\0');
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0x0f];
+  }
+  return out;
+}
+
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out(hex.size() / 2, '\0');
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = hex_value(hex[2 * i]);
+    const int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>((hi << 4) | lo);
+  }
+  return out;
+}
+
+std::string base64_encode(std::string_view data) {
+  std::string out(4 * ((data.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(data.data()),
+                                static_cast<int>(data.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string base64url_encode(std::string_view data) {
+  std::string out = base64_encode(data);
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    else if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out(3 * text.size() / 4, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts padding as zero bytes: drop them.
+  std::size_t len = static_cast<std::size_t>(n);
+  if (!text.empty() && text.back() == '=') --len;
+  if (text.size() >= 2 && text[text.size() - 2] == '=') --len;
+  out.resize(len);
+  return out;
+}
+
+bool constant_time_equals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+    throw std::runtime_error("OpenSSL: no randomness");
+  }
+  return to_hex(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
+}
+
+}  // namespace weft::crypto

@@ -1,0 +1,146 @@
+#include "hub/hub.hpp"
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "connectors/inbound_registry.hpp"
+#include "core/worker_pool.hpp"
+#include "http/problem.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "ingest/group_committer.hpp"
+#include "ingest/webhook_ingest.hpp"
+#include "weft/log.hpp"
+#include "weft/metrics.hpp"
+#include "weft/store.hpp"
+
+namespace weft::hub {
+
+struct Hub::Impl {
+  config::Config config;
+  ClockPtr clock;
+  metrics::Registry registry;
+  ingest::IngestMetrics ingest_metrics{registry};
+  StorePtr store;
+  std::unique_ptr<ingest::GroupCommitter> committer;
+  ingest::ConnectorMap connectors;
+  std::unique_ptr<ingest::WebhookIngest> webhooks;
+  // Storage reads for endpoints run here, never on network threads.
+  WorkerPool blocking{"blocking", 2, 1024};
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+
+  void add_ops_routes();
+};
+
+Hub::Hub(config::Config config, ClockPtr clock) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->clock = std::move(clock);
+}
+
+Hub::~Hub() { stop(); }
+
+void Hub::Impl::add_ops_routes() {
+  router.add("GET", "/healthz", [](http::Request, const http::PathParams&, http::Responder respond) {
+    respond(http::json_response(200, R"({"status":"ok"})"));
+  });
+  router.add("GET", "/readyz", [this](http::Request request, const http::PathParams&,
+                                      http::Responder respond) {
+    auto check = [this, request, respond]() {
+      auto status = store->schema_status();
+      if (!status) {
+        return respond(http::problem(503, "not-ready", "Not ready",
+                                     "storage: " + status.error().message, request));
+      }
+      if (!status->up_to_date()) {
+        return respond(http::problem(
+            503, "not-ready", "Not ready",
+            "storage schema is at version " + std::to_string(status->current_version) +
+                ", this build expects " + std::to_string(status->expected_version),
+            request));
+      }
+      nlohmann::json body = {{"status", "ready"},
+                             {"storage", {{"schema_version", status->current_version}}}};
+      respond(http::json_response(200, body.dump()));
+    };
+    if (!blocking.try_submit(check)) {
+      respond(http::problem(503, "busy", "Busy", "too many requests in progress", request));
+    }
+  });
+  router.add("GET", "/metrics", [this](http::Request, const http::PathParams&, http::Responder respond) {
+    http::Response r;
+    r.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    r.body = registry.render();
+    respond(std::move(r));
+  });
+}
+
+Result<void, std::string> Hub::start() {
+  Impl& s = *impl_;
+  StoreOptions store_options;
+  store_options.synchronous = s.config.storage.synchronous;
+  auto store = open_store(s.config.storage.url, store_options);
+  if (!store) return fail("cannot open storage " + s.config.storage.url + ": " + store.error().message);
+  s.store = std::move(*store);
+
+  if (auto unprocessed = s.store->count_unprocessed()) {
+    s.ingest_metrics.events_unprocessed.set(static_cast<double>(*unprocessed));
+  } else {
+    return fail("cannot read the event log: " + unprocessed.error().message);
+  }
+
+  s.committer = std::make_unique<ingest::GroupCommitter>(
+      *s.store,
+      ingest::CommitMetrics{s.ingest_metrics.commit_seconds, s.ingest_metrics.commit_batch_size},
+      s.clock,
+      ingest::GroupCommitter::Options{s.config.storage.max_batch, s.config.storage.max_queue});
+
+  std::vector<std::string> skipped;
+  s.connectors = connectors::make_inbound_connectors(s.config, &skipped);
+  for (const auto& name : skipped) {
+    log::warn("connector.no_inbound", {{"connector", name},
+                                       {"detail", "this platform type receives no webhooks yet"}});
+  }
+  s.webhooks = std::make_unique<ingest::WebhookIngest>(s.connectors, *s.committer, s.ingest_metrics,
+                                                       s.clock, s.config.hub.max_body_bytes);
+  s.router.add("POST", "/hooks/{connector}",
+               [w = s.webhooks.get()](http::Request r, const http::PathParams& p,
+                                      http::Responder respond) {
+                 w->handle(std::move(r), p, std::move(respond));
+               });
+  s.add_ops_routes();
+
+  http::ServerOptions options;
+  options.host = s.config.hub.listen_host;
+  options.port = s.config.hub.listen_port;
+  options.threads = s.config.hub.threads;
+  options.max_body_bytes = s.config.hub.max_body_bytes;
+  options.idle_timeout_seconds = s.config.hub.idle_timeout_seconds;
+  s.server = std::make_unique<http::Server>(options, s.router);
+  if (auto started = s.server->start(); !started) return fail(started.error());
+  log::info("hub.started", {{"listen", s.config.hub.listen_host + ":" + std::to_string(s.server->port())},
+                            {"storage", s.config.storage.url},
+                            {"connectors", s.connectors.size()}});
+  return {};
+}
+
+void Hub::stop() {
+  Impl& s = *impl_;
+  // Stop taking requests, then finish the commits already queued (their requests are
+  // answered), then release storage. The server object outlives the committer so that the
+  // last answers still have somewhere to go.
+  if (s.server) s.server->stop_accepting();
+  if (s.committer) s.committer->stop();
+  if (s.server) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let the last answers go out
+    s.server->stop();
+  }
+  s.blocking.stop();
+  s.committer.reset();
+  s.server.reset();
+  s.store.reset();
+}
+
+std::uint16_t Hub::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+}  // namespace weft::hub

@@ -1,0 +1,82 @@
+// Encodings and time formats that the wire protocols depend on.
+#include <gtest/gtest.h>
+
+#include "core/time_format.hpp"
+#include "crypto/hmac.hpp"
+
+namespace weft {
+namespace {
+
+TEST(Hex, RoundTripsAndRejectsBadInput) {
+  const std::string bytes("\x00\x01\xab\xff", 4);
+  const std::string hex =
+      crypto::to_hex(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  EXPECT_EQ(hex, "0001abff");
+  EXPECT_EQ(crypto::from_hex(hex), bytes);
+  EXPECT_EQ(crypto::from_hex("0001ABFF"), bytes);
+  EXPECT_FALSE(crypto::from_hex("abc").has_value());
+  EXPECT_FALSE(crypto::from_hex("zz").has_value());
+}
+
+TEST(Base64, MatchesRfc4648Vectors) {
+  const std::pair<const char*, const char*> vectors[] = {
+      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(crypto::base64_encode(plain), encoded);
+    EXPECT_EQ(crypto::base64_decode(encoded), std::string(plain));
+  }
+  EXPECT_FALSE(crypto::base64_decode("abc").has_value());
+  EXPECT_FALSE(crypto::base64_decode("a$==").has_value());
+  EXPECT_EQ(crypto::base64url_encode("\xfb\xff"), "-_8");
+}
+
+TEST(Hmac, MatchesRfc4231TestCase2) {
+  EXPECT_EQ(crypto::to_hex(crypto::hmac_sha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // Two parts hash as their concatenation.
+  EXPECT_EQ(crypto::hmac_sha256("Jefe", "what do ya ", "want for nothing?"),
+            crypto::hmac_sha256("Jefe", "what do ya want for nothing?"));
+}
+
+TEST(ConstantTimeEquals, ComparesContentAndLength) {
+  EXPECT_TRUE(crypto::constant_time_equals("abc", "abc"));
+  EXPECT_FALSE(crypto::constant_time_equals("abc", "abd"));
+  EXPECT_FALSE(crypto::constant_time_equals("abc", "abcd"));
+  EXPECT_TRUE(crypto::constant_time_equals("", ""));
+}
+
+TEST(RandomHex, HasTheRequestedLengthAndVaries) {
+  const std::string a = crypto::random_hex(16), b = crypto::random_hex(16);
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_NE(a, b);
+}
+
+TEST(Iso8601, ParsesZonesAndFractions) {
+  EXPECT_EQ(parse_iso8601_ms("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_iso8601_ms("2021-03-25T05:09:27Z"), 1616648967000);
+  EXPECT_EQ(parse_iso8601_ms("2021-03-25T05:09:27.5Z"), 1616648967500);
+  EXPECT_EQ(parse_iso8601_ms("2021-03-25T07:09:27+02:00"), 1616648967000);
+  EXPECT_EQ(parse_iso8601_ms("2021-03-25T00:09:27-0500"), 1616648967000);
+  for (const char* bad : {"", "2021-03-25", "2021-03-25T05:09:27", "2021-13-25T05:09:27Z",
+                          "2021-03-25T05:09:27Zjunk", "2021-03-25T05:09:27."}) {
+    EXPECT_FALSE(parse_iso8601_ms(bad).has_value()) << bad;
+  }
+}
+
+TEST(Iso8601, FormatsMillisecondsRoundTrip) {
+  EXPECT_EQ(format_iso8601_ms(1616648967123), "2021-03-25T05:09:27.123Z");
+  EXPECT_EQ(format_iso8601_ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(parse_iso8601_ms(format_iso8601_ms(4102444799999)), 4102444799999);
+}
+
+TEST(UnixSeconds, DigitsOnly) {
+  EXPECT_EQ(parse_unix_seconds("1492774577"), 1492774577);
+  EXPECT_FALSE(parse_unix_seconds("").has_value());
+  EXPECT_FALSE(parse_unix_seconds("-1").has_value());
+  EXPECT_FALSE(parse_unix_seconds("12a").has_value());
+  EXPECT_FALSE(parse_unix_seconds("99999999999999999999").has_value());
+}
+
+}  // namespace
+}  // namespace weft
