@@ -33,14 +33,15 @@ class [[nodiscard]] Result {
 
   T& value() & { assert(ok()); return std::get<0>(data_); }
   const T& value() const& { assert(ok()); return std::get<0>(data_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(data_)); }
+  // By value from a temporary, so `for (auto& x : f().value())` does not dangle.
+  T value() && { assert(ok()); return std::get<0>(std::move(data_)); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
   const E& error() const& { assert(!ok()); return std::get<1>(data_); }
-  E&& error() && { assert(!ok()); return std::get<1>(std::move(data_)); }
+  E error() && { assert(!ok()); return std::get<1>(std::move(data_)); }
 
  private:
   std::variant<T, E> data_;

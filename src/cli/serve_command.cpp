@@ -1,4 +1,5 @@
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -8,25 +9,6 @@
 
 namespace weft::cli {
 
-namespace {
-
-// "HOST:PORT" → host and port; false when malformed.
-bool split_listen(const std::string& text, std::string& host, std::uint16_t& port) {
-  const std::size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  try {
-    const unsigned long p = std::stoul(text.substr(colon + 1));
-    if (p > 65535) return false;
-    port = static_cast<std::uint16_t>(p);
-  } catch (const std::exception&) {
-    return false;
-  }
-  host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return true;
-}
-
-}  // namespace
 
 int run_serve(const ServeOptions& options) {
   auto loaded = config::load(options.config_path);
@@ -35,12 +17,24 @@ int run_serve(const ServeOptions& options) {
     return 1;
   }
   config::Config cfg = std::move(*loaded);
-  if (!options.listen.empty() &&
-      !split_listen(options.listen, cfg.hub.listen_host, cfg.hub.listen_port)) {
-    std::cerr << "--listen: expected HOST:PORT, got '" << options.listen << "'\n";
-    return 2;
+  if (!options.listen.empty()) {
+    auto listen = config::parse_listen(options.listen);
+    if (!listen) {
+      std::cerr << "--listen: " << listen.error() << '\n';
+      return 2;
+    }
+    cfg.hub.listen_host = listen->host;
+    cfg.hub.listen_port = listen->port;
   }
-  if (!options.storage_url.empty()) cfg.storage.url = options.storage_url;
+  if (!options.storage_url.empty()) {
+    if (auto valid = config::validate_storage_url(options.storage_url); !valid) {
+      std::cerr << "--storage: " << valid.error() << '\n';
+      return 2;
+    }
+    // A relative path is relative to where the command runs, as a user typing it expects.
+    cfg.storage.url = config::resolve_storage_url(options.storage_url,
+                                                  std::filesystem::current_path().string());
+  }
 
   log::Level level = log::Level::info;
   log::parse_level(cfg.log.level, level);

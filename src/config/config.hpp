@@ -45,53 +45,53 @@ struct ConfigError {
 std::string format_errors(const std::vector<ConfigError>& errors);
 
 struct HubConfig {
-  std::string listen_host = "127.0.0.1";          // IPv6 without brackets: "::1"
-  std::uint16_t listen_port = 7070;               // 0: any free port (tests)
-  int threads = 0;                               // 0: one per core
-  std::size_t max_body_bytes = 1024 * 1024;      // webhooks over this get 413
-  int idle_timeout_seconds = 60;                 // keep-alive connections closed after this
+  std::string listen_host = "127.0.0.1";     // IPv6 without brackets: "::1"
+  std::uint16_t listen_port = 7070;          // 0: any free port (tests)
+  int threads = 0;                           // 0: one per core
+  std::size_t max_body_bytes = 1024 * 1024;  // webhooks over this get 413
+  int idle_timeout_seconds = 60;             // keep-alive connections closed after this
 };
 
 struct StorageConfig {
   // After loading: "sqlite:/absolute/path" (or "sqlite::memory:") or a postgres:// URL, which may
   // carry a password, so do not log it whole.
-  std::string url = "sqlite:data/weft.db";       // relative paths are relative to the config file
-  std::string synchronous = "full";              // full | normal
-  std::size_t max_batch = 1024;                  // events per group commit
-  std::size_t max_queue = 65536;                 // pending events before ingest answers 503
+  std::string url = "sqlite:data/weft.db";  // relative paths are relative to the config file
+  std::string synchronous = "full";         // full | normal
+  std::size_t max_batch = 1024;             // events per group commit
+  std::size_t max_queue = 65536;            // pending events before ingest answers 503
 };
 
 struct LogConfig {
-  std::string level = "info";                    // debug | info | warn | error
-  std::string sink = "stderr";                   // stderr | stdout | file path (absolute after loading)
+  std::string level = "info";   // debug | info | warn | error
+  std::string sink = "stderr";  // stderr | stdout | file path (absolute after loading)
 };
 
 struct ConnectorConfig {
-  std::string name;        // key under connectors:
-  std::string type;        // stripe | zendesk | netsuite | salesforce
-  std::string base_url;    // http:// or https://, without a trailing '/'
-  Location where;          // the line of its name
+  std::string name;      // key under connectors:
+  std::string type;      // stripe | zendesk | netsuite | salesforce
+  std::string base_url;  // http:// or https://, without a trailing '/'
+  Location where;        // the line of its name
   // Inbound.
   Secret webhook_secret;
   int signature_tolerance_seconds = 300;
   // Outbound credentials, by platform (unused fields stay empty).
-  Secret api_key;            // stripe
-  std::string api_version;   // stripe: Stripe-Version
-  std::string email;         // zendesk
-  Secret api_token;          // zendesk
-  std::string account_id;    // netsuite
+  Secret api_key;                                                // stripe
+  std::string api_version;                                       // stripe: Stripe-Version
+  std::string email;                                             // zendesk
+  Secret api_token;                                              // zendesk
+  std::string account_id;                                        // netsuite
   Secret consumer_key, consumer_secret, token_id, token_secret;  // netsuite TBA
   Secret client_id, client_secret;                               // salesforce OAuth
-  std::string login_url;     // salesforce token endpoint base; defaults to base_url
+  std::string login_url;  // salesforce token endpoint base; defaults to base_url
   // Delivery limits.
-  double rate_per_second = 0;    // 0: unlimited
-  int burst = 0;                 // 0 with a rate: the rate rounded up (filled in by loading)
-  int max_concurrency = 0;       // 0: unlimited
+  double rate_per_second = 0;  // 0: unlimited
+  int burst = 0;               // 0 with a rate: the rate rounded up (filled in by loading)
+  int max_concurrency = 0;     // 0: unlimited
 };
 
 struct Config {
-  std::string path;        // the file it was loaded from
-  std::string base_dir;    // its directory: relative paths in the file are relative to it
+  std::string path;      // the file it was loaded from
+  std::string base_dir;  // its directory, absolute: relative paths in the file are relative to it
   HubConfig hub;
   StorageConfig storage;
   LogConfig log;
@@ -121,8 +121,8 @@ struct ListenAddress {
   std::uint16_t port = 0;
 };
 
-// "HOST:PORT", "[IPV6]:PORT"; port 0 means any free port. The error says what is wrong
-// without repeating the text (the caller knows where it came from).
+// "HOST:PORT", "[IPV6]:PORT"; port 0 means any free port. The error is a phrase to follow the
+// name of where the text came from: "--listen " + error reads "--listen has no port (...)".
 Result<ListenAddress, std::string> parse_listen(std::string_view text);
 
 // Accepted storage URLs: sqlite:PATH, sqlite://PATH (sqlite:///abs/path is absolute),
@@ -135,5 +135,7 @@ Result<void, std::string> validate_storage_url(const std::string& url);
 // postgres URLs and "sqlite::memory:" come back unchanged, and so does a URL that
 // validate_storage_url rejects. `weft serve --storage URL` passes the working directory.
 std::string resolve_storage_url(const std::string& url, const std::string& base_dir);
+// The URL fit for logs and error messages: a password in it is replaced by "***".
+std::string redact_storage_url(const std::string& url);
 
 }  // namespace weft::config

@@ -8,7 +8,6 @@
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
-#include "ingest/group_committer.hpp"
 #include "ingest/webhook_ingest.hpp"
 #include "weft/log.hpp"
 #include "weft/metrics.hpp"
@@ -22,7 +21,7 @@ struct Hub::Impl {
   metrics::Registry registry;
   ingest::IngestMetrics ingest_metrics{registry};
   StorePtr store;
-  std::unique_ptr<ingest::GroupCommitter> committer;
+  std::unique_ptr<ingest::RawEventCommitter> committer;
   ingest::ConnectorMap connectors;
   std::unique_ptr<ingest::WebhookIngest> webhooks;
   // Storage reads for endpoints run here, never on network threads.
@@ -80,7 +79,10 @@ Result<void, std::string> Hub::start() {
   StoreOptions store_options;
   store_options.synchronous = s.config.storage.synchronous;
   auto store = open_store(s.config.storage.url, store_options);
-  if (!store) return fail("cannot open storage " + s.config.storage.url + ": " + store.error().message);
+  if (!store) {
+    return fail("cannot open storage " + config::redact_storage_url(s.config.storage.url) + ": " +
+                store.error().message);
+  }
   s.store = std::move(*store);
 
   if (auto unprocessed = s.store->count_unprocessed()) {
@@ -89,11 +91,10 @@ Result<void, std::string> Hub::start() {
     return fail("cannot read the event log: " + unprocessed.error().message);
   }
 
-  s.committer = std::make_unique<ingest::GroupCommitter>(
-      *s.store,
-      ingest::CommitMetrics{s.ingest_metrics.commit_seconds, s.ingest_metrics.commit_batch_size},
-      s.clock,
-      ingest::GroupCommitter::Options{s.config.storage.max_batch, s.config.storage.max_queue});
+  s.committer = std::make_unique<ingest::RawEventCommitter>(
+      "ingest", ingest::append_to(*s.store),
+      GroupCommitMetrics{&s.ingest_metrics.commit_seconds, &s.ingest_metrics.commit_batch_size},
+      s.clock, GroupCommitOptions{s.config.storage.max_batch, s.config.storage.max_queue});
 
   std::vector<std::string> skipped;
   s.connectors = connectors::make_inbound_connectors(s.config, &skipped);
@@ -119,7 +120,7 @@ Result<void, std::string> Hub::start() {
   s.server = std::make_unique<http::Server>(options, s.router);
   if (auto started = s.server->start(); !started) return fail(started.error());
   log::info("hub.started", {{"listen", s.config.hub.listen_host + ":" + std::to_string(s.server->port())},
-                            {"storage", s.config.storage.url},
+                            {"storage", config::redact_storage_url(s.config.storage.url)},
                             {"connectors", s.connectors.size()}});
   return {};
 }

@@ -33,7 +33,11 @@ IngestMetrics::IngestMetrics(metrics::Registry& registry)
                                     "Raw events committed but not yet mapped")
                              .get()) {}
 
-WebhookIngest::WebhookIngest(const ConnectorMap& connectors, GroupCommitter& committer,
+RawEventCommitter::CommitFn append_to(Store& store) {
+  return [&store](std::span<const NewRawEvent> events) { return store.append_raw_events(events); };
+}
+
+WebhookIngest::WebhookIngest(const ConnectorMap& connectors, RawEventCommitter& committer,
                              IngestMetrics& metrics, ClockPtr clock, std::size_t max_body_bytes)
     : connectors_(connectors), committer_(committer), metrics_(metrics), clock_(std::move(clock)),
       max_body_bytes_(max_body_bytes) {}

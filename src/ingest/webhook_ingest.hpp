@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "ingest/group_committer.hpp"
 #include "http/router.hpp"
+#include "store/group_commit.hpp"
 #include "weft/clock.hpp"
 #include "weft/connector.hpp"
 #include "weft/metrics.hpp"
@@ -30,9 +30,13 @@ struct IngestMetrics {
 
 using ConnectorMap = std::map<std::string, InboundConnectorPtr, std::less<>>;
 
+// Raw events share durable commits (see store/group_commit.hpp).
+using RawEventCommitter = GroupCommit<NewRawEvent, AppendOutcome>;
+RawEventCommitter::CommitFn append_to(Store& store);
+
 class WebhookIngest {
  public:
-  WebhookIngest(const ConnectorMap& connectors, GroupCommitter& committer, IngestMetrics& metrics,
+  WebhookIngest(const ConnectorMap& connectors, RawEventCommitter& committer, IngestMetrics& metrics,
                 ClockPtr clock, std::size_t max_body_bytes);
 
   void handle(http::Request request, const http::PathParams& params, http::Responder respond);
@@ -42,7 +46,7 @@ class WebhookIngest {
               http::Response response, const http::Responder& respond) const;
 
   const ConnectorMap& connectors_;
-  GroupCommitter& committer_;
+  RawEventCommitter& committer_;
   IngestMetrics& metrics_;
   ClockPtr clock_;
   std::size_t max_body_bytes_;

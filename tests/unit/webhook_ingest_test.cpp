@@ -44,8 +44,9 @@ class WebhookIngestTest : public ::testing::Test {
  protected:
   WebhookIngestTest()
       : faulty_(memory_),
-        committer_(faulty_, CommitMetrics{metrics_.commit_seconds, metrics_.commit_batch_size}, clock_,
-                   GroupCommitter::Options{64, 1000}) {
+        committer_("ingest", append_to(faulty_),
+                   GroupCommitMetrics{&metrics_.commit_seconds, &metrics_.commit_batch_size}, clock_,
+                   GroupCommitOptions{64, 1000}) {
     connectors_.emplace("stripe", std::make_unique<connectors::stripe::InboundConnector>(
                                       "stripe", kSecret, std::chrono::seconds(300)));
     ingest_ = std::make_unique<WebhookIngest>(connectors_, committer_, metrics_, clock_, 4096);
@@ -85,7 +86,7 @@ class WebhookIngestTest : public ::testing::Test {
   IngestMetrics metrics_{registry_};
   MemoryStore memory_;
   FaultInjectingStore faulty_;
-  GroupCommitter committer_;
+  RawEventCommitter committer_;
   ConnectorMap connectors_;
   std::unique_ptr<WebhookIngest> ingest_;
 };

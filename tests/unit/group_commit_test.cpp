@@ -5,7 +5,8 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "ingest/group_committer.hpp"
+#include "ingest/webhook_ingest.hpp"
+#include "store/group_commit.hpp"
 #include "store/memory/memory_store.hpp"
 #include "weft/manual_clock.hpp"
 
@@ -66,7 +67,7 @@ struct Fixture {
 TEST(GroupCommitter, RequestsQueuedDuringACommitShareTheNextOne) {
   Fixture f;
   GatedStore store;
-  GroupCommitter committer(store, {f.seconds, f.sizes}, f.clock, {1024, 1000});
+  RawEventCommitter committer("test", append_to(store), {&f.seconds, &f.sizes}, f.clock, {1024, 1000});
   std::atomic<int> inserted{0}, duplicates{0};
   auto done = [&](StoreResult<AppendOutcome> r) {
     ASSERT_TRUE(r.ok());
@@ -87,7 +88,7 @@ TEST(GroupCommitter, RequestsQueuedDuringACommitShareTheNextOne) {
 TEST(GroupCommitter, LargeQueuesAreSplitIntoMaxBatch) {
   Fixture f;
   GatedStore store;
-  GroupCommitter committer(store, {f.seconds, f.sizes}, f.clock, {4, 1000});
+  RawEventCommitter committer("test", append_to(store), {&f.seconds, &f.sizes}, f.clock, {4, 1000});
   std::atomic<int> answered{0};
   committer.submit(ev("first"), [&](auto) { ++answered; });
   store.wait_for_calls(1);
@@ -103,7 +104,7 @@ TEST(GroupCommitter, AFailedCommitFailsEveryRequestInIt) {
   MemoryStore memory;
   FaultInjectingStore faulty(memory);
   faulty.fail_with(StoreError{StoreErrc::unavailable, "disk gone"});
-  GroupCommitter committer(faulty, {f.seconds, f.sizes}, f.clock, {1024, 1000});
+  RawEventCommitter committer("test", append_to(faulty), {&f.seconds, &f.sizes}, f.clock, {1024, 1000});
   std::atomic<int> failed{0};
   for (int i = 0; i < 5; ++i) {
     committer.submit(ev("e" + std::to_string(i)), [&](StoreResult<AppendOutcome> r) {
@@ -118,7 +119,7 @@ TEST(GroupCommitter, AFailedCommitFailsEveryRequestInIt) {
 TEST(GroupCommitter, RefusesWhenTheQueueIsFullAndAfterStop) {
   Fixture f;
   GatedStore store;
-  GroupCommitter committer(store, {f.seconds, f.sizes}, f.clock, {1024, 2});
+  RawEventCommitter committer("test", append_to(store), {&f.seconds, &f.sizes}, f.clock, {1024, 2});
   std::atomic<int> refused{0}, ok{0};
   auto done = [&](StoreResult<AppendOutcome> r) { (r.ok() ? ok : refused)++; };
   committer.submit(ev("first"), done);

@@ -1,0 +1,460 @@
+#include "engine/executor.hpp"
+
+#include <future>
+
+#include "weft/log.hpp"
+
+namespace weft::engine {
+
+using nlohmann::json;
+
+EngineMetrics::EngineMetrics(metrics::Registry& r)
+    : workflows_total(r.counter("weft_workflows_total", "Workflow instances that ended, by status",
+                                {"workflow", "status"})),
+      workflows_running(r.gauge("weft_workflows_running", "Workflow instances not yet finished", {"workflow"})),
+      step_seconds(r.histogram("weft_step_duration_seconds", "Duration of a call step's attempt",
+                               {"workflow", "step"}, metrics::latency_buckets())),
+      exceptions_open(r.gauge("weft_exceptions_open", "Open items in the exception workbench", {"class"})),
+      tasks_due(r.gauge("weft_tasks_due", "Instances whose next step is due now").get()),
+      sla_seconds(r.histogram("weft_sla_seconds", "Time between an SLA's milestones", {"workflow", "sla"},
+                              {1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400})),
+      sla_breaches(r.counter("weft_sla_breaches_total", "SLAs not met", {"workflow", "sla"})),
+      transition_commit_seconds(r.histogram("weft_engine_commit_seconds",
+                                            "Duration of one group commit of workflow transitions", {},
+                                            metrics::latency_buckets())
+                                    .get()),
+      transition_batch_size(r.histogram("weft_engine_commit_batch_size",
+                                        "Workflow transitions written by one group commit", {},
+                                        metrics::batch_size_buckets())
+                                .get()),
+      transitions_total(r.counter("weft_state_transitions_total", "Workflow transitions persisted").get()) {}
+
+const char* to_string(EngineErrc code) {
+  switch (code) {
+    case EngineErrc::not_found: return "not_found";
+    case EngineErrc::invalid_state: return "invalid_state";
+    case EngineErrc::conflict: return "conflict";
+    case EngineErrc::storage: return "storage";
+  }
+  return "unknown";
+}
+
+Executor::Executor(WorkflowStore& store, std::shared_ptr<const WorkflowCatalog> catalog, ActionInvoker& invoker,
+                   EngineMetrics& metrics, ClockPtr clock, ExecutorOptions options)
+    : store_(store), catalog_(std::move(catalog)), invoker_(invoker), metrics_(metrics),
+      clock_(std::move(clock)), options_(options),
+      random_(delivery::seeded_random(options.random_seed != 0
+                                          ? options.random_seed
+                                          : static_cast<std::uint64_t>(clock_->unix_millis()))) {
+  committer_ = std::make_unique<GroupCommit<Transition, TransitionOutcome>>(
+      "engine", [this](std::span<const Transition> batch) { return store_.apply(batch); },
+      GroupCommitMetrics{&metrics_.transition_commit_seconds, &metrics_.transition_batch_size}, clock_,
+      options_.commit);
+}
+
+Executor::~Executor() { stop(); }
+
+Result<void, EngineError> Executor::start(bool threads) {
+  auto active = store_.active_instances();
+  if (!active) return fail(EngineError{EngineErrc::storage, active.error().message});
+  for (const InstanceRecord& r : *active) schedule(r);
+  auto open = store_.query_exceptions(ExceptionQuery{ExceptionStatus::open, std::nullopt, std::nullopt, "", 1000});
+  if (open) {
+    for (const auto& e : *open) metrics_.exceptions_open.with({e.failure_class}).add(1);
+  }
+  log::info("engine.started", {{"instances_resumed", active->size()}, {"workers", options_.workers}});
+  if (threads) {
+    for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  }
+  return {};
+}
+
+void Executor::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& w : workers_) w.join();
+  workers_.clear();
+  if (committer_) committer_->stop();
+}
+
+StoreResult<TransitionOutcome> Executor::commit(Transition transition) {
+  std::promise<StoreResult<TransitionOutcome>> promise;
+  auto future = promise.get_future();
+  committer_->submit(std::move(transition),
+                     [&promise](StoreResult<TransitionOutcome> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Executor::track(const InstanceRecord& r) {
+  // Caller holds mutex_.
+  const auto key = std::make_pair(r.workflow, r.business_key);
+  auto it = entries_.find(r.id);
+  if (it != entries_.end() && it->second.gated) {
+    auto& holders = key_holders_[key];
+    holders.erase(it->second.order_seq);
+    if (holders.empty()) key_holders_.erase(key);
+  }
+  if (is_terminal(r.status)) {
+    if (it != entries_.end()) {
+      entries_.erase(it);
+      metrics_.workflows_running.with({r.workflow}).add(-1);
+    }
+    return;
+  }
+  if (it == entries_.end()) {
+    it = entries_.emplace(r.id, Entry{r.workflow, r.business_key, r.order_seq, false}).first;
+    metrics_.workflows_running.with({r.workflow}).add(1);
+  }
+  it->second.gated = r.status == InstanceStatus::running;
+  if (it->second.gated) key_holders_[key].insert(r.order_seq);
+}
+
+bool Executor::may_run(const std::string& id) {
+  // Caller holds mutex_.
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return true;
+  if (!it->second.gated) return true;
+  const auto holders = key_holders_.find({it->second.workflow, it->second.key});
+  return holders == key_holders_.end() || holders->second.empty() ||
+         *holders->second.begin() == it->second.order_seq;
+}
+
+void Executor::schedule(const InstanceRecord& record) {
+  {
+    std::lock_guard lock(mutex_);
+    track(record);
+    if (auto slot = due_of_.find(record.id); slot != due_of_.end()) {
+      for (auto [b, e] = timetable_.equal_range(slot->second); b != e; ++b) {
+        if (b->second == record.id) {
+          timetable_.erase(b);
+          break;
+        }
+      }
+      due_of_.erase(slot);
+    }
+    if (!is_terminal(record.status) && record.due_at_ms) {
+      timetable_.emplace(*record.due_at_ms, record.id);
+      due_of_[record.id] = *record.due_at_ms;
+    }
+  }
+  cv_.notify_all();
+}
+
+std::optional<std::int64_t> Executor::next_due() const {
+  std::lock_guard lock(mutex_);
+  if (timetable_.empty()) return std::nullopt;
+  return timetable_.begin()->first;
+}
+
+int Executor::run_due() {
+  int runs = 0;
+  for (;;) {
+    std::string id;
+    {
+      std::lock_guard lock(mutex_);
+      const std::int64_t now = clock_->unix_millis();
+      for (auto it = timetable_.begin(); it != timetable_.end() && it->first <= now; ++it) {
+        if (busy_.count(it->second) == 0 && may_run(it->second)) {
+          id = it->second;
+          due_of_.erase(id);
+          timetable_.erase(it);
+          busy_.insert(id);
+          break;
+        }
+      }
+    }
+    if (id.empty()) return runs;
+    run_instance(id);
+    {
+      std::lock_guard lock(mutex_);
+      busy_.erase(id);
+    }
+    ++runs;
+  }
+}
+
+void Executor::worker_loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    const std::int64_t now = clock_->unix_millis();
+    std::string id;
+    std::int64_t due_count = 0;
+    for (auto it = timetable_.begin(); it != timetable_.end() && it->first <= now; ++it) {
+      ++due_count;
+      if (id.empty() && busy_.count(it->second) == 0 && may_run(it->second)) {
+        id = it->second;
+        due_of_.erase(id);
+        timetable_.erase(it);
+        busy_.insert(id);
+        break;
+      }
+    }
+    metrics_.tasks_due.set(static_cast<double>(due_count));
+    if (id.empty()) {
+      // Sleep until the next due time or a notification; capped so a wall-clock jump is
+      // noticed.
+      std::int64_t wait_ms = 200;
+      if (!timetable_.empty()) wait_ms = std::clamp<std::int64_t>(timetable_.begin()->first - now, 1, 200);
+      cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
+      continue;
+    }
+    lock.unlock();
+    run_instance(id);
+    lock.lock();
+    busy_.erase(id);
+    cv_.notify_all();  // an instance it held back by key may run now
+  }
+}
+
+void Executor::account(const WorkflowDefinition& def, InstanceStatus before, InstanceStatus after, Outbox& outbox) {
+  for (const auto& t : outbox.step_durations) metrics_.step_seconds.with({def.name, t.step}).observe(t.seconds);
+  for (const auto& s : outbox.slas) {
+    if (s.finished) metrics_.sla_seconds.with({def.name, s.sla}).observe(s.seconds);
+    if (s.breached) {
+      metrics_.sla_breaches.with({def.name, s.sla}).inc();
+      log::warn("sla.breached", {{"workflow", def.name}, {"sla", s.sla}, {"seconds", s.seconds}});
+    }
+  }
+  for (const auto& e : outbox.exceptions) metrics_.exceptions_open.with({e.failure_class}).add(1);
+  if (before != after && is_terminal(after)) metrics_.workflows_total.with({def.name, to_string(after)}).inc();
+}
+
+bool Executor::persist(InstanceRun& run, InstanceRecord& current, const WorkflowDefinition& def) {
+  InstanceRecord next = run.record();
+  Outbox outbox = run.take_outbox();
+  if (outbox.empty() && next.status == current.status && next.state_json == current.state_json &&
+      next.cursor_json == current.cursor_json && next.due_at_ms == current.due_at_ms) {
+    return true;  // nothing to write
+  }
+  next.updated_at_ms = clock_->unix_millis();
+  Transition t;
+  t.expected_revision = current.revision;
+  t.update = next;
+  t.history = outbox.history;
+  t.open_exceptions = outbox.exceptions;
+  t.upsert_approvals = outbox.approvals;
+  t.event_waits = outbox.event_waits;
+  auto result = commit(std::move(t));
+  if (!result || *result != TransitionOutcome::applied) {
+    log::warn("engine.persist_failed", {{"instance", current.id},
+                                        {"error", result ? std::string("revision conflict") : result.error().message},
+                                        {"correlation_id", current.correlation_id}});
+    return false;
+  }
+  metrics_.transitions_total.inc();
+  account(def, current.status, next.status, outbox);
+  for (const auto& e : outbox.exceptions) {
+    log::warn("workflow.exception", {{"workflow", def.name}, {"instance", current.id}, {"step", e.step_id},
+                                     {"class", e.failure_class}, {"reason", e.reason},
+                                     {"correlation_id", current.correlation_id}});
+  }
+  next.revision = current.revision + 1;
+  current = std::move(next);
+  return true;
+}
+
+void Executor::run_instance(const std::string& id) {
+  auto loaded = store_.load_instance(id);
+  if (!loaded || !loaded->has_value()) {
+    log::error("engine.load_failed", {{"instance", id}, {"error", loaded ? "not found" : loaded.error().message}});
+    return;
+  }
+  InstanceRecord current = std::move(**loaded);
+  if (is_terminal(current.status)) {
+    std::lock_guard lock(mutex_);
+    track(current);
+    return;
+  }
+  const WorkflowDefinition* def = catalog_->find(current.workflow, current.version);
+  if (def == nullptr) {
+    log::error("engine.definition_missing", {{"instance", id}, {"workflow", current.workflow},
+                                             {"version", current.version}});
+    return;
+  }
+  InstanceRun run(*def, jq_, current);
+  if (!run.valid()) {
+    log::error("engine.instance_unreadable", {{"instance", id}, {"error", run.error()}});
+    return;
+  }
+  bool ok = true;
+  for (int round = 0; round < 1000 && ok; ++round) {
+    const std::int64_t now = clock_->unix_millis();
+    std::vector<CallPlan> plans = run.advance(now);
+    // Everything decided so far is persisted before any platform is called.
+    ok = persist(run, current, *def);
+    if (!ok || plans.empty()) break;
+
+    std::vector<ActionOutcome> outcomes(plans.size());
+    std::vector<double> seconds(plans.size());
+    auto call = [&](std::size_t i) {
+      ActionRequest request;
+      request.connector = plans[i].action.connector;
+      request.action = plans[i].action.action;
+      request.input = plans[i].input;
+      request.idempotency_key = plans[i].idempotency_key;
+      request.correlation_id = current.correlation_id;
+      request.instance_id = current.id;
+      request.step_id = plans[i].step_id;
+      const auto started = clock_->monotonic();
+      outcomes[i] = invoker_.invoke(request);
+      seconds[i] = std::chrono::duration<double>(clock_->monotonic() - started).count();
+    };
+    if (plans.size() == 1) {
+      call(0);
+    } else {
+      // Parallel branches call their platforms at the same time.
+      std::vector<std::future<void>> running;
+      for (std::size_t i = 0; i < plans.size(); ++i) running.push_back(std::async(std::launch::async, call, i));
+      for (auto& f : running) f.get();
+    }
+    const std::int64_t after = clock_->unix_millis();
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      if (const auto* success = std::get_if<ActionSuccess>(&outcomes[i])) {
+        run.complete_call(plans[i], success->output, after, seconds[i]);
+      } else if (const auto* failure = std::get_if<delivery::Failure>(&outcomes[i])) {
+        run.fail_call(plans[i], *failure, after, random_);
+      } else {
+        const auto& deferred = std::get<Deferred>(outcomes[i]);
+        run.defer_call(plans[i], deferred.wait, after, deferred.reason);
+      }
+    }
+  }
+  if (!ok) {
+    // Someone else changed the instance meanwhile (an approval, a retry): run it again from
+    // what is stored.
+    auto fresh = store_.load_instance(id);
+    if (fresh && fresh->has_value()) {
+      InstanceRecord r = **fresh;
+      if (!is_terminal(r.status)) r.due_at_ms = clock_->unix_millis() + 100;
+      schedule(r);
+    }
+    return;
+  }
+  schedule(current);
+}
+
+Result<void, EngineError> Executor::mutate(const std::string& id,
+                                           const std::function<Result<void, std::string>(InstanceRun&)>& fn) {
+  {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return busy_.count(id) == 0; });
+    busy_.insert(id);
+  }
+  auto release = [&] {
+    std::lock_guard lock(mutex_);
+    busy_.erase(id);
+  };
+  auto loaded = store_.load_instance(id);
+  if (!loaded) {
+    release();
+    return fail(EngineError{EngineErrc::storage, loaded.error().message});
+  }
+  if (!loaded->has_value()) {
+    release();
+    return fail(EngineError{EngineErrc::not_found, "no workflow instance " + id});
+  }
+  InstanceRecord current = std::move(**loaded);
+  const WorkflowDefinition* def = catalog_->find(current.workflow, current.version);
+  if (def == nullptr) {
+    release();
+    return fail(EngineError{EngineErrc::invalid_state, "workflow " + current.workflow + " version " +
+                                                           std::to_string(current.version) + " is not loaded"});
+  }
+  InstanceRun run(*def, jq_, current);
+  if (auto changed = fn(run); !changed) {
+    release();
+    return fail(EngineError{EngineErrc::invalid_state, changed.error()});
+  }
+  const bool ok = persist(run, current, *def);
+  release();
+  if (!ok) return fail(EngineError{EngineErrc::conflict, "the instance changed meanwhile; try again"});
+  if (!is_terminal(current.status)) current.due_at_ms = clock_->unix_millis();
+  schedule(current);
+  cv_.notify_all();
+  return {};
+}
+
+Result<void, EngineError> Executor::decide(const std::string& approval_id, bool approved, const std::string& by,
+                                           const std::string& comment) {
+  auto approval = store_.load_approval(approval_id);
+  if (!approval) return fail(EngineError{EngineErrc::storage, approval.error().message});
+  if (!approval->has_value()) return fail(EngineError{EngineErrc::not_found, "no approval " + approval_id});
+  ApprovalRecord a = **approval;
+  if (a.status != "pending") return fail(EngineError{EngineErrc::invalid_state, "approval " + approval_id + " is " + a.status});
+  if (!a.requested_by.empty() && a.requested_by == by) {
+    return fail(EngineError{EngineErrc::invalid_state, "four-eyes: " + by + " requested this and cannot approve it"});
+  }
+  const std::int64_t now = clock_->unix_millis();
+  return mutate(a.instance_id, [&](InstanceRun& run) { return run.decide(a.step_id, approved, by, comment, now); });
+}
+
+void Executor::deliver(const CanonicalEventRecord& event) {
+  auto waits = store_.event_waits(event.type, event.business_key);
+  if (!waits) {
+    log::error("engine.event_waits_failed", {{"error", waits.error().message}, {"event", event.id}});
+    return;
+  }
+  if (waits->empty()) return;
+  const json parsed = json::parse(event.json, nullptr, false);
+  for (const EventWaitRecord& w : *waits) {
+    bool matched = false;
+    auto r = mutate(w.instance_id, [&](InstanceRun& run) -> Result<void, std::string> {
+      auto delivered = run.deliver_event(w.step_id, parsed, clock_->unix_millis());
+      if (!delivered) return fail(delivered.error());
+      matched = *delivered;
+      return {};
+    });
+    if (!r && r.error().code != EngineErrc::invalid_state) {
+      log::warn("engine.deliver_failed", {{"instance", w.instance_id}, {"event", event.id},
+                                          {"error", r.error().message}});
+    } else if (matched) {
+      log::info("engine.event_delivered", {{"instance", w.instance_id}, {"step", w.step_id}, {"event", event.id}});
+    }
+  }
+}
+
+Result<void, EngineError> Executor::retry(const std::string& exception_id, const std::optional<json>& input,
+                                          const std::string& by) {
+  auto loaded = store_.load_exception(exception_id);
+  if (!loaded) return fail(EngineError{EngineErrc::storage, loaded.error().message});
+  if (!loaded->has_value()) return fail(EngineError{EngineErrc::not_found, "no exception " + exception_id});
+  const ExceptionRecord e = **loaded;
+  if (e.status != ExceptionStatus::open) {
+    return fail(EngineError{EngineErrc::invalid_state, "exception " + exception_id + " is " + to_string(e.status)});
+  }
+  if (e.instance_id.empty()) {
+    return fail(EngineError{EngineErrc::invalid_state,
+                            "exception " + exception_id + " has no workflow instance to retry; replay its event"});
+  }
+  const std::int64_t now = clock_->unix_millis();
+  if (auto r = mutate(e.instance_id, [&](InstanceRun& run) { return run.retry(input, by, now); }); !r) return r;
+  auto resolved = store_.resolve_exception(exception_id, ExceptionStatus::retried, by,
+                                           input ? "retried with an edited input" : "retried", now);
+  if (resolved && *resolved) metrics_.exceptions_open.with({e.failure_class}).add(-1);
+  return {};
+}
+
+Result<void, EngineError> Executor::discard(const std::string& exception_id, const std::string& reason,
+                                            const std::string& by) {
+  auto loaded = store_.load_exception(exception_id);
+  if (!loaded) return fail(EngineError{EngineErrc::storage, loaded.error().message});
+  if (!loaded->has_value()) return fail(EngineError{EngineErrc::not_found, "no exception " + exception_id});
+  const ExceptionRecord e = **loaded;
+  if (e.status != ExceptionStatus::open) {
+    return fail(EngineError{EngineErrc::invalid_state, "exception " + exception_id + " is " + to_string(e.status)});
+  }
+  if (reason.empty()) return fail(EngineError{EngineErrc::invalid_state, "a discard needs a reason"});
+  const std::int64_t now = clock_->unix_millis();
+  if (!e.instance_id.empty()) {
+    if (auto r = mutate(e.instance_id, [&](InstanceRun& run) { return run.discard(reason, by, now); }); !r) return r;
+  }
+  auto resolved = store_.resolve_exception(exception_id, ExceptionStatus::discarded, by, reason, now);
+  if (!resolved) return fail(EngineError{EngineErrc::storage, resolved.error().message});
+  if (*resolved) metrics_.exceptions_open.with({e.failure_class}).add(-1);
+  return {};
+}
+
+}  // namespace weft::engine

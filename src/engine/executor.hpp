@@ -1,0 +1,139 @@
+#pragma once
+// Executor: runs workflow instances to the end, durably.
+//
+// Each instance is driven by an InstanceRun. Before any effect on a platform, the instance's
+// new record and what happened are persisted as one Transition (group-committed with other
+// instances' transitions); a call's outcome is persisted before the next call. After a
+// crash, start() finds every instance that is not finished and resumes it where its last
+// transition left it; a call that was in flight is repeated with the same idempotency key.
+//
+// Scheduling: an in-memory timetable of due times mirrors the instances' due_at column (the
+// task table). Instances of one workflow with the same business key run one at a time in
+// event order (an instance waiting for a person or an event does not hold the others up);
+// different keys run concurrently on a bounded pool of worker threads.
+//
+// Threads: start()/stop() from one thread; schedule(), decide(), deliver(), retry() and
+// discard() from any thread. run_due() drives everything on the caller's thread instead of
+// workers, for deterministic tests with a ManualClock.
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "delivery/backoff.hpp"
+#include "engine/action_invoker.hpp"
+#include "engine/instance_run.hpp"
+#include "engine/jq_cache.hpp"
+#include "engine/workflow_catalog.hpp"
+#include "store/group_commit.hpp"
+#include "weft/clock.hpp"
+#include "weft/metrics.hpp"
+#include "weft/workflow_store.hpp"
+
+namespace weft::engine {
+
+struct EngineMetrics {
+  explicit EngineMetrics(metrics::Registry& registry);
+  metrics::Family<metrics::Counter>& workflows_total;      // {workflow, status}
+  metrics::Family<metrics::Gauge>& workflows_running;      // {workflow}
+  metrics::Family<metrics::Histogram>& step_seconds;       // {workflow, step}
+  metrics::Family<metrics::Gauge>& exceptions_open;        // {class}
+  metrics::Gauge& tasks_due;
+  metrics::Family<metrics::Histogram>& sla_seconds;        // {workflow, sla}
+  metrics::Family<metrics::Counter>& sla_breaches;         // {workflow, sla}
+  metrics::Histogram& transition_commit_seconds;
+  metrics::Histogram& transition_batch_size;
+  metrics::Counter& transitions_total;
+};
+
+struct ExecutorOptions {
+  int workers = 16;
+  std::uint64_t random_seed = 0;  // 0: from the clock
+  GroupCommitOptions commit{};
+};
+
+enum class EngineErrc { not_found, invalid_state, conflict, storage };
+const char* to_string(EngineErrc code);
+using EngineError = Error<EngineErrc>;
+
+class Executor {
+ public:
+  Executor(WorkflowStore& store, std::shared_ptr<const WorkflowCatalog> catalog, ActionInvoker& invoker,
+           EngineMetrics& metrics, ClockPtr clock, ExecutorOptions options);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Loads every unfinished instance from the store and schedules it. With `threads`, starts
+  // the workers; without, the caller drives with run_due().
+  Result<void, EngineError> start(bool threads = true);
+  void stop();
+
+  // Instances created elsewhere (the event pipeline) that should run now.
+  void schedule(const InstanceRecord& record);
+  // Runs every instance due now on this thread until none is; returns how many runs.
+  int run_due();
+  // The earliest due time, if any (tests advance a ManualClock to it).
+  std::optional<std::int64_t> next_due() const;
+
+  Result<void, EngineError> decide(const std::string& approval_id, bool approved, const std::string& by,
+                                   const std::string& comment);
+  // A canonical event that instances may be waiting for.
+  void deliver(const CanonicalEventRecord& event);
+  Result<void, EngineError> retry(const std::string& exception_id, const std::optional<nlohmann::json>& input,
+                                  const std::string& by);
+  Result<void, EngineError> discard(const std::string& exception_id, const std::string& reason,
+                                    const std::string& by);
+
+  // Records commit durably through the executor's group commit (other components' writes).
+  StoreResult<TransitionOutcome> commit(Transition transition);
+
+ private:
+  struct Entry {
+    std::string workflow;
+    std::string key;
+    std::int64_t order_seq = 0;
+    bool gated = false;  // holds its key: running, not waiting
+  };
+
+  void run_instance(const std::string& id);
+  // Applies `fn` to the instance under its lock and persists the result.
+  Result<void, EngineError> mutate(const std::string& id,
+                                   const std::function<Result<void, std::string>(InstanceRun&)>& fn);
+  bool persist(InstanceRun& run, InstanceRecord& current, const WorkflowDefinition& def);
+  void track(const InstanceRecord& record);
+  bool may_run(const std::string& id);
+  void worker_loop();
+  bool lock_instance(const std::string& id);
+  void unlock_instance(const std::string& id);
+  void account(const WorkflowDefinition& def, InstanceStatus before, InstanceStatus after, Outbox& outbox);
+
+  WorkflowStore& store_;
+  std::shared_ptr<const WorkflowCatalog> catalog_;
+  ActionInvoker& invoker_;
+  EngineMetrics& metrics_;
+  ClockPtr clock_;
+  ExecutorOptions options_;
+  JqCache jq_;
+  delivery::RandomSource random_;
+  std::unique_ptr<GroupCommit<Transition, TransitionOutcome>> committer_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::multimap<std::int64_t, std::string> timetable_;  // due → instance
+  std::map<std::string, std::int64_t> due_of_;          // instance → its timetable slot
+  std::map<std::string, Entry> entries_;                 // every unfinished instance
+  std::map<std::pair<std::string, std::string>, std::set<std::int64_t>> key_holders_;
+  std::set<std::string> busy_;                           // instances being run right now
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace weft::engine

@@ -1,0 +1,73 @@
+#pragma once
+// JqProgram: one compiled jq program (libjq 1.6), safe to run from many threads at once.
+//
+// A jq_state is not thread-safe and holds the compiled program, so a JqProgram keeps a small
+// pool of identical states: a run borrows an idle one, or compiles another while fewer than
+// `max_states` exist, or else waits for one to come back. States are kept for reuse because
+// compiling one is slow (libjq 1.6 compiles its builtins each time: tens of milliseconds),
+// while a run of a mapping-sized program takes microseconds.
+//
+// Values cross the libjq boundary as JSON text (jv_parse_sized / jv_dump_string): one parse
+// and one dump per value, and no hand-written jv walking to get wrong. Numbers follow jq's
+// model: doubles, so integers beyond 2^53 lose precision.
+//
+// Not guarded: a program that never terminates (`repeat(.)`) blocks its caller. Programs
+// come from the operator's mapping and workflow files, which `weft check` compiles.
+
+#include <cstddef>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weft/result.hpp"
+
+namespace weft::mapping {
+
+// One compile error. jq reports each with the line inside the program it started on.
+struct JqDiagnostic {
+  int line = 0;  // 1-based line in the program text; 0 when jq gives none
+  std::string message;
+};
+
+enum class JqErrc {
+  bad_input,         // the input is not one JSON value
+  runtime,           // the program raised an error (error/1, a bad index, halt_error, ...)
+  too_many_outputs,  // more outputs than JqLimits::max_outputs
+  internal,          // libjq failed in a way a correct program cannot cause
+};
+const char* to_string(JqErrc code);
+using JqError = Error<JqErrc>;
+
+struct JqLimits {
+  std::size_t max_outputs = 100;    // a run producing more fails with too_many_outputs
+  std::size_t max_states = 8;       // compiled states per program, i.e. parallel runs; >= 1
+  std::size_t max_idle_states = 8;  // kept between runs; 0 for a program compiled only to check
+};
+
+class JqProgram {
+ public:
+  // Compiles `source`. On failure, every error jq reported.
+  static Result<JqProgram, std::vector<JqDiagnostic>> compile(std::string_view source,
+                                                              JqLimits limits = {});
+
+  JqProgram(JqProgram&&) noexcept;
+  JqProgram& operator=(JqProgram&&) noexcept;
+  ~JqProgram();
+
+  // Runs the program on one JSON document given as text; gives its outputs in order (none
+  // when the program yields `empty`). Any thread, concurrently.
+  Result<std::vector<nlohmann::json>, JqError> run_text(std::string_view input_json) const;
+  // The same for a value already parsed.
+  Result<std::vector<nlohmann::json>, JqError> run(const nlohmann::json& input) const;
+
+  const std::string& source() const;
+
+ private:
+  struct Impl;
+  explicit JqProgram(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace weft::mapping

@@ -1,0 +1,51 @@
+#pragma once
+// An in-memory WorkflowStore with the durable stores' semantics (revisions, duplicates,
+// all-or-nothing transitions). For engine tests and simulations.
+
+#include <map>
+#include <mutex>
+
+#include "weft/workflow_store.hpp"
+
+namespace weft {
+
+class MemoryWorkflowStore : public WorkflowStore {
+ public:
+  // Raw events live in `events` (mark processed, replay).
+  explicit MemoryWorkflowStore(Store* events = nullptr) : events_(events) {}
+
+  StoreResult<std::vector<TransitionOutcome>> apply(std::span<const Transition> batch) override;
+  StoreResult<std::vector<std::vector<TransitionOutcome>>> record_mappings(
+      std::span<const MappingRecord> records, std::int64_t at_ms) override;
+  StoreResult<std::optional<InstanceRecord>> load_instance(std::string_view id) override;
+  StoreResult<std::vector<InstanceRecord>> query_instances(const InstanceQuery& q) override;
+  StoreResult<std::vector<InstanceRecord>> due_instances(std::int64_t now_ms, int limit) override;
+  StoreResult<std::vector<InstanceRecord>> active_instances() override;
+  StoreResult<std::vector<StepEventRecord>> history(std::string_view instance_id) override;
+  StoreResult<std::vector<EventWaitRecord>> event_waits(std::string_view event_type,
+                                                        std::string_view business_key) override;
+  StoreResult<std::vector<ExceptionRecord>> query_exceptions(const ExceptionQuery& q) override;
+  StoreResult<std::optional<ExceptionRecord>> load_exception(std::string_view id) override;
+  StoreResult<bool> resolve_exception(std::string_view id, ExceptionStatus status, std::string_view by,
+                                      std::string_view resolution, std::int64_t at_ms) override;
+  StoreResult<std::optional<ApprovalRecord>> load_approval(std::string_view id) override;
+  StoreResult<std::vector<ApprovalRecord>> pending_approvals() override;
+  StoreResult<std::vector<CanonicalEventRecord>> canonical_events(std::string_view business_key,
+                                                                  int limit) override;
+  StoreResult<std::int64_t> reset_processed(const RawEventQuery& q) override;
+
+ private:
+  TransitionOutcome apply_one(const Transition& t);
+  Store* events_;
+  std::mutex mutex_;
+  std::map<std::string, InstanceRecord, std::less<>> instances_;
+  std::map<std::pair<std::string, std::string>, std::string> by_trigger_;
+  std::vector<StepEventRecord> history_;
+  std::map<std::string, ExceptionRecord, std::less<>> exceptions_;
+  std::map<std::string, ApprovalRecord, std::less<>> approvals_;
+  std::map<std::string, std::vector<EventWaitRecord>, std::less<>> waits_;  // by instance
+  std::map<std::string, CanonicalEventRecord, std::less<>> canonical_;
+  std::int64_t next_history_seq_ = 1;
+};
+
+}  // namespace weft

@@ -1,0 +1,240 @@
+#pragma once
+// RAII for SQLite's handles, and the few helpers every file of the SQLite store shares:
+// error mapping, a per-connection cache of prepared statements, a transaction guard.
+// Included only by the SQLite store's own .cpp files, so <sqlite3.h> stays out of the rest.
+//
+// Threads: a Connection is not thread-safe; its owner serialises access (SqliteStore keeps
+// one mutex per connection). Connections are opened with SQLITE_OPEN_NOMUTEX for that reason.
+
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "weft/store.hpp"
+
+namespace weft::store::sqlite {
+
+struct CloseDb {
+  // close_v2: a statement that outlives its connection by mistake delays the close instead of
+  // leaking the handle.
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
+
+struct FinalizeStmt {
+  void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+};
+using StmtHandle = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
+
+// SQLite result code (extended or primary) → the Store's error kinds. A full disk shows as
+// SQLITE_FULL, or as an I/O error whose errno says so (fsync/ftruncate on ENOSPC).
+inline StoreErrc classify(int rc, int system_errno) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return StoreErrc::full;
+    case SQLITE_IOERR:
+      return (system_errno == ENOSPC || system_errno == EDQUOT) ? StoreErrc::full
+                                                                : StoreErrc::unavailable;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+      return StoreErrc::unavailable;
+    case SQLITE_TOOBIG:  // a value beyond SQLite's limits: the caller's input is malformed
+      return StoreErrc::invalid_argument;
+    default:
+      return StoreErrc::internal;
+  }
+}
+
+// The error for a failed call on `db`: `what` says which operation, SQLite says why.
+// Must be called right after the failing call, before anything else touches `db`.
+inline StoreError sqlite_error(sqlite3* db, int rc, std::string_view what) {
+  const int system_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
+  std::string message(what);
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  message += " (sqlite code ";
+  message += std::to_string(rc);
+  message += ")";
+  return StoreError{classify(rc, system_errno), std::move(message)};
+}
+
+// A cached statement lent out for one use. Resetting it on scope exit matters beyond
+// tidiness: a statement left mid-step keeps its read snapshot, which pins the WAL and stops
+// checkpoints, and keeps a write transaction from committing cleanly.
+class StmtLease {
+ public:
+  explicit StmtLease(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~StmtLease() { release(); }
+  StmtLease(StmtLease&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+  StmtLease& operator=(StmtLease&& other) noexcept {
+    if (this != &other) {
+      release();
+      stmt_ = std::exchange(other.stmt_, nullptr);
+    }
+    return *this;
+  }
+  StmtLease(const StmtLease&) = delete;
+  StmtLease& operator=(const StmtLease&) = delete;
+
+  sqlite3_stmt* get() const { return stmt_; }
+
+  // Binders return SQLite's code; text and blobs are bound without copying, so the bound
+  // bytes must stay alive until the statement is stepped and reset.
+  int bind_text(int index, std::string_view text) {
+    // A null data pointer would bind SQL NULL; an empty view means the empty string.
+    const char* data = text.data() != nullptr ? text.data() : "";
+    return sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  }
+  int bind_blob(int index, std::string_view bytes) {
+    const char* data = bytes.data() != nullptr ? bytes.data() : "";
+    return sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC);
+  }
+  int bind_int(int index, std::int64_t value) { return sqlite3_bind_int64(stmt_, index, value); }
+  int bind_text(const char* name, std::string_view text) {
+    return bind_text(sqlite3_bind_parameter_index(stmt_, name), text);
+  }
+  int bind_int(const char* name, std::int64_t value) {
+    return bind_int(sqlite3_bind_parameter_index(stmt_, name), value);
+  }
+
+  int step() { return sqlite3_step(stmt_); }
+  // Ready for the next row of a batch: same statement, new bindings.
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  std::int64_t column_int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool column_is_null(int column) const {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+  std::string column_text(int column) const {
+    const auto* text = sqlite3_column_text(stmt_, column);
+    const int size = sqlite3_column_bytes(stmt_, column);  // after _text, as SQLite requires
+    if (text == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+  }
+  std::string column_blob(int column) const {
+    const void* blob = sqlite3_column_blob(stmt_, column);
+    const int size = sqlite3_column_bytes(stmt_, column);
+    if (blob == nullptr) return {};
+    return std::string(static_cast<const char*>(blob), static_cast<std::size_t>(size));
+  }
+
+ private:
+  void release() {
+    if (stmt_ != nullptr) reset();
+    stmt_ = nullptr;
+  }
+  sqlite3_stmt* stmt_;
+};
+
+// One sqlite3 connection and the statements prepared on it, which live as long as it does.
+class Connection {
+ public:
+  Connection() = default;
+
+  // Opens `path` with SQLITE_OPEN_* `flags` (NOMUTEX is added) and sets the busy timeout.
+  static StoreResult<Connection> open(const std::string& path, int flags, int busy_timeout_ms) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    DbHandle db(raw);  // sqlite3_open_v2 allocates a handle even on failure: close it
+    if (rc != SQLITE_OK) {
+      return fail(sqlite_error(db.get(), rc, "cannot open SQLite database '" + path + "'"));
+    }
+    sqlite3_extended_result_codes(db.get(), 1);
+    sqlite3_busy_timeout(db.get(), busy_timeout_ms);
+    Connection connection;
+    connection.db_ = std::move(db);
+    return connection;
+  }
+
+  sqlite3* get() const { return db_.get(); }
+
+  // The cached statement for `sql`, prepared on first use.
+  StoreResult<StmtLease> prepare(std::string_view sql) {
+    if (auto it = cache_.find(sql); it != cache_.end()) return StmtLease(it->second.get());
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    StmtHandle stmt(raw);
+    if (rc != SQLITE_OK) return fail(sqlite_error(db_.get(), rc, "prepare"));
+    sqlite3_stmt* lent = stmt.get();
+    cache_.emplace(std::string(sql), std::move(stmt));
+    return StmtLease(lent);
+  }
+
+  // Runs SQL that returns no rows needed by the caller (pragmas, DDL, several statements).
+  StoreResult<void> exec(const char* sql, std::string_view what) {
+    const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return fail(sqlite_error(db_.get(), rc, what));
+    return {};
+  }
+
+ private:
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  DbHandle db_;
+  // Declared after db_ so that statements are finalized before the connection closes.
+  std::unordered_map<std::string, StmtHandle, StringHash, std::equal_to<>> cache_;
+};
+
+// A write transaction that rolls back unless committed: every early return on error undoes
+// whatever the transaction did so far.
+class Transaction {
+ public:
+  explicit Transaction(Connection& connection) : connection_(connection) {}
+  ~Transaction() {
+    if (open_) rollback();
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // IMMEDIATE takes the write lock up front, so a busy database fails here (after the busy
+  // timeout) rather than half-way through the batch.
+  StoreResult<void> begin_immediate() {
+    // A rollback that failed (I/O error) leaves the connection inside the old transaction;
+    // undo it now rather than fail every write from here on.
+    if (sqlite3_get_autocommit(connection_.get()) == 0) rollback();
+    auto stmt = connection_.prepare("BEGIN IMMEDIATE");
+    if (!stmt) return fail(std::move(stmt).error());
+    const int rc = stmt->step();
+    if (rc != SQLITE_DONE) return fail(sqlite_error(connection_.get(), rc, "begin transaction"));
+    open_ = true;
+    return {};
+  }
+
+  StoreResult<void> commit() {
+    auto stmt = connection_.prepare("COMMIT");
+    if (!stmt) return fail(std::move(stmt).error());
+    const int rc = stmt->step();
+    if (rc != SQLITE_DONE) return fail(sqlite_error(connection_.get(), rc, "commit"));
+    open_ = false;
+    return {};
+  }
+
+ private:
+  void rollback() noexcept {
+    open_ = false;
+    // Some errors (SQLITE_FULL, IOERR, NOMEM) have already rolled the transaction back.
+    if (sqlite3_get_autocommit(connection_.get()) == 0) {
+      sqlite3_exec(connection_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+
+  Connection& connection_;
+  bool open_ = false;
+};
+
+}  // namespace weft::store::sqlite
