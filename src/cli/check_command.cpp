@@ -1,10 +1,15 @@
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "config/config.hpp"
+#include "engine/workflow_catalog.hpp"
+#include "mapping/mapping_set.hpp"
 
 namespace weft::cli {
 
+// Validates the config, then the mappings and workflows it names; prints every problem as
+// file:line: message.
 int run_check(const CheckOptions& options) {
   auto loaded = config::load(options.config_path);
   if (!loaded) {
@@ -13,7 +18,25 @@ int run_check(const CheckOptions& options) {
               << " in " << options.config_path << '\n';
     return 1;
   }
-  std::cout << options.config_path << ": ok (" << loaded->connectors.size() << " connectors)\n";
+  std::vector<config::ConfigError> errors;
+  std::size_t mappings = 0, workflows = 0;
+  if (loaded->mappings_dir) {
+    auto set = mapping::MappingSet::load_dir(*loaded->mappings_dir);
+    if (set) mappings = set->size();
+    else errors.insert(errors.end(), set.error().begin(), set.error().end());
+  }
+  if (loaded->workflows_dir) {
+    auto catalog = engine::WorkflowCatalog::load(*loaded->workflows_dir, engine::validation_options(*loaded));
+    if (catalog) workflows = catalog->size();
+    else errors.insert(errors.end(), catalog.error().begin(), catalog.error().end());
+  }
+  if (!errors.empty()) {
+    for (const auto& error : errors) std::cerr << error.to_string() << '\n';
+    std::cerr << errors.size() << (errors.size() == 1 ? " error" : " errors") << '\n';
+    return 1;
+  }
+  std::cout << options.config_path << ": ok (" << loaded->connectors.size() << " connectors, " << mappings
+            << " mappings, " << workflows << " workflows)\n";
   return 0;
 }
 
