@@ -77,17 +77,16 @@ std::int64_t unix_now() {
 // A Stripe event of about kBodyBytes.
 std::string event_body(const std::string& id, std::mt19937_64& rng) {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  nlohmann::json event = {
-      {"id", id},
-      {"object", "event"},
-      {"type", "invoice.created"},
-      {"created", unix_now()},
-      {"data",
-       {{"object",
-         {{"id", "in_" + id},
-          {"object", "invoice"},
-          {"customer", "cus_" + std::to_string(rng() % 50)},
-          {"description", ""}}}}}};
+  nlohmann::json event = {{"id", id},
+                          {"object", "event"},
+                          {"type", "invoice.created"},
+                          {"created", unix_now()},
+                          {"data",
+                           {{"object",
+                             {{"id", "in_" + id},
+                              {"object", "invoice"},
+                              {"customer", "cus_" + std::to_string(rng() % 50)},
+                              {"description", ""}}}}}};
   const std::size_t base = event.dump().size();
   std::string padding(kBodyBytes > base ? kBodyBytes - base : 0, 'x');
   for (char& c : padding) c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
@@ -146,21 +145,21 @@ struct Ledger {
     std::string body;
     int epoch = 0;  // the epoch when its 2xx arrived
   };
-  std::map<std::string, Committed> committed;   // good events answered 2xx
-  std::vector<std::string> committed_order;     // for picking re-posts
-  std::set<std::string> unknown;                // good events sent, answer lost
-  std::set<std::string> never_sent;             // good events not sent when the test stopped
-  std::set<std::string> rejected;               // bad events (whatever the answer): must be absent
-  std::int64_t accepted = 0;                    // first posts answered "accepted"
-  std::int64_t first_post_duplicate = 0;        // first posts answered "duplicate" (curl retried)
-  std::int64_t reposts = 0;                     // re-posts answered
-  std::int64_t reposts_after_crash = 0;         // ... of events committed before a kill
+  std::map<std::string, Committed> committed;  // good events answered 2xx
+  std::vector<std::string> committed_order;    // for picking re-posts
+  std::set<std::string> unknown;               // good events sent, answer lost
+  std::set<std::string> never_sent;            // good events not sent when the test stopped
+  std::set<std::string> rejected;              // bad events (whatever the answer): must be absent
+  std::int64_t accepted = 0;                   // first posts answered "accepted"
+  std::int64_t first_post_duplicate = 0;       // first posts answered "duplicate" (curl retried)
+  std::int64_t reposts = 0;                    // re-posts answered
+  std::int64_t reposts_after_crash = 0;        // ... of events committed before a kill
   std::int64_t repost_unknown = 0;
   std::int64_t bad_signature_401 = 0;
   std::int64_t malformed_400 = 0;
   std::int64_t bad_unknown = 0;
   std::int64_t not_sent_retries = 0;
-  std::int64_t resent = 0;                      // requests curl wrote twice (dead kept connection)
+  std::int64_t resent = 0;  // requests curl wrote twice (dead kept connection)
   std::int64_t connections = 0;
   std::vector<std::string> violations;
 
@@ -190,9 +189,13 @@ enum class Kind { fresh, repost, bad_signature, malformed };
 
 class Client {
  public:
-  Client(int index, std::uint64_t seed, std::string base_url, ServerState& server, Progress& progress)
-      : index_(index), rng_(seed * 1000003ULL + static_cast<std::uint64_t>(index)),
-        http_(std::move(base_url)), server_(server), progress_(progress) {}
+  Client(int index, std::uint64_t seed, std::string base_url, ServerState& server,
+         Progress& progress)
+      : index_(index),
+        rng_(seed * 1000003ULL + static_cast<std::uint64_t>(index)),
+        http_(std::move(base_url)),
+        server_(server),
+        progress_(progress) {}
 
   Ledger run() {
     while (!server_.stopping()) {
@@ -242,7 +245,8 @@ class Client {
         out.secret = "whsec_not_the_secret";
       } else {
         out.signed_body = out.body;
-        out.body[out.body.size() / 2] = out.body[out.body.size() / 2] == 'a' ? 'b' : 'a';  // tampered
+        out.body[out.body.size() / 2] =
+            out.body[out.body.size() / 2] == 'a' ? 'b' : 'a';  // tampered
       }
       return out;
     }
@@ -327,13 +331,17 @@ class Client {
     switch (out.kind) {
       case Kind::bad_signature:
         ledger_.rejected.insert(out.id);
-        if (response.status == 401) ++ledger_.bad_signature_401;
-        else violation(out, "bad signature answered " + answer);
+        if (response.status == 401)
+          ++ledger_.bad_signature_401;
+        else
+          violation(out, "bad signature answered " + answer);
         return;
       case Kind::malformed:
         ledger_.rejected.insert(out.id);
-        if (response.status == 400) ++ledger_.malformed_400;
-        else violation(out, "malformed body answered " + answer);
+        if (response.status == 400)
+          ++ledger_.malformed_400;
+        else
+          violation(out, "malformed body answered " + answer);
         return;
       case Kind::fresh:
       case Kind::repost:
@@ -388,28 +396,35 @@ class IngestCrashTest : public ::testing::Test {
     config_path_ = dir_ / "weft.yaml";
     write_file(config_path_,
                "hub:\n"
-               "  listen: \"127.0.0.1:" + std::to_string(port_) + "\"\n"
-               "  threads: 2\n"
-               "storage:\n"
-               "  url: \"" + db_url_ + "\"\n"
-               "  synchronous: full\n"
-               "log:\n"
-               "  level: warn\n"
-               "  sink: stderr\n"
-               "connectors:\n"
-               "  stripe:\n"
-               "    type: stripe\n"
-               "    base_url: http://127.0.0.1:7171\n"
-               "    api_key: sk_test_x\n"
-               "    webhook_secret: " + std::string(kSecret) + "\n"
-               "    signature_tolerance_seconds: 300\n");
+               "  listen: \"127.0.0.1:" +
+                   std::to_string(port_) +
+                   "\"\n"
+                   "  threads: 2\n"
+                   "storage:\n"
+                   "  url: \"" +
+                   db_url_ +
+                   "\"\n"
+                   "  synchronous: full\n"
+                   "log:\n"
+                   "  level: warn\n"
+                   "  sink: stderr\n"
+                   "connectors:\n"
+                   "  stripe:\n"
+                   "    type: stripe\n"
+                   "    base_url: http://127.0.0.1:7171\n"
+                   "    api_key: sk_test_x\n"
+                   "    webhook_secret: " +
+                   std::string(kSecret) +
+                   "\n"
+                   "    signature_tolerance_seconds: 300\n");
   }
 
   void TearDown() override {
     if (HasFailure()) {
       dir_.keep();
       for (const auto& log : logs_) {
-        std::fprintf(stderr, "--- %s (tail) ---\n%s\n", log.c_str(), tail_of_file(log, 3000).c_str());
+        std::fprintf(stderr, "--- %s (tail) ---\n%s\n", log.c_str(),
+                     tail_of_file(log, 3000).c_str());
       }
     }
   }
@@ -495,7 +510,8 @@ TEST_F(IngestCrashTest, EveryTwoHundredIsCommittedAcrossSigkill) {
   try {
     for (int k = 0; k <= kKills && !stalled; ++k) {
       const auto phase = static_cast<std::int64_t>(
-          kMinPhaseRequests + static_cast<int>(rng() % (kMaxPhaseRequests - kMinPhaseRequests + 1)));
+          kMinPhaseRequests +
+          static_cast<int>(rng() % (kMaxPhaseRequests - kMinPhaseRequests + 1)));
       if (!progress.wait_until_at_least(progress.now() + phase, Clock::now() + kPhaseDeadline)) {
         stalled = true;
         failure = "the clients stopped getting answers (phase " + std::to_string(k) + ")";
@@ -531,7 +547,8 @@ TEST_F(IngestCrashTest, EveryTwoHundredIsCommittedAcrossSigkill) {
 
   // A clean stop answers what is in flight and exits 0.
   const ExitStatus stopped = server->stop(SIGTERM, 15s);
-  EXPECT_TRUE(stopped.exited && stopped.code == 0) << "weft serve after SIGTERM: " << stopped.to_string();
+  EXPECT_TRUE(stopped.exited && stopped.code == 0)
+      << "weft serve after SIGTERM: " << stopped.to_string();
 
   Ledger all;
   for (auto& l : ledgers) all.merge(std::move(l));
@@ -588,8 +605,8 @@ TEST_F(IngestCrashTest, EveryTwoHundredIsCommittedAcrossSigkill) {
       ++rows;
       EXPECT_TRUE(seen.emplace(e.connector, e.event_id).second)
           << "stored twice: " << e.connector << "/" << e.event_id;
-      const bool known = e.connector == kConnector &&
-                         (all.committed.count(e.event_id) != 0 || all.unknown.count(e.event_id) != 0);
+      const bool known = e.connector == kConnector && (all.committed.count(e.event_id) != 0 ||
+                                                       all.unknown.count(e.event_id) != 0);
       if (!known && ++strangers <= 10) {
         ADD_FAILURE() << "in the log but never answered 2xx nor lost: " << e.connector << "/"
                       << e.event_id;
@@ -603,8 +620,10 @@ TEST_F(IngestCrashTest, EveryTwoHundredIsCommittedAcrossSigkill) {
   std::printf(
       "kills %d | committed (2xx) %lld [accepted %lld, first-post duplicate %lld] | unknown %zu "
       "(in log %lld) | re-posts answered duplicate %lld (of events committed before a kill %lld, "
-      "lost answers %lld) | bad signature 401 %lld | malformed 400 %lld | bad with lost answer %lld "
-      "| never sent %zu | not-sent retries %lld | curl re-sends %lld | connections %lld | rows %lld "
+      "lost answers %lld) | bad signature 401 %lld | malformed 400 %lld | bad with lost answer "
+      "%lld "
+      "| never sent %zu | not-sent retries %lld | curl re-sends %lld | connections %lld | rows "
+      "%lld "
       "| %lld ms\n",
       kills, static_cast<long long>(committed), static_cast<long long>(all.accepted),
       static_cast<long long>(all.first_post_duplicate), all.unknown.size(),
@@ -613,8 +632,8 @@ TEST_F(IngestCrashTest, EveryTwoHundredIsCommittedAcrossSigkill) {
       static_cast<long long>(all.bad_signature_401), static_cast<long long>(all.malformed_400),
       static_cast<long long>(all.bad_unknown), all.never_sent.size(),
       static_cast<long long>(all.not_sent_retries), static_cast<long long>(all.resent),
-      static_cast<long long>(all.connections),
-      static_cast<long long>(rows), static_cast<long long>(took.count()));
+      static_cast<long long>(all.connections), static_cast<long long>(rows),
+      static_cast<long long>(took.count()));
   std::fflush(stdout);
 
   for (std::size_t i = 0; i < all.violations.size() && i < 20; ++i) {

@@ -24,7 +24,8 @@ bool iequal(std::string_view a, std::string_view b) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;
@@ -79,7 +80,7 @@ struct HttpClient::Impl {
   HttpResponse response;
   std::size_t bytes_written = 0;  // request bytes the socket accepted
   std::string method;
-  int attempts = 0;               // request heads written
+  int attempts = 0;  // request heads written
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self) {
@@ -109,7 +110,8 @@ struct HttpClient::Impl {
     if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT) s.bytes_written += size;
     if (type == CURLINFO_HEADER_OUT) {
       const std::string_view head(data, size);
-      if (head.size() > s.method.size() && head.starts_with(s.method) && head[s.method.size()] == ' ') {
+      if (head.size() > s.method.size() && head.starts_with(s.method) &&
+          head[s.method.size()] == ' ') {
         ++s.attempts;
       }
     }
@@ -149,7 +151,8 @@ HttpResult HttpClient::request(std::string_view method, std::string_view path,
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(c, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(s.options.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(s.options.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(s.options.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s.error_buffer);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Impl::on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
@@ -199,10 +202,9 @@ HttpResult HttpClient::request(std::string_view method, std::string_view path,
   error.attempts = s.attempts;
   error.message = std::string(curl_easy_strerror(rc)) +
                   (s.error_buffer[0] != '\0' ? std::string(": ") + s.error_buffer : std::string());
-  if (s.bytes_written == 0 &&
-      (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-       rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR ||
-       rc == CURLE_GOT_NOTHING)) {
+  if (s.bytes_written == 0 && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                               rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_SEND_ERROR ||
+                               rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING)) {
     error.code = HttpErrc::not_sent;
   } else if (rc == CURLE_OPERATION_TIMEDOUT) {
     error.code = HttpErrc::timeout;
@@ -222,7 +224,8 @@ HttpResult HttpClient::get(std::string_view path, const HeaderList& headers) {
   return request("GET", path, headers);
 }
 
-HttpResult HttpClient::post(std::string_view path, std::string_view body, const HeaderList& headers) {
+HttpResult HttpClient::post(std::string_view path, std::string_view body,
+                            const HeaderList& headers) {
   bool has_type = false;
   for (const auto& [name, value] : headers) has_type = has_type || iequal(name, "Content-Type");
   if (has_type) return request("POST", path, headers, body);

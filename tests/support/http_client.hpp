@@ -52,7 +52,9 @@ struct HttpError {
   std::string message;
   int attempts = 0;  // as in HttpResponse: how many times the request was written
   // True when the server may have received the whole request.
-  bool maybe_delivered() const { return code == HttpErrc::no_response || code == HttpErrc::timeout; }
+  bool maybe_delivered() const {
+    return code == HttpErrc::no_response || code == HttpErrc::timeout;
+  }
 };
 
 using HttpResult = Result<HttpResponse, HttpError>;
@@ -60,7 +62,7 @@ using HttpResult = Result<HttpResponse, HttpError>;
 class HttpClient {
  public:
   struct Options {
-    std::chrono::milliseconds timeout{10000};         // whole request
+    std::chrono::milliseconds timeout{10000};  // whole request
     std::chrono::milliseconds connect_timeout{2000};
   };
 

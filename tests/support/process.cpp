@@ -22,8 +22,8 @@
 #include <future>
 #include <mutex>
 #include <sstream>
-#include <string_view>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -215,7 +215,8 @@ std::string ExitStatus::to_string() const {
   if (exited) return "exit " + std::to_string(code);
   if (signaled) {
     const char* name = sigabbrev_np(signal);
-    return "signal " + std::to_string(signal) + (name != nullptr ? std::string(" (SIG") + name + ")" : "");
+    return "signal " + std::to_string(signal) +
+           (name != nullptr ? std::string(" (SIG") + name + ")" : "");
   }
   return "unknown";
 }

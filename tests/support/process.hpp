@@ -26,9 +26,9 @@
 namespace weft::test {
 
 struct ProcessOptions {
-  std::string program;                                     // path to the executable
-  std::vector<std::string> args;                           // not including argv[0]
-  std::vector<std::pair<std::string, std::string>> env;    // added to (or replacing in) ours
+  std::string program;                                   // path to the executable
+  std::vector<std::string> args;                         // not including argv[0]
+  std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing in) ours
   std::filesystem::path stderr_path;  // appended to; empty: inherit the test's stderr
   std::filesystem::path stdout_path;  // appended to; empty: inherit the test's stdout
   std::filesystem::path working_dir;  // empty: the test's
