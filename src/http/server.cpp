@@ -3,6 +3,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -35,10 +37,22 @@ Request to_request(const bhttp::request<bhttp::string_body>& in, bool body_too_l
 // One connection. Reads a request, hands it to the handler, writes the response it gets
 // (from whatever thread), then reads the next one. All socket work runs on the connection's
 // strand.
+// Requests handed to the handler and not yet written back (for a graceful stop).
+struct InFlight {
+  std::mutex mutex;
+  std::condition_variable cv;
+  int count = 0;
+  void add(int n) {
+    std::lock_guard lock(mutex);
+    count += n;
+    if (count == 0) cv.notify_all();
+  }
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, Handler& handler, const ServerOptions& options)
-      : stream_(std::move(socket)), handler_(handler), options_(options) {}
+  Session(tcp::socket&& socket, Handler& handler, const ServerOptions& options, InFlight& in_flight)
+      : stream_(std::move(socket)), handler_(handler), options_(options), in_flight_(in_flight) {}
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -74,7 +88,7 @@ class Session : public std::enable_shared_from_this<Session> {
       bad.headers.set("Content-Type", "application/problem+json");
       bad.body = std::string(R"({"type":"urn:weft:problem:malformed-http","title":"Malformed HTTP request","status":)") +
                  std::to_string(bad.status) + R"(,"detail":")" + ec.message() + R"("})";
-      return write(std::move(bad));
+      return write(std::move(bad), /*counted=*/false);
     }
     keep_alive_ = parser_->get().keep_alive();
     dispatch(to_request(parser_->get(), false));
@@ -82,13 +96,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void dispatch(Request request) {
     stream_.expires_never();  // the handler may take as long as a durable commit takes
+    in_flight_.add(1);
     handler_.handle(std::move(request), [self = shared_from_this()](Response response) {
       net::post(self->stream_.get_executor(),
                 [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
     });
   }
 
-  void write(Response response) {
+  void write(Response response, bool counted = true) {
+    counted_ = counted;
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
     out->result(static_cast<unsigned>(response.status));
     out->version(11);
@@ -98,7 +114,8 @@ class Session : public std::enable_shared_from_this<Session> {
     out->prepare_payload();
     stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     bhttp::async_write(stream_, *out,
-                       [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+                       [self = shared_from_this(), out, counted = counted_](beast::error_code ec, std::size_t) {
+                         if (counted) self->in_flight_.add(-1);
                          if (ec || !self->keep_alive_) return self->close();
                          self->read();
                        });
@@ -115,7 +132,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Handler& handler_;
   const ServerOptions& options_;
+  InFlight& in_flight_;
   bool keep_alive_ = true;
+  bool counted_ = false;
 };
 
 }  // namespace
@@ -127,6 +146,7 @@ struct Server::Impl {
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
+  InFlight in_flight;
 
   Impl(ServerOptions o, Handler& h)
       : options(std::move(o)), handler(h),
@@ -138,7 +158,7 @@ struct Server::Impl {
       if (ec == net::error::operation_aborted) return;
       if (!ec) {
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), handler, options)->start();
+        std::make_shared<Session>(std::move(socket), handler, options, in_flight)->start();
       } else {
         log::warn("http.accept_failed", {{"error", ec.message()}});
       }
@@ -182,6 +202,11 @@ void Server::stop_accepting() {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);
   });
+}
+
+bool Server::drain(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->in_flight.mutex);
+  return impl_->in_flight.cv.wait_for(lock, timeout, [this] { return impl_->in_flight.count == 0; });
 }
 
 void Server::stop() {

@@ -6,6 +6,7 @@
 // Threads: start() spawns the network threads; stop() may be called from any thread other
 // than those, and returns once they have finished.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,6 +36,9 @@ class Server {
   Result<void, std::string> start();
   // Closes the listening socket; connections already open are still served.
   void stop_accepting();
+  // Waits until every request handed to the handler has been answered and written, or
+  // `timeout` passes; false on timeout.
+  bool drain(std::chrono::milliseconds timeout);
   void stop();
   std::uint16_t port() const;  // the bound port
 

@@ -127,13 +127,14 @@ Result<void, std::string> Hub::start() {
 
 void Hub::stop() {
   Impl& s = *impl_;
-  // Stop taking requests, then finish the commits already queued (their requests are
-  // answered), then release storage. The server object outlives the committer so that the
-  // last answers still have somewhere to go.
+  // Stop taking connections, then finish the commits already queued (their requests are
+  // answered), wait until those answers are written, then release storage. Requests that
+  // arrive on open connections meanwhile are answered 503 (the platform retries them).
   if (s.server) s.server->stop_accepting();
   if (s.committer) s.committer->stop();
   if (s.server) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let the last answers go out
+    // Every request the committer answered is written out before the threads stop.
+    if (!s.server->drain(std::chrono::seconds(5))) log::warn("hub.drain_timeout");
     s.server->stop();
   }
   s.blocking.stop();
