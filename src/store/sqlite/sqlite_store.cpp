@@ -30,13 +30,12 @@ constexpr int kMaxQueryLimit = 1000;
 // others instead of leaving half of a 4 KiB page empty, and a commit writes fewer, larger WAL
 // frames. Measured on 2 KiB events: about half the CPU per insert of 4 KiB pages.
 constexpr int kPageSize = 16384;
-// The writer's page cache. Indexes on business keys and platform event ids are written at
-// random places once the log is large; caching more of them saves re-reading their pages.
-constexpr std::int64_t kWriterCacheKiB = 16 * 1024;
 // The background checkpointer starts when the WAL holds this much, and blocks writers to
 // start the WAL over when it holds more than the limit (also the size it is truncated to).
 constexpr std::int64_t kCheckpointStartBytes = 16 << 20;
 constexpr std::int64_t kWalLimitBytes = 64 << 20;
+// A pass that leaves less than this to copy is followed by one with commits held off.
+constexpr std::int64_t kCheckpointCatchUpBytes = 1 << 20;
 
 StoreError invalid_argument(std::string message) {
   return StoreError{StoreErrc::invalid_argument, std::move(message)};
@@ -107,7 +106,6 @@ StoreResult<void> configure_writer(Connection& writer, const StoreOptions& optio
   // The WAL file keeps its largest size when it starts over; a burst should not keep its disk
   // space.
   if (auto r = set_pragma(writer, "journal_size_limit", kWalLimitBytes); !r) return r;
-  if (auto r = set_pragma(writer, "cache_size", -kWriterCacheKiB); !r) return r;
   if (options.max_page_count > 0) {
     // Answers with the limit now in force; an error only if the pragma itself failed.
     auto applied =
@@ -120,14 +118,15 @@ StoreResult<void> configure_writer(Connection& writer, const StoreOptions& optio
 }  // namespace
 
 // Copies the WAL into the database file on its own thread and connection (see
-// sqlite_store.hpp). The writer's WAL hook wakes it; it never blocks the writer, except to
-// start over a WAL that has outgrown its limit.
+// sqlite_store.hpp). The writer's WAL hook wakes it once the WAL holds start_frames.
 class Checkpointer {
  public:
-  Checkpointer(Connection connection, int start_frames, int limit_frames)
+  Checkpointer(Connection connection, std::mutex& writer_mutex, std::int64_t page_bytes)
       : connection_(std::move(connection)),
-        start_frames_(start_frames),
-        limit_frames_(limit_frames),
+        writer_mutex_(writer_mutex),
+        start_frames_(static_cast<int>(kCheckpointStartBytes / page_bytes)),
+        catch_up_frames_(static_cast<int>(kCheckpointCatchUpBytes / page_bytes)),
+        limit_frames_(static_cast<int>(kWalLimitBytes / page_bytes)),
         thread_([this] { run(); }) {}
   ~Checkpointer() {
     {
@@ -148,6 +147,8 @@ class Checkpointer {
   }
 
  private:
+  static constexpr int kMaxPasses = 4;
+
   void wal_grew(int wal_frames) {
     if (wal_frames < start_frames_) return;
     {
@@ -170,30 +171,45 @@ class Checkpointer {
     }
   }
 
+  // PASSIVE copies what no reader still needs and waits for no one: commits carry on.
+  int passive(int& wal_frames, int& copied) {
+    return sqlite3_wal_checkpoint_v2(connection_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                     &wal_frames, &copied);
+  }
+
   void checkpoint() {
-    sqlite3* db = connection_.get();
     int wal_frames = 0;
     int copied = 0;
-    // PASSIVE copies what no reader still needs, without waiting for anyone. The writer starts
-    // the WAL over at its next transaction if everything was copied by then.
-    int rc =
-        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied);
+    int rc = passive(wal_frames, copied);
+    // The WAL starts over (instead of growing) only when a transaction begins with all of it
+    // copied, which the commits landing during a pass prevent. Each further pass copies what
+    // they added; once that is little, commits are held off for one short last pass.
+    for (int pass = 1; rc == SQLITE_OK && copied < wal_frames && pass < kMaxPasses; ++pass) {
+      if (wal_frames - copied <= catch_up_frames_) {
+        std::lock_guard lock(writer_mutex_);
+        rc = passive(wal_frames, copied);
+        break;
+      }
+      rc = passive(wal_frames, copied);
+    }
     if (rc == SQLITE_OK && wal_frames > limit_frames_) {
-      // Commits kept landing while each pass ran, so the WAL never started over. RESTART
-      // waits for the current writer (busy timeout), holds new ones off while it copies the
-      // little that is left, and starts the WAL over.
-      rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &wal_frames, &copied);
+      // Commits outran the passes. RESTART waits for the current writer (busy timeout), holds
+      // new ones off while it copies the rest, and starts the WAL over: its size stays bounded.
+      rc = sqlite3_wal_checkpoint_v2(connection_.get(), nullptr, SQLITE_CHECKPOINT_RESTART,
+                                     &wal_frames, &copied);
     }
     // BUSY: another checkpoint is running or the writer did not yield in time; the next commit
     // wakes us again. Anything else means the WAL keeps growing: say so.
     if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
-      const StoreError error = sqlite_error(db, rc, "checkpoint");
+      const StoreError error = sqlite_error(connection_.get(), rc, "checkpoint");
       log::warn("store.checkpoint_failed", {{"error", error.message}, {"wal_frames", wal_frames}});
     }
   }
 
   Connection connection_;  // used by thread_ only
+  std::mutex& writer_mutex_;
   const int start_frames_;
+  const int catch_up_frames_;
   const int limit_frames_;
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -202,12 +218,14 @@ class Checkpointer {
   std::thread thread_;     // last: starts once everything above is ready
 };
 
-SqliteStore::SqliteStore(Private, Connection writer, Connection reader,
-                         std::unique_ptr<Checkpointer> checkpointer)
-    : writer_(std::move(writer)),
-      reader_(std::move(reader)),
-      checkpointer_(std::move(checkpointer)) {
-  if (checkpointer_) sqlite3_wal_hook(writer_.get(), &Checkpointer::on_commit, checkpointer_.get());
+SqliteStore::SqliteStore(Private, Connection writer, Connection reader, Connection checkpoints,
+                         std::int64_t page_bytes)
+    : writer_(std::move(writer)), reader_(std::move(reader)) {
+  if (checkpoints.get() != nullptr) {
+    checkpointer_ =
+        std::make_unique<Checkpointer>(std::move(checkpoints), write_mutex_, page_bytes);
+    sqlite3_wal_hook(writer_.get(), &Checkpointer::on_commit, checkpointer_.get());
+  }
 }
 
 SqliteStore::~SqliteStore() {
@@ -246,7 +264,8 @@ StoreResult<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesyste
   }
 
   if (in_memory) {
-    return std::make_unique<SqliteStore>(Private{}, std::move(*writer), Connection(), nullptr);
+    return std::make_unique<SqliteStore>(Private{}, std::move(*writer), Connection(), Connection(),
+                                         kPageSize);
   }
 
   // Read-only: a read path can never write by mistake. Opened after the migrations, so it
@@ -262,11 +281,8 @@ StoreResult<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesyste
   // An existing database keeps the page size it was created with.
   auto page_bytes = page_size(*checkpoints);
   if (!page_bytes) return fail(std::move(page_bytes).error());
-  auto checkpointer = std::make_unique<Checkpointer>(
-      std::move(*checkpoints), static_cast<int>(kCheckpointStartBytes / *page_bytes),
-      static_cast<int>(kWalLimitBytes / *page_bytes));
   return std::make_unique<SqliteStore>(Private{}, std::move(*writer), std::move(*reader),
-                                       std::move(checkpointer));
+                                       std::move(*checkpoints), *page_bytes);
 }
 
 SqliteStore::ReadAccess SqliteStore::read_access() {

@@ -14,8 +14,10 @@
 // Checkpoints (copying the WAL back into the database file) run on a background thread with a
 // third connection, never inside a commit: a commit that also checkpointed would hold up every
 // webhook waiting on it for tens of milliseconds. The WAL therefore runs ahead of the database
-// file by some MiB (kCheckpointStartBytes); a WAL that still outgrows its limit gets a
-// blocking checkpoint, which bounds its size whatever the load.
+// file by some MiB (kCheckpointStartBytes). SQLite starts a WAL over only when a write begins
+// with all of it copied, so the checkpointer ends with a short pass (about 1 MiB) during which
+// it holds commits off; a WAL that still outgrows its limit gets a blocking checkpoint, which
+// bounds its size whatever the load.
 //
 // Contracts beyond store.hpp:
 //   - append_raw_events refuses a batch holding an event with an empty connector or event_id
@@ -45,8 +47,9 @@ class SqliteStore final : public Store {
   // in-memory database for ":memory:", and applies pending migrations.
   static StoreResult<std::unique_ptr<SqliteStore>> open(const std::filesystem::path& path,
                                                         const StoreOptions& options);
-  SqliteStore(Private, Connection writer, Connection reader,
-              std::unique_ptr<Checkpointer> checkpointer);
+  // No `checkpoints` connection for an in-memory database.
+  SqliteStore(Private, Connection writer, Connection reader, Connection checkpoints,
+              std::int64_t page_bytes);
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
