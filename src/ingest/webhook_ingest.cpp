@@ -105,13 +105,14 @@ void WebhookIngest::handle(http::Request request, const http::PathParams& params
   committer_.submit(std::move(event), [this, started, name, event_id = std::move(event_id),
                                        request = std::move(request),
                                        respond = std::move(respond)](StoreResult<AppendOutcome> r) {
+    // Everything that touches this object happens before the answer goes out: once answered,
+    // the caller may be gone (and, in tests, this object with it).
+    http::Response response;
     if (!r) {
       metrics_.webhooks.with({name, "unavailable"}).inc();
-      http::Response response =
-          http::problem(503, "storage-unavailable", "Storage unavailable",
-                        "the event was not stored (" + r.error().message + "); retry later", request);
+      response = http::problem(503, "storage-unavailable", "Storage unavailable",
+                               "the event was not stored (" + r.error().message + "); retry later", request);
       response.headers.set("Retry-After", "1");
-      respond(std::move(response));
     } else {
       const bool inserted = *r == AppendOutcome::inserted;
       const char* outcome = inserted ? "accepted" : "duplicate";
@@ -126,11 +127,11 @@ void WebhookIngest::handle(http::Request request, const http::PathParams& params
                              {"connector", name},
                              {"event_id", event_id},
                              {"correlation_id", request.correlation_id}};
-      respond(http::json_response(200, body.dump(-1, ' ', false,
-                                                 nlohmann::json::error_handler_t::replace)));
+      response = http::json_response(200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     const std::chrono::duration<double> took = clock_->monotonic() - started;
     metrics_.ack_seconds.observe(took.count());
+    respond(std::move(response));
   });
 }
 
