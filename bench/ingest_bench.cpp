@@ -8,7 +8,8 @@
 // time, so a slow hub cannot hide its slowness by slowing the generator down (no coordinated
 // omission). A request that is due while every connection is waiting for an answer queues
 // here, and that wait counts. Every body is generated and signed before the clock starts, so
-// the generator's cost per request is one write and one response parse.
+// the generator's cost per request is one write and one response parse. `--null-hub` measures
+// the generator alone.
 
 #include <fcntl.h>
 #include <sched.h>
@@ -79,9 +80,14 @@ struct Options {
   // work on a shared machine does not take the hub's core away in the middle of a phase.
   int nice = -20;
   std::string dir;      // where the temporary directory (and the database) goes
+  // Diagnostics: what the budget is measured with is the default, a file with synchronous=FULL.
+  std::string storage;              // a storage URL instead of the temporary file
+  std::string synchronous = "full";  // storage.synchronous
   bool keep = false;
   bool json = false;
   bool check_budget = false;
+  bool null_hub = false;
+  double timeline = 0;  // seconds per line of the latency timeline; 0: none
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -308,8 +314,38 @@ struct HubMetrics {
   double batch_count = 0;  // group commits, one fsync each
   double commit_seconds_sum = 0;
   double accepted = 0;  // weft_webhooks_total{connector="stripe",outcome="accepted"}
+  // weft_ingest_ack_seconds: the hub's own view, from handing the request to ingest to
+  // handing back the answer (no parsing, queueing in sockets or client time).
+  double ack_sum = 0;
+  double ack_count = 0;
+  std::map<double, double> ack_buckets;  // le → cumulative count
   bool ok = false;
 };
+
+// The q-quantile of the observations between two scrapes of a histogram, interpolated
+// within a bucket as Prometheus' histogram_quantile does.
+double histogram_quantile(const std::map<double, double>& before,
+                          const std::map<double, double>& after, double q) {
+  std::vector<std::pair<double, double>> delta;  // le, cumulative count
+  for (const auto& [le, count] : after) {
+    const auto it = before.find(le);
+    delta.emplace_back(le, count - (it == before.end() ? 0 : it->second));
+  }
+  if (delta.empty() || delta.back().second <= 0) return 0;
+  const double rank = q * delta.back().second;
+  double lower = 0;
+  double below = 0;
+  for (const auto& [le, cumulative] : delta) {
+    if (cumulative >= rank) {
+      if (std::isinf(le)) return lower;
+      const double in_bucket = cumulative - below;
+      return in_bucket <= 0 ? le : lower + (le - lower) * (rank - below) / in_bucket;
+    }
+    lower = le;
+    below = cumulative;
+  }
+  return lower;
+}
 
 HubMetrics scrape(std::uint16_t port) {
   HubMetrics m;
@@ -327,6 +363,15 @@ HubMetrics scrape(std::uint16_t port) {
     if (name == "weft_storage_commit_batch_size_sum") m.batch_sum = value;
     else if (name == "weft_storage_commit_batch_size_count") m.batch_count = value;
     else if (name == "weft_storage_commit_seconds_sum") m.commit_seconds_sum = value;
+    else if (name == "weft_ingest_ack_seconds_sum") m.ack_sum = value;
+    else if (name == "weft_ingest_ack_seconds_count") m.ack_count = value;
+    else if (name == "weft_ingest_ack_seconds_bucket") {
+      const std::size_t le = series.find("le=\"");
+      if (le != std::string::npos) {
+        const std::string bound = series.substr(le + 4, series.find('"', le + 4) - le - 4);
+        m.ack_buckets[bound == "+Inf" ? HUGE_VAL : std::strtod(bound.c_str(), nullptr)] = value;
+      }
+    }
     else if (name == "weft_webhooks_total" &&
              series.find("connector=\"" + std::string(kConnector) + "\"") != std::string::npos &&
              series.find("outcome=\"accepted\"") != std::string::npos) {
@@ -554,9 +599,12 @@ struct RunResult {
   std::size_t sent = 0;           // written to a connection
   std::map<int, std::size_t> by_status;
   std::size_t transport_errors = 0;  // connection failed before an answer
-  std::size_t unanswered = 0;        // no answer by the end of the drain period
+  std::size_t unanswered = 0;        // sent, and no answer by the end of the drain period
+  std::size_t unsent = 0;            // still waiting for a free connection at that point
   std::vector<std::int64_t> ack_ns;   // 2xx: from the due time to the answer
   std::vector<std::int64_t> wire_ns;  // 2xx: from the actual write to the answer
+  std::vector<std::int64_t> ack_by_request;  // ack_ns of request i, or -1 without a 2xx
+  std::vector<std::int64_t> send_lag_ns;     // every request sent: from its due time to its write
   double elapsed_s = 0;               // from start to the last answer (at least the duration)
   double client_cpu_s = 0;
 };
@@ -570,6 +618,7 @@ class LoadRun {
         timer_(ioc_), deadline_timer_(ioc_), connections_(static_cast<std::size_t>(connections)) {
     due_.resize(workload.requests.size());
     sent_at_.resize(workload.requests.size());
+    result_.ack_by_request.assign(workload.requests.size(), -1);
   }
 
   // Connects every connection first (not timed), then runs the phase.
@@ -595,8 +644,8 @@ class LoadRun {
     ::getrusage(RUSAGE_THREAD, &after);
 
     result_.offered = workload_.requests.size();
-    result_.unanswered = result_.sent - answered_ - result_.transport_errors +
-                         (workload_.requests.size() - result_.sent);
+    result_.unanswered = result_.sent - answered_ - result_.transport_errors;
+    result_.unsent = workload_.requests.size() - result_.sent;
     result_.elapsed_s = std::max(duration_, std::chrono::duration<double>(last_answer_ - start_).count());
     result_.client_cpu_s = cpu_seconds(after) - cpu_seconds(before);
     return std::move(result_);
@@ -604,12 +653,13 @@ class LoadRun {
 
  private:
   struct Conn {
-    explicit Conn(net::io_context& ioc) : socket(ioc) {}
+    // Beast sizes each read by the buffer's capacity (at least 512 bytes): room for a whole
+    // answer means one read per answer.
+    explicit Conn(net::io_context& ioc) : socket(ioc) { buffer.reserve(16 * 1024); }
     tcp::socket socket;
     beast::flat_buffer buffer;
     std::optional<bhttp::response_parser<bhttp::string_body>> parser;
     std::size_t current = 0;
-    bool dead = false;
   };
 
   static Nanos to_nanos(double seconds) {
@@ -659,6 +709,7 @@ class LoadRun {
   void send(Conn& c, std::size_t i) {
     c.current = i;
     sent_at_[i] = Clock::now();
+    result_.send_lag_ns.push_back(Nanos(sent_at_[i] - due_[i]).count());
     ++result_.sent;
     const std::string& bytes = workload_.requests[i];
     net::async_write(c.socket, net::buffer(bytes), [this, &c](beast::error_code ec, std::size_t) {
@@ -679,6 +730,7 @@ class LoadRun {
     ++result_.by_status[status];
     if (status >= 200 && status < 300) {
       result_.ack_ns.push_back(Nanos(now - due_[c.current]).count());
+      result_.ack_by_request[c.current] = result_.ack_ns.back();
       result_.wire_ns.push_back(Nanos(now - sent_at_[c.current]).count());
     }
     if (!c.parser->get().keep_alive()) return reconnect(c);
@@ -762,6 +814,75 @@ class LoadRun {
 };
 
 // ---------------------------------------------------------------------------------------------
+// The null hub: `ingest_bench serve -c FILE --listen HOST:PORT` answers every request at once
+// (200, an accepted-looking body) on one thread. `--null-hub` runs the benchmark against it,
+// which measures the load generator alone: what it can offer, and the latency floor of this
+// machine's loopback.
+
+class NullSession : public std::enable_shared_from_this<NullSession> {
+ public:
+  explicit NullSession(tcp::socket socket) : socket_(std::move(socket)) { buffer_.reserve(64 * 1024); }
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(16 * 1024 * 1024);
+    bhttp::async_read(socket_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (!ec) self->write();
+                      });
+  }
+
+ private:
+  void write() {
+    const bool keep_alive = parser_->get().keep_alive();
+    const bool metrics = parser_->get().target() == "/metrics";
+    response_ = {};
+    response_.result(bhttp::status::ok);
+    response_.version(11);
+    response_.set(bhttp::field::content_type, metrics ? "text/plain" : "application/json");
+    response_.body() = metrics ? "" : R"({"status":"accepted","connector":"stripe"})";
+    response_.keep_alive(keep_alive);
+    response_.prepare_payload();
+    bhttp::async_write(socket_, response_,
+                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                         if (!ec && keep_alive) self->read();
+                       });
+  }
+
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> response_;
+};
+
+int run_null_hub(int argc, char** argv) {
+  std::string listen;
+  for (int i = 2; i + 1 < argc; ++i) {
+    if (std::string_view(argv[i]) == "--listen") listen = argv[i + 1];
+  }
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "null hub: --listen HOST:PORT is required\n";
+    return 2;
+  }
+  net::io_context ioc(1);
+  tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address(listen.substr(0, colon)),
+                                            static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)))));
+  std::function<void()> accept = [&] {
+    acceptor.async_accept([&](beast::error_code ec, tcp::socket socket) {
+      if (!ec) {
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<NullSession>(std::move(socket))->read();
+      }
+      accept();
+    });
+  };
+  accept();
+  ioc.run();
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Phases and reporting.
 
 struct PhaseReport {
@@ -774,10 +895,13 @@ struct PhaseReport {
   double accepted_per_s = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
   double wire_p99_ms = 0;
+  double send_lag_p99_ms = 0;
   double events_per_fsync = 0;
   double fsyncs = 0;
   double commit_mean_ms = 0;
   double hub_accepted = 0;
+  double hub_ack_mean_ms = 0;
+  double hub_ack_p99_ms = 0;
   long hub_peak_rss_kb = 0;
   double hub_cpu_pct = 0;
   double client_cpu_pct = 0;
@@ -792,6 +916,34 @@ double percentile_ms(const std::vector<std::int64_t>& sorted, double p) {
   return static_cast<double>(sorted[std::min(sorted.size(), std::max<std::size_t>(rank, 1)) - 1]) / 1e6;
 }
 
+// Requests grouped by when they were due: how many got a 2xx, and their p99 and max ack
+// latency. Stalls (a checkpoint, a slow fsync) show up as a few bad lines among good ones.
+struct TimelineRow {
+  double start_s = 0;
+  std::size_t accepted = 0;
+  std::size_t due = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+};
+
+std::vector<TimelineRow> timeline(const PhaseReport& r, double step_s) {
+  std::vector<TimelineRow> rows;
+  const auto& acks = r.run.ack_by_request;
+  if (step_s <= 0 || acks.empty()) return rows;
+  const auto per_row = std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(step_s * r.offered_rate)));
+  for (std::size_t begin = 0; begin < acks.size(); begin += per_row) {
+    const std::size_t end = std::min(acks.size(), begin + per_row);
+    std::vector<std::int64_t> ok;
+    for (std::size_t i = begin; i < end; ++i) {
+      if (acks[i] >= 0) ok.push_back(acks[i]);
+    }
+    std::sort(ok.begin(), ok.end());
+    rows.push_back({static_cast<double>(begin) / r.offered_rate, ok.size(), end - begin,
+                    percentile_ms(ok, 0.99), percentile_ms(ok, 1.0)});
+  }
+  return rows;
+}
+
 std::string errors_text(const PhaseReport& r) {
   std::string out;
   auto add = [&out](const std::string& what, std::size_t n) {
@@ -804,18 +956,25 @@ std::string errors_text(const PhaseReport& r) {
   }
   add("connection errors", r.run.transport_errors);
   add("unanswered", r.run.unanswered);
+  add("never sent (all connections busy until the drain timeout)", r.run.unsent);
   return out.empty() ? "none" : out;
 }
 
-nlohmann::json to_json(const PhaseReport& r) {
+nlohmann::json to_json(const PhaseReport& r, double timeline_step_s) {
   nlohmann::json errors = nlohmann::json::object();
   for (const auto& [status, n] : r.run.by_status) {
     if (status < 200 || status >= 300) errors[std::to_string(status)] = n;
   }
   if (r.run.transport_errors) errors["connection"] = r.run.transport_errors;
   if (r.run.unanswered) errors["unanswered"] = r.run.unanswered;
+  if (r.run.unsent) errors["unsent"] = r.run.unsent;
   auto round3 = [](double v) { return std::round(v * 1000) / 1000; };
-  return {{"phase", r.name},
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& row : timeline(r, timeline_step_s)) {
+    rows.push_back(nlohmann::json::array(
+        {round3(row.start_s), row.accepted, row.due, round3(row.p99_ms), round3(row.max_ms)}));
+  }
+  nlohmann::json out = {{"phase", r.name},
           {"offered_rate", r.offered_rate},
           {"duration_s", r.duration_s},
           {"connections", r.connections},
@@ -832,18 +991,23 @@ nlohmann::json to_json(const PhaseReport& r) {
             {"p999", round3(r.p999_ms)},
             {"max", round3(r.max_ms)}}},
           {"wire_p99_ms", round3(r.wire_p99_ms)},
+          {"send_lag_p99_ms", round3(r.send_lag_p99_ms)},
           {"events_per_fsync", round3(r.events_per_fsync)},
           {"fsyncs", r.fsyncs},
           {"commit_mean_ms", round3(r.commit_mean_ms)},
           {"hub_accepted", r.hub_accepted},
+          {"hub_ack_mean_ms", round3(r.hub_ack_mean_ms)},
+          {"hub_ack_p99_ms", round3(r.hub_ack_p99_ms)},
           {"hub_peak_rss_kb", r.hub_peak_rss_kb},
           {"hub_cpu_pct", round3(r.hub_cpu_pct)},
           {"client_cpu_pct", round3(r.client_cpu_pct)},
           {"hub_core_busy_pct", round3(r.hub_core_busy_pct)},
           {"mean_body_bytes", round3(r.mean_body_bytes)}};
+  if (timeline_step_s > 0) out["timeline"] = rows;  // [start_s, accepted, due, p99_ms, max_ms]
+  return out;
 }
 
-void print_human(const PhaseReport& r) {
+void print_human(const PhaseReport& r, double timeline_step_s) {
   std::printf("\n== %s: %.0f/s offered for %.0f s over %d connections ==\n", r.name.c_str(),
               r.offered_rate, r.duration_s, r.connections);
   std::printf("  accepted         %.0f/s  (%zu of %zu offered; last answer at %.2f s)\n",
@@ -851,7 +1015,10 @@ void print_human(const PhaseReport& r) {
   std::printf("  errors           %s\n", errors_text(r).c_str());
   std::printf("  ack latency ms   p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n", r.p50_ms,
               r.p90_ms, r.p99_ms, r.p999_ms, r.max_ms);
-  std::printf("                   (p99 from the actual write: %.2f)\n", r.wire_p99_ms);
+  std::printf("                   from the actual write: p99 %.2f; inside the hub: mean %.2f, p99 ~%.2f\n",
+              r.wire_p99_ms, r.hub_ack_mean_ms, r.hub_ack_p99_ms);
+  std::printf("                   due to written (no free connection, or late timer): p99 %.2f\n",
+              r.send_lag_p99_ms);
   std::printf("  events per fsync %.1f  (%.0f commits, mean commit %.2f ms)\n", r.events_per_fsync,
               r.fsyncs, r.commit_mean_ms);
   std::printf("  hub              peak RSS %.1f MB, CPU %.0f%% of one core, accepted %.0f\n",
@@ -868,6 +1035,12 @@ void print_human(const PhaseReport& r) {
   if (r.client_cpu_pct > 90) {
     std::printf("  WARNING: the client was CPU-bound; the figures understate the hub\n");
   }
+  const auto rows = timeline(r, timeline_step_s);
+  if (!rows.empty()) std::printf("  timeline (by due time)  accepted/due   p99 ms    max ms\n");
+  for (const auto& row : rows) {
+    std::printf("    %8.2f s %12zu/%-6zu %8.2f  %8.2f\n", row.start_s, row.accepted, row.due,
+                row.p99_ms, row.max_ms);
+  }
   std::fflush(stdout);
 }
 
@@ -877,6 +1050,19 @@ struct Bench {
   std::uint16_t port;
   HubProcess& hub;
   bool pinned;
+
+  // Waits (at most 15 s) until the hub has committed what the last phase left queued, so that
+  // one phase's backlog does not count against the next.
+  void settle() {
+    const auto deadline = Clock::now() + std::chrono::seconds(15);
+    double last = -1;
+    while (Clock::now() < deadline && hub.alive()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      const HubMetrics m = scrape(port);
+      if (m.batch_count == last) return;
+      last = m.batch_count;
+    }
+  }
 
   PhaseReport phase(const std::string& name, char tag, double rate, double duration) {
     const auto count = static_cast<std::size_t>(std::llround(rate * duration));
@@ -917,12 +1103,18 @@ struct Bench {
     r.p999_ms = percentile_ms(r.run.ack_ns, 0.999);
     r.max_ms = percentile_ms(r.run.ack_ns, 1.0);
     r.wire_p99_ms = percentile_ms(r.run.wire_ns, 0.99);
+    std::sort(r.run.send_lag_ns.begin(), r.run.send_lag_ns.end());
+    r.send_lag_p99_ms = percentile_ms(r.run.send_lag_ns, 0.99);
     r.fsyncs = after.batch_count - before.batch_count;
     if (r.fsyncs > 0) {
       r.events_per_fsync = (after.batch_sum - before.batch_sum) / r.fsyncs;
       r.commit_mean_ms = (after.commit_seconds_sum - before.commit_seconds_sum) / r.fsyncs * 1e3;
     }
     r.hub_accepted = after.accepted - before.accepted;
+    if (after.ack_count > before.ack_count) {
+      r.hub_ack_mean_ms = (after.ack_sum - before.ack_sum) / (after.ack_count - before.ack_count) * 1e3;
+      r.hub_ack_p99_ms = histogram_quantile(before.ack_buckets, after.ack_buckets, 0.99) * 1e3;
+    }
     r.hub_cpu_pct = (hub_cpu_after - hub_cpu_before) / r.run.elapsed_s * 100;
     r.client_cpu_pct = r.run.client_cpu_s / r.run.elapsed_s * 100;
     if (hub_core >= 0) r.hub_core_busy_pct = (core_after - core_before) / r.run.elapsed_s * 100;
@@ -931,11 +1123,12 @@ struct Bench {
   }
 };
 
-void write_config(const fs::path& path, const fs::path& db, int hub_threads) {
+void write_config(const fs::path& path, const std::string& storage_url, const Options& options) {
   std::ofstream out(path);
   out << "hub:\n  listen: 127.0.0.1:0\n";
-  if (hub_threads > 0) out << "  threads: " << hub_threads << "\n";
-  out << "storage:\n  url: sqlite:" << db.string() << "\n"
+  if (options.hub_threads > 0) out << "  threads: " << options.hub_threads << "\n";
+  out << "storage:\n  url: \"" << storage_url << "\"\n  synchronous: " << options.synchronous
+      << "\n"
       << "connectors:\n  " << kConnector << ":\n    type: stripe\n"
       << "    base_url: http://127.0.0.1:7171\n    api_key: sk_test_bench\n"
       << "    webhook_secret: " << kSecret << "\n";
@@ -976,7 +1169,8 @@ int run(const Options& options) {
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a directory in " + base.string());
   const fs::path dir = pattern;
   const fs::path db = dir / "weft.db";
-  write_config(dir / "weft.yaml", db, options.hub_threads);
+  const std::string storage_url = options.storage.empty() ? "sqlite:" + db.string() : options.storage;
+  write_config(dir / "weft.yaml", storage_url, options);
 
   const bool pin = cpu_allowed(options.hub_cpu) && cpu_allowed(options.client_cpu) &&
                    options.hub_cpu != options.client_cpu;
@@ -995,7 +1189,8 @@ int run(const Options& options) {
     std::printf("  client   %s, %d keep-alive connections, open loop\n",
                 pin ? ("pinned to CPU " + std::to_string(options.client_cpu)).c_str() : "not pinned",
                 options.connections);
-    std::printf("  storage  %s (%s), synchronous=FULL\n", db.c_str(), filesystem_type(dir).c_str());
+    std::printf("  storage  %s (%s), synchronous=%s\n", storage_url.c_str(),
+                options.storage.empty() ? filesystem_type(dir).c_str() : "given", options.synchronous.c_str());
     std::ifstream loadavg("/proc/loadavg");
     std::string one, five;
     loadavg >> one >> five;
@@ -1027,18 +1222,21 @@ int run(const Options& options) {
   }
 
   Bench bench{options, std::to_string(::getpid() % 100000), port, hub, pin};
-  if (options.warmup > 0) bench.phase("warmup", 'w', options.latency_rate, options.warmup);
+  if (options.warmup > 0) {
+    bench.phase("warmup", 'w', options.latency_rate, options.warmup);
+    bench.settle();
+  }
 
   std::vector<PhaseReport> reports;
   for (const auto& [name, spec] : phases) {
     PhaseReport r = bench.phase(name, name[0], spec.first, spec.second);
     if (options.json) {
-      std::cout << to_json(r).dump() << std::endl;
+      std::cout << to_json(r, options.timeline).dump() << std::endl;
     } else {
-      print_human(r);
+      print_human(r, options.timeline);
     }
     reports.push_back(std::move(r));
-    std::this_thread::sleep_for(std::chrono::seconds(1));  // let the hub settle (checkpoint)
+    bench.settle();
   }
 
   const std::string hub_exit = hub.stop();
@@ -1075,6 +1273,7 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "serve") return run_null_hub(argc, argv);
   Options options;
   CLI::App app{"Weft ingest benchmark: signed Stripe webhooks against `weft serve`"};
   app.add_option("--weft", options.weft, "The weft binary")->capture_default_str();
@@ -1105,12 +1304,23 @@ int main(int argc, char** argv) {
   app.add_option("--nice", options.nice,
                  "Nice value for the hub and this program, if allowed (0: leave as is)")
       ->capture_default_str();
+  app.add_option("--storage", options.storage,
+                 "Diagnostics: storage URL instead of a fresh file (e.g. sqlite::memory:)");
+  app.add_option("--synchronous", options.synchronous, "Diagnostics: storage.synchronous (full, normal)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"full", "normal"}));
   app.add_option("--dir", options.dir, "Parent of the temporary directory holding the database")
       ->capture_default_str();
   app.add_flag("--keep", options.keep, "Keep the temporary directory (config, database, hub log)");
   app.add_flag("--json", options.json, "One JSON line per phase instead of the report");
+  app.add_option("--timeline", options.timeline,
+                 "Also print p99/max per this many seconds of the phase (0: off)")
+      ->capture_default_str();
   app.add_flag("--check-budget", options.check_budget, "Exit 3 when a budget is missed");
+  app.add_flag("--null-hub", options.null_hub,
+               "Measure the load generator alone: the hub is this program answering 200 at once");
   CLI11_PARSE(app, argc, argv);
+  if (options.null_hub) options.weft = fs::read_symlink("/proc/self/exe").string();
   if (options.rate <= 0 || options.latency_rate <= 0 || options.duration <= 0 ||
       options.latency_duration <= 0) {
     std::cerr << "ingest_bench: rates and durations must be positive\n";
