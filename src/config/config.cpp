@@ -4,6 +4,8 @@
 
 #include "config/config.hpp"
 
+#include "core/suggestion.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -114,41 +116,17 @@ std::string join(const auto& words) {
   return out;
 }
 
-// Optimal string alignment distance: a swapped pair of letters ("listne") costs one edit.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
+// The candidates as views, for the shared "did you mean" helpers.
+std::vector<std::string_view> views(const auto& candidates) {
+  return std::vector<std::string_view>(std::begin(candidates), std::end(candidates));
 }
 
-// The candidate close enough to `word` to be what was meant ("listne" -> "listen"), if any.
 std::optional<std::string_view> nearest(std::string_view word, const auto& candidates) {
-  const std::size_t limit = word.size() <= 3 ? 1 : 2;
-  std::optional<std::string_view> best;
-  std::size_t best_distance = limit + 1;
-  for (std::string_view candidate : candidates) {
-    const std::size_t distance = edit_distance(word, candidate);
-    if (distance < best_distance) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  return best;
+  return weft::nearest(word, views(candidates));
 }
 
 std::string suggestion(std::string_view word, const auto& candidates) {
-  const auto best = nearest(word, candidates);
-  return best ? " (did you mean '" + std::string(*best) + "'?)" : std::string();
+  return did_you_mean(word, views(candidates));
 }
 
 int line_of(const YAML::Node& node) {

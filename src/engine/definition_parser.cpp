@@ -15,7 +15,7 @@
 #include <optional>
 #include <utility>
 
-#include "engine/suggestion.hpp"
+#include "core/suggestion.hpp"
 
 namespace weft::engine {
 

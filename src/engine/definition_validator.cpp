@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "engine/suggestion.hpp"
+#include "core/suggestion.hpp"
 #include "mapping/jq_program.hpp"
 
 namespace weft::engine {

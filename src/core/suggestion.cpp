@@ -1,8 +1,8 @@
-#include "engine/suggestion.hpp"
+#include "core/suggestion.hpp"
 
 #include <algorithm>
 
-namespace weft::engine {
+namespace weft {
 
 namespace {
 
@@ -25,10 +25,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates) {
+std::optional<std::string_view> nearest(std::string_view word, const std::vector<std::string_view>& candidates) {
   // Short words get one edit: with two, "if" would suggest "id" and "to" alike.
   const std::size_t limit = word.size() <= 3 ? 1 : 2;
-  std::string_view best;
+  std::optional<std::string_view> best;
   std::size_t best_distance = limit + 1;
   for (std::string_view candidate : candidates) {
     const std::size_t distance = edit_distance(word, candidate);
@@ -37,8 +37,12 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string_vi
       best_distance = distance;
     }
   }
-  if (best.empty()) return {};
-  return " (did you mean '" + std::string(best) + "'?)";
+  return best;
 }
 
-}  // namespace weft::engine
+std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates) {
+  const auto best = nearest(word, candidates);
+  return best ? " (did you mean '" + std::string(*best) + "'?)" : std::string();
+}
+
+}  // namespace weft
