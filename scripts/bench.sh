@@ -22,7 +22,7 @@ if ((cpus < 2)); then
 fi
 read -r load1 _ < /proc/loadavg
 if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
-  echo "bench: load average is $load1: other work on this machine will distort the figures" >&2
+  echo "bench: load average is $load1: other work on this machine may distort the figures" >&2
 fi
 
 # shellcheck disable=SC2086  # BENCH_ARGS is a list of words on purpose
