@@ -416,15 +416,22 @@ void Executor::deliver(const CanonicalEventRecord& event) {
   }
 }
 
-Result<void, EngineError> Executor::retry(const std::string& exception_id, const std::optional<json>& input,
-                                          const std::string& by) {
+Result<ExceptionRecord, EngineError> Executor::open_exception(const std::string& exception_id) {
   auto loaded = store_.load_exception(exception_id);
   if (!loaded) return fail(EngineError{EngineErrc::storage, loaded.error().message});
   if (!loaded->has_value()) return fail(EngineError{EngineErrc::not_found, "no exception " + exception_id});
-  const ExceptionRecord e = **loaded;
-  if (e.status != ExceptionStatus::open) {
-    return fail(EngineError{EngineErrc::invalid_state, "exception " + exception_id + " is " + to_string(e.status)});
+  if ((*loaded)->status != ExceptionStatus::open) {
+    return fail(EngineError{EngineErrc::invalid_state,
+                            "exception " + exception_id + " is " + to_string((*loaded)->status)});
   }
+  return **loaded;
+}
+
+Result<void, EngineError> Executor::retry(const std::string& exception_id, const std::optional<json>& input,
+                                          const std::string& by) {
+  auto open = open_exception(exception_id);
+  if (!open) return fail(open.error());
+  const ExceptionRecord& e = *open;
   if (e.instance_id.empty()) {
     return fail(EngineError{EngineErrc::invalid_state,
                             "exception " + exception_id + " has no workflow instance to retry; replay its event"});
@@ -439,13 +446,9 @@ Result<void, EngineError> Executor::retry(const std::string& exception_id, const
 
 Result<void, EngineError> Executor::discard(const std::string& exception_id, const std::string& reason,
                                             const std::string& by) {
-  auto loaded = store_.load_exception(exception_id);
-  if (!loaded) return fail(EngineError{EngineErrc::storage, loaded.error().message});
-  if (!loaded->has_value()) return fail(EngineError{EngineErrc::not_found, "no exception " + exception_id});
-  const ExceptionRecord e = **loaded;
-  if (e.status != ExceptionStatus::open) {
-    return fail(EngineError{EngineErrc::invalid_state, "exception " + exception_id + " is " + to_string(e.status)});
-  }
+  auto open = open_exception(exception_id);
+  if (!open) return fail(open.error());
+  const ExceptionRecord& e = *open;
   if (reason.empty()) return fail(EngineError{EngineErrc::invalid_state, "a discard needs a reason"});
   const std::int64_t now = clock_->unix_millis();
   if (!e.instance_id.empty()) {

@@ -104,6 +104,8 @@ class Executor {
   };
 
   void run_instance(const std::string& id);
+  // The exception, when it exists and is still open.
+  Result<ExceptionRecord, EngineError> open_exception(const std::string& exception_id);
   // Applies `fn` to the instance under its lock and persists the result.
   Result<void, EngineError> mutate(const std::string& id,
                                    const std::function<Result<void, std::string>(InstanceRun&)>& fn);

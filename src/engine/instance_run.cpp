@@ -722,6 +722,18 @@ void InstanceRun::finish_failure(std::int64_t now_ms) {
           {{"class", failure_.value("class", "")}, {"message", failure_.value("message", "")}});
 }
 
+// A wait got what it waited for: the step completes and its cursor moves on.
+void InstanceRun::complete_wait(Cursor& cursor, const Step& step, std::int64_t now_ms) {
+  cursor.waiting = false;
+  if (step.milestone) mark_milestone(*step.milestone, now_ms);
+  history(step.id, "completed", 0, now_ms);
+  advance_past(cursor, now_ms);
+  cursors_.erase(std::remove_if(cursors_.begin(), cursors_.end(),
+                                [](const Cursor& x) { return x.finished; }),
+                 cursors_.end());
+  status_ = InstanceStatus::running;
+}
+
 Result<void, std::string> InstanceRun::decide(const std::string& step_id, bool approved,
                                               const std::string& by, const std::string& comment,
                                               std::int64_t now_ms) {
@@ -736,14 +748,7 @@ Result<void, std::string> InstanceRun::decide(const std::string& step_id, bool a
         {"approved", approved}, {"by", by}, {"at_ms", now_ms}, {"comment", comment}};
     history(step_id, approved ? "approved" : "rejected", 0, now_ms,
             {{"by", by}, {"comment", comment}});
-    c.waiting = false;
-    if (step->milestone) mark_milestone(*step->milestone, now_ms);
-    history(step_id, "completed", 0, now_ms);
-    advance_past(c, now_ms);
-    cursors_.erase(std::remove_if(cursors_.begin(), cursors_.end(),
-                                  [](const Cursor& x) { return x.finished; }),
-                   cursors_.end());
-    status_ = InstanceStatus::running;
+    complete_wait(c, *step, now_ms);
     return {};
   }
   return fail("instance " + record_.id + " is not waiting for an approval at step " + step_id);
@@ -765,14 +770,7 @@ Result<bool, std::string> InstanceRun::deliver_event(const std::string& step_id,
     state_[wait->output] = event;
     leave_wait(c, *step);
     history(step_id, "event_received", 0, now_ms, {{"event_id", event.value("id", "")}});
-    c.waiting = false;
-    if (step->milestone) mark_milestone(*step->milestone, now_ms);
-    history(step_id, "completed", 0, now_ms);
-    advance_past(c, now_ms);
-    cursors_.erase(std::remove_if(cursors_.begin(), cursors_.end(),
-                                  [](const Cursor& x) { return x.finished; }),
-                   cursors_.end());
-    status_ = InstanceStatus::running;
+    complete_wait(c, *step, now_ms);
     return true;
   }
   return false;

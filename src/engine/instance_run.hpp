@@ -138,6 +138,7 @@ class InstanceRun {
   bool resolve(Cursor& cursor, std::int64_t now_ms);  // true when it changed something
   void enter_wait(Cursor& cursor, const Step& step, const WaitStep& wait, std::int64_t now_ms);
   void leave_wait(const Cursor& cursor, const Step& step);
+  void complete_wait(Cursor& cursor, const Step& step, std::int64_t now_ms);
   void mark_milestone(const std::string& name, std::int64_t now_ms);
   void fail_instance(const std::string& step_id, const std::vector<int>& path,
                      const std::string& cls, const std::string& message,
