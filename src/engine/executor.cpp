@@ -88,6 +88,8 @@ StoreResult<TransitionOutcome> Executor::commit(Transition transition) {
   return future.get();
 }
 
+void Executor::exception_opened(const ExceptionRecord& e) { metrics_.exceptions_open.with({e.failure_class}).add(1); }
+
 void Executor::track(const InstanceRecord& r) {
   // Caller holds mutex_.
   const auto key = std::make_pair(r.workflow, r.business_key);

@@ -92,6 +92,9 @@ class Executor {
   Result<void, EngineError> discard(const std::string& exception_id, const std::string& reason,
                                     const std::string& by);
 
+  // An exception another component opened (the event pipeline), for the metrics.
+  void exception_opened(const ExceptionRecord& exception);
+
   // Records commit durably through the executor's group commit (other components' writes).
   StoreResult<TransitionOutcome> commit(Transition transition);
 

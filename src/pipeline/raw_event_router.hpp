@@ -1,0 +1,70 @@
+#pragma once
+// RawEventRouter: what one raw event becomes. It maps the event to canonical events (the
+// connector type's mappings), and for each canonical event starts an instance of every
+// workflow whose trigger takes it (event type, then the trigger's jq filter and key). The
+// answer is a MappingRecord, which the WorkflowStore writes in one transaction together with
+// marking the raw event processed — so an event is either wholly routed or not at all.
+//
+// Nothing is dropped silently: an event that no mapping accepts, whose mapping fails, or
+// whose trigger program fails becomes an exception for the workbench, with the reason.
+// An event a mapping deliberately ignores (no output) and a canonical event no workflow
+// wants are recorded as such, not as exceptions.
+//
+// Every id is deterministic (canonical events by raw event and position, instances by
+// workflow and canonical event, exceptions by raw event and cause), so routing the same raw
+// event again — a replay — writes nothing new.
+//
+// Threads: route() may be called from any thread; the router itself is immutable.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/jq_cache.hpp"
+#include "engine/workflow_catalog.hpp"
+#include "mapping/mapping_set.hpp"
+#include "weft/workflow_store.hpp"
+
+namespace weft::pipeline {
+
+// Instances of one workflow with one key run in event order, and their order_seq must be
+// unique per key: the raw event's seq times this, plus the canonical event's position.
+inline constexpr std::int64_t kEventsPerRawEvent = 1024;
+
+struct RouteSummary {
+  enum class Outcome { routed, ignored, exception };
+  Outcome outcome = Outcome::routed;
+  std::size_t canonical_events = 0;
+  std::size_t instances = 0;  // starts planned (a replay's are duplicates in the store)
+};
+const char* to_string(RouteSummary::Outcome outcome);
+
+struct Routed {
+  MappingRecord record;
+  RouteSummary summary;
+};
+
+class RawEventRouter {
+ public:
+  // `connector_types`: connector name in the config → its type (stripe, zendesk, …).
+  RawEventRouter(std::shared_ptr<const mapping::MappingSet> mappings,
+                 std::shared_ptr<const engine::WorkflowCatalog> catalog,
+                 std::map<std::string, std::string, std::less<>> connector_types);
+
+  Routed route(const RawEvent& raw, std::int64_t now_ms) const;
+
+  // The id an instance of `workflow` started by canonical event `event_id` gets.
+  static std::string instance_id(std::string_view workflow, std::string_view event_id);
+
+ private:
+  void start_instances(const RawEvent& raw, const CanonicalEventRecord& event, const nlohmann::json& event_json,
+                       std::int64_t order_seq, std::int64_t now_ms, Routed& out) const;
+
+  std::shared_ptr<const mapping::MappingSet> mappings_;
+  std::shared_ptr<const engine::WorkflowCatalog> catalog_;
+  std::map<std::string, std::string, std::less<>> connector_types_;
+  mutable engine::JqCache jq_;  // thread-safe; caches compiled trigger programs
+};
+
+}  // namespace weft::pipeline
