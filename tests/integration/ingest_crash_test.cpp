@@ -40,6 +40,7 @@
 #include "connectors/stripe/stripe_webhook.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/serve_runner.hpp"
 #include "weft/store.hpp"
 
 namespace weft::test {
@@ -390,8 +391,6 @@ class Client {
 class IngestCrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    port_ = free_loopback_port();
-    base_url_ = "http://127.0.0.1:" + std::to_string(port_);
     db_url_ = "sqlite:" + (dir_ / "weft.db").string();
     config_path_ = dir_ / "weft.yaml";
     write_file(config_path_,
@@ -422,46 +421,19 @@ class IngestCrashTest : public ::testing::Test {
   void TearDown() override {
     if (HasFailure()) {
       dir_.keep();
-      for (const auto& log : logs_) {
-        std::fprintf(stderr, "--- %s (tail) ---\n%s\n", log.c_str(),
-                     tail_of_file(log, 3000).c_str());
-      }
+      std::fprintf(stderr, "%s", runner_.log_tails().c_str());
     }
   }
 
   // Starts `weft serve` on the test's port and database and waits until /healthz answers.
-  Process start_server() {
-    const auto log = dir_ / ("serve-" + std::to_string(logs_.size() + 1) + ".log");
-    logs_.push_back(log);
-    ProcessOptions options;
-    options.program = weft_binary();
-    options.args = {"serve", "-c", config_path_.string()};
-    options.stderr_path = log;
-    options.stdout_path = log;
-    options.working_dir = dir_.path();
-    auto spawned = Process::spawn(options);
-    if (!spawned) throw std::runtime_error("cannot start weft serve: " + spawned.error());
-    Process server = std::move(*spawned);
-    const auto deadline = Clock::now() + kStartDeadline;
-    while (!wait_for_status(base_url_, "/healthz", 200, 100ms)) {
-      if (!server.running()) {
-        throw std::runtime_error("weft serve exited (" + server.exit_status()->to_string() +
-                                 ") before listening:\n" + tail_of_file(log));
-      }
-      if (Clock::now() >= deadline) {
-        throw std::runtime_error("weft serve did not answer /healthz within 10 s:\n" +
-                                 tail_of_file(log));
-      }
-    }
-    return server;
-  }
+  Process start_server() { return runner_.start(kStartDeadline); }
 
   TempDir dir_{"weft-ingest-crash"};
-  std::uint16_t port_ = 0;
-  std::string base_url_;
+  std::uint16_t port_ = free_loopback_port();
+  std::string base_url_ = "http://127.0.0.1:" + std::to_string(port_);
   std::string db_url_;
   std::filesystem::path config_path_;
-  std::vector<std::filesystem::path> logs_;
+  ServeRunner runner_{weft_binary(), dir_.path(), dir_ / "weft.yaml", base_url_};
 };
 
 TEST_F(IngestCrashTest, EveryTwoHundredIsCommittedAcrossSigkill) {

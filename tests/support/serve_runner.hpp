@@ -1,0 +1,38 @@
+#pragma once
+// ServeRunner: starts `weft serve -c CONFIG` for whole-process tests, again and again (crash
+// tests restart it after every SIGKILL), each run with its own log file in the test's
+// directory, and waits until it answers /healthz. On failure, the tails of those logs say
+// what the hub saw.
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "support/process.hpp"
+
+namespace weft::test {
+
+class ServeRunner {
+ public:
+  // `binary`: the weft to run (tests pass weft_binary()); `base_url`: where the hub listens
+  // (the config's hub.listen), e.g. http://127.0.0.1:PORT.
+  ServeRunner(std::string binary, std::filesystem::path dir, std::filesystem::path config, std::string base_url);
+
+  // Starts the hub and waits for /healthz; throws std::runtime_error with the log's tail when
+  // it exits first or does not answer within `deadline`.
+  Process start(std::chrono::milliseconds deadline = std::chrono::seconds(10));
+
+  // The last bytes of every run's log, for a failure message.
+  std::string log_tails(std::size_t bytes_per_log = 3000) const;
+  const std::vector<std::filesystem::path>& logs() const { return logs_; }
+
+ private:
+  std::string binary_;
+  std::filesystem::path dir_;
+  std::filesystem::path config_;
+  std::string base_url_;
+  std::vector<std::filesystem::path> logs_;
+};
+
+}  // namespace weft::test
