@@ -54,10 +54,13 @@ constexpr std::array<std::string_view, 2> kSynchronousModes{"full", "normal"};
 constexpr std::array<std::string_view, 4> kLogLevels{"debug", "info", "warn", "error"};
 
 // Keys every connector may have, whatever its type.
-constexpr std::array<std::string_view, 7> kCommonConnectorKeys{
-    "type",  "base_url",       "webhook_secret", "signature_tolerance_seconds", "rate_per_second",
-    "burst", "max_concurrency"};
-constexpr std::array<std::string_view, 19> kConnectorKeys{"type",
+constexpr std::array<std::string_view, 8> kCommonConnectorKeys{
+    "type",  "base_url",        "webhook_secret", "signature_tolerance_seconds", "rate_per_second",
+    "burst", "max_concurrency", "timeout_seconds"};
+// Keys of the inbound (webhook) side, which a type without webhooks must not be given.
+constexpr std::array<std::string_view, 2> kInboundKeys{"webhook_secret",
+                                                       "signature_tolerance_seconds"};
+constexpr std::array<std::string_view, 20> kConnectorKeys{"type",
                                                           "base_url",
                                                           "webhook_secret",
                                                           "signature_tolerance_seconds",
@@ -75,7 +78,8 @@ constexpr std::array<std::string_view, 19> kConnectorKeys{"type",
                                                           "login_url",
                                                           "rate_per_second",
                                                           "burst",
-                                                          "max_concurrency"};
+                                                          "max_concurrency",
+                                                          "timeout_seconds"};
 
 // What each connector type needs. A platform-specific key given to another type is an error:
 // it is nearly always a copy-paste slip, and a credential left where nothing reads it is worse
@@ -84,6 +88,7 @@ struct TypeSpec {
   std::string_view type;
   std::vector<std::string_view> required;
   std::vector<std::string_view> optional;
+  bool inbound = true;  // receives webhooks (so webhook_secret applies)
 };
 
 const std::vector<TypeSpec>& type_specs() {
@@ -95,6 +100,9 @@ const std::vector<TypeSpec>& type_specs() {
         "webhook_secret"},
        {}},
       {"salesforce", {"client_id", "client_secret", "webhook_secret"}, {"login_url"}},
+      // A generic HTTP API (outbound only): for targets without a connector of their own, and
+      // for tests. api_key, when given, is sent as a bearer token.
+      {"http", {}, {"api_key"}, false},
   };
   return specs;
 }
@@ -488,6 +496,8 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
       parse_int(e, *s, c.burst, 0, 1000000);
     } else if (k == "max_concurrency") {
       parse_int(e, *s, c.max_concurrency, 0, 10000);
+    } else if (k == "timeout_seconds") {
+      parse_int(e, *s, c.timeout_seconds, 1, 3600);
     }
   });
 
@@ -516,6 +526,11 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
     const std::string why = "required for type " + c.type;
     for (std::string_view key : spec->required) require(key, why);
     for (const auto& [key, line] : given) {
+      if (!spec->inbound && contains(Keys(kInboundKeys), key)) {
+        error(line, field + "." + key + " does not apply to type " + c.type +
+                        " (it receives no webhooks)");
+        continue;
+      }
       if (contains(Keys(kCommonConnectorKeys), key) || contains(spec->required, key) ||
           contains(spec->optional, key)) {
         continue;

@@ -68,14 +68,14 @@ struct LogConfig {
 
 struct ConnectorConfig {
   std::string name;      // key under connectors:
-  std::string type;      // stripe | zendesk | netsuite | salesforce
+  std::string type;      // stripe | zendesk | netsuite | salesforce | http
   std::string base_url;  // http:// or https://, without a trailing '/'
   Location where;        // the line of its name
   // Inbound.
   Secret webhook_secret;
   int signature_tolerance_seconds = 300;
   // Outbound credentials, by platform (unused fields stay empty).
-  Secret api_key;                                                // stripe
+  Secret api_key;                                                // stripe; http (bearer)
   std::string api_version;                                       // stripe: Stripe-Version
   std::string email;                                             // zendesk
   Secret api_token;                                              // zendesk
@@ -87,6 +87,7 @@ struct ConnectorConfig {
   double rate_per_second = 0;  // 0: unlimited
   int burst = 0;               // 0 with a rate: the rate rounded up (filled in by loading)
   int max_concurrency = 0;     // 0: unlimited
+  int timeout_seconds = 30;    // one outbound request, connecting included
 };
 
 struct Config {

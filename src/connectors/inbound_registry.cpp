@@ -2,6 +2,7 @@
 
 #include "connectors/stripe/stripe_webhook.hpp"
 #include "connectors/zendesk/zendesk_webhook.hpp"
+#include "weft/log.hpp"
 
 namespace weft::connectors {
 
@@ -16,6 +17,10 @@ ingest::ConnectorMap make_inbound_connectors(const config::Config& config,
     } else if (c.type == "zendesk") {
       out.emplace(name, std::make_unique<zendesk::InboundConnector>(name, c.webhook_secret.reveal(),
                                                                     tolerance));
+    } else if (c.type == "http") {
+      // Outbound only by design (config refuses a webhook_secret for it): not "skipped", which
+      // means "not implemented yet", and its /hooks/NAME answers 404 like any unknown name.
+      log::info("connector.outbound_only", {{"connector", name}, {"type", c.type}});
     } else if (skipped != nullptr) {
       skipped->push_back(name);
     }

@@ -697,9 +697,9 @@ TEST(ConfigDefaults, ConnectorLimitsAndUrls) {
   EXPECT_EQ(trailing->connectors.at("sf").login_url, "https://acme.my.salesforce.com");
 }
 
-TEST(ConfigDefaults, ConnectorTypesAreTheFourPlatforms) {
+TEST(ConfigDefaults, ConnectorTypesAreTheFourPlatformsAndGenericHttp) {
   EXPECT_EQ(connector_types(),
-            (std::vector<std::string>{"stripe", "zendesk", "netsuite", "salesforce"}));
+            (std::vector<std::string>{"stripe", "zendesk", "netsuite", "salesforce", "http"}));
 }
 
 }  // namespace

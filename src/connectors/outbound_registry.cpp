@@ -1,0 +1,20 @@
+#include "connectors/outbound_registry.hpp"
+
+#include "connectors/http/http_connector.hpp"
+
+namespace weft::connectors {
+
+OutboundConnectorMap make_outbound_connectors(const config::Config& config, const ClockPtr& clock,
+                                              std::vector<std::string>* skipped) {
+  OutboundConnectorMap out;
+  for (const auto& [name, c] : config.connectors) {
+    if (c.type == "http") {
+      out.emplace(name, std::make_unique<http_api::HttpConnector>(c, clock));
+    } else if (skipped != nullptr) {
+      skipped->push_back(name);
+    }
+  }
+  return out;
+}
+
+}  // namespace weft::connectors

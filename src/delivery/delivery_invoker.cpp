@@ -1,0 +1,270 @@
+#include "delivery/delivery_invoker.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include "connectors/outbound_registry.hpp"
+#include "delivery/concurrency_limiter.hpp"
+#include "delivery/curl_transport.hpp"
+#include "delivery/rate_limiter.hpp"
+#include "delivery/trace_context.hpp"
+#include "weft/log.hpp"
+
+namespace weft::delivery {
+
+namespace {
+
+// A connector without a configured rate still gets a limiter, so that a platform's
+// Retry-After holds it; at this rate it never limits anything else.
+constexpr RateLimit kUnlimited{1e6, 1'000'000};
+
+std::chrono::milliseconds wait_ms(std::chrono::steady_clock::duration d) {
+  // Rounded up and at least 1 ms: a zero wait would bring the work straight back.
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(d);
+  return std::max(ms, std::chrono::milliseconds(1));
+}
+
+}  // namespace
+
+struct DeliveryInvoker::Metrics {
+  metrics::Family<metrics::Counter>& requests;
+  metrics::Family<metrics::Histogram>& seconds;
+  metrics::Family<metrics::Gauge>& circuit_open;
+
+  explicit Metrics(metrics::Registry& registry)
+      : requests(registry.counter("weft_outbound_requests_total",
+                                  "Outbound connector calls by outcome: success, the failure "
+                                  "class, or deferred (rate limit, concurrency cap, open circuit)",
+                                  {"connector", "action", "outcome"})),
+        seconds(registry.histogram("weft_outbound_seconds",
+                                   "Time of outbound HTTP exchanges that were sent",
+                                   {"connector"}, metrics::latency_buckets())),
+        circuit_open(registry.gauge("weft_circuit_open",
+                                    "1 while a connector's circuit breaker is not closed",
+                                    {"connector"})) {}
+
+  void count(const engine::ActionRequest& request, std::string_view outcome) {
+    requests.with({request.connector, request.action, std::string(outcome)}).inc();
+  }
+};
+
+struct DeliveryInvoker::Channel {
+  std::string name;
+  std::string type;
+  connectors::OutboundConnectorPtr connector;  // null: the type has no outbound side yet
+  std::unique_ptr<RateLimiter> rate;
+  std::unique_ptr<ConcurrencyLimiter> concurrency;  // null: unlimited
+  std::unique_ptr<CircuitBreaker> breaker;
+  metrics::Histogram* seconds = nullptr;
+  metrics::Gauge* circuit_open = nullptr;
+
+  BreakerState publish_breaker(std::chrono::steady_clock::time_point now) const {
+    const BreakerState state = breaker->state(now);
+    circuit_open->set(state == BreakerState::closed ? 0.0 : 1.0);
+    return state;
+  }
+};
+
+DeliveryInvoker::DeliveryInvoker(const config::Config& config, HttpTransportPtr transport,
+                                 ClockPtr clock, metrics::Registry& registry,
+                                 DeliveryOptions options)
+    : transport_(std::move(transport)),
+      clock_(std::move(clock)),
+      options_(std::move(options)),
+      metrics_(std::make_unique<Metrics>(registry)) {
+  std::vector<std::string> skipped;
+  connectors::OutboundConnectorMap built =
+      connectors::make_outbound_connectors(config, clock_, &skipped);
+  for (const auto& name : skipped) {
+    log::warn("connector.no_outbound",
+              {{"connector", name},
+               {"type", config.connectors.at(name).type},
+               {"detail", "this platform type has no outbound actions yet; calls to it fail"}});
+  }
+  for (const auto& [name, c] : config.connectors) {
+    auto channel = std::make_unique<Channel>();
+    channel->name = name;
+    channel->type = c.type;
+    if (auto it = built.find(name); it != built.end()) channel->connector = std::move(it->second);
+    try {
+      channel->rate = std::make_unique<RateLimiter>(
+          c.rate_per_second > 0 ? RateLimit{c.rate_per_second, std::max(1, c.burst)} : kUnlimited);
+      if (c.max_concurrency > 0) {
+        channel->concurrency = std::make_unique<ConcurrencyLimiter>(c.max_concurrency);
+      }
+      channel->breaker = std::make_unique<CircuitBreaker>(options_.breaker);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("connector " + name + ": " + e.what());
+    }
+    channel->seconds = &metrics_->seconds.with({name});
+    channel->circuit_open = &metrics_->circuit_open.with({name});
+    channel->circuit_open->set(0);
+    if (!known_names_.empty()) known_names_ += ", ";
+    known_names_ += name;
+    channels_.emplace(name, std::move(channel));
+  }
+}
+
+DeliveryInvoker::~DeliveryInvoker() = default;
+
+std::optional<BreakerSnapshot> DeliveryInvoker::breaker(std::string_view connector) const {
+  const auto it = channels_.find(connector);
+  if (it == channels_.end()) return std::nullopt;
+  return it->second->breaker->snapshot(clock_->monotonic());
+}
+
+engine::ActionOutcome DeliveryInvoker::invoke(const engine::ActionRequest& request) {
+  const auto it = channels_.find(request.connector);
+  if (it == channels_.end() || !it->second->connector) {
+    Failure f;
+    f.cls = FailureClass::validation;
+    f.message = it == channels_.end()
+                    ? "unknown connector '" + request.connector + "' (configured: " +
+                          (known_names_.empty() ? std::string("none") : known_names_) + ")"
+                    : "connector '" + request.connector + "' has type " + it->second->type +
+                          ", which has no outbound actions in this version of Weft";
+    metrics_->count(request, to_string(f.cls));
+    log::warn("delivery.failed", {{"connector", request.connector},
+                                  {"action", request.action},
+                                  {"class", to_string(f.cls)},
+                                  {"message", f.message},
+                                  {"correlation_id", request.correlation_id},
+                                  {"instance", request.instance_id},
+                                  {"step", request.step_id}});
+    return f;
+  }
+  return attempt(*it->second, request);
+}
+
+engine::ActionOutcome DeliveryInvoker::attempt(Channel& ch, const engine::ActionRequest& request) {
+  const auto deferred = [&](std::chrono::steady_clock::duration wait, std::string reason) {
+    metrics_->count(request, "deferred");
+    const auto ms = wait_ms(wait);
+    if (log::enabled(log::Level::debug)) {
+      log::debug("delivery.deferred", {{"connector", ch.name},
+                                       {"action", request.action},
+                                       {"reason", reason},
+                                       {"wait_ms", static_cast<std::int64_t>(ms.count())},
+                                       {"correlation_id", request.correlation_id},
+                                       {"instance", request.instance_id},
+                                       {"step", request.step_id}});
+    }
+    return engine::Deferred{ms, std::move(reason)};
+  };
+  const auto failed = [&](Failure f, bool sent) {
+    metrics_->count(request, to_string(f.cls));
+    const Handling handling = default_handling(f.cls);
+    log::write(handling.retryable ? log::Level::info : log::Level::warn, "delivery.failed",
+               {{"connector", ch.name},
+                {"action", request.action},
+                {"class", to_string(f.cls)},
+                {"http_status", f.http_status},
+                {"platform_code", f.platform_code},
+                {"message", f.message},
+                {"sent", sent},
+                {"outcome_uncertain", handling.outcome_uncertain},
+                {"correlation_id", request.correlation_id},
+                {"instance", request.instance_id},
+                {"step", request.step_id}});
+    return f;
+  };
+
+  // Local work first: input the connector cannot encode never takes a slot or a token.
+  auto prepared = ch.connector->prepare(request);
+  if (!prepared) return failed(std::move(prepared).error(), false);
+  OutboundRequest outbound = std::move(prepared).value();
+  add_trace_headers(request, outbound.headers);
+
+  auto now = clock_->monotonic();
+  // An open breaker turns work away before it takes a slot or a token.
+  if (const BreakerSnapshot snap = ch.breaker->snapshot(now); snap.state == BreakerState::open) {
+    ch.publish_breaker(now);
+    return deferred(snap.open_until - now, "circuit open");
+  }
+  std::optional<Permit> permit;
+  if (ch.concurrency) {
+    permit = ch.concurrency->try_acquire();
+    if (!permit) return deferred(options_.concurrency_wait, "concurrency limit");
+  }
+  if (const RateDecision rate = ch.rate->try_acquire(now); !rate.granted) {
+    return deferred(rate.wait, ch.rate->penalty_until(now) ? "rate limit (platform's Retry-After)"
+                                                           : "rate limit");
+  }
+  const Admission admission = ch.breaker->allow(now);
+  if (!admission.may_call()) {
+    ch.publish_breaker(now);
+    return deferred(admission.wait, "circuit half-open: a probe is in flight");
+  }
+
+  // Reports the attempt to the breaker and logs when that changed its state.
+  const auto report = [&](const Failure* failure) {
+    const auto at = clock_->monotonic();
+    const BreakerState before = ch.breaker->state(at);
+    if (failure != nullptr && default_handling(failure->cls).counts_toward_breaker) {
+      ch.breaker->on_failure(admission, at);
+    } else {
+      ch.breaker->on_success(admission);
+    }
+    const BreakerState after = ch.publish_breaker(at);
+    if (after == BreakerState::open && before != BreakerState::open) {
+      const BreakerSnapshot snap = ch.breaker->snapshot(at);
+      log::warn("delivery.circuit_opened",
+                {{"connector", ch.name},
+                 {"cool_down_ms", static_cast<std::int64_t>(snap.cool_down.count())},
+                 {"reason", failure != nullptr ? failure->message : std::string()},
+                 {"correlation_id", request.correlation_id}});
+    } else if (after == BreakerState::closed && before != BreakerState::closed) {
+      log::info("delivery.circuit_closed", {{"connector", ch.name}});
+    }
+  };
+
+  const connectors::OutboundContext context{*transport_, *clock_};
+  if (auto authorized = ch.connector->authorize(outbound, context); !authorized) {
+    Failure f = authorized.error();
+    report(&f);
+    ch.connector->on_failure(request, f);
+    return failed(std::move(f), false);
+  }
+
+  const auto started = clock_->monotonic();
+  const Attempt answer = transport_->send(outbound);
+  now = clock_->monotonic();
+  ch.seconds->observe(std::chrono::duration<double>(now - started).count());
+  if (permit) permit->release();
+
+  std::optional<Failure> failure = ch.connector->classifier().classify(answer);
+  if (!failure) {
+    report(nullptr);
+    auto output = ch.connector->read_success(request, answer.response);
+    if (!output) return failed(std::move(output).error(), true);
+    metrics_->count(request, "success");
+    if (log::enabled(log::Level::debug)) {
+      log::debug("delivery.succeeded", {{"connector", ch.name},
+                                        {"action", request.action},
+                                        {"http_status", answer.response.status},
+                                        {"correlation_id", request.correlation_id},
+                                        {"instance", request.instance_id},
+                                        {"step", request.step_id}});
+    }
+    return engine::ActionSuccess{std::move(output).value()};
+  }
+  report(&*failure);
+  if (penalises_connector(*failure)) {
+    ch.rate->penalise_until(now + *failure->retry_after);
+  }
+  ch.connector->on_failure(request, *failure);
+  return failed(std::move(*failure), answer.transport != Transport::connect_failed &&
+                                         answer.transport != Transport::timeout_before_send);
+}
+
+std::unique_ptr<DeliveryInvoker> make_delivery_invoker(const config::Config& config,
+                                                       metrics::Registry& registry, ClockPtr clock,
+                                                       DeliveryOptions options) {
+  CurlTransportOptions transport;
+  transport.user_agent = std::string("weft/") + WEFT_VERSION;
+  return std::make_unique<DeliveryInvoker>(config, std::make_unique<CurlTransport>(transport),
+                                           std::move(clock), registry, std::move(options));
+}
+
+}  // namespace weft::delivery

@@ -1,0 +1,90 @@
+#pragma once
+// DeliveryInvoker: the engine's ActionInvoker for real platforms. One call of invoke() is one
+// attempt of one step's effect:
+//
+//   connector lookup (unknown name, or a type with no outbound side yet: validation)
+//   → connector.prepare (bad input: validation, nothing sent, breaker untouched)
+//   → circuit breaker open?           → Deferred{until the cool-down ends, "circuit open"}
+//   → concurrency cap (max_concurrency) full? → Deferred{options.concurrency_wait}
+//   → rate limit (rate_per_second/burst, or a Retry-After penalty)? → Deferred{until a token}
+//   → breaker admission (go, or the half-open probe; a probe already out → Deferred)
+//   → connector.authorize → transport.send → connector.classifier().classify
+//   → success: connector.read_success → ActionSuccess
+//     failure: breaker fed per default_handling(cls).counts_toward_breaker (a failure that
+//     does not count is reported as a success: the platform answered); a retryable failure
+//     with Retry-After holds the whole connector (rate limiter penalty) → the Failure
+//
+// Deferred work has not been attempted and does not use up a retry; the engine schedules it
+// after `wait`. Every request gets traceparent and X-Correlation-Id (delivery/trace_context).
+//
+// Metrics (on the registry given):
+//   weft_outbound_requests_total{connector,action,outcome}  outcome: success, a failure class,
+//                                                            or deferred
+//   weft_outbound_seconds{connector}                         transport time of sent attempts
+//   weft_circuit_open{connector}                             1 unless the breaker is closed
+//                                                            (as of the last call)
+// Logs: delivery.* lines with connector, action, correlation_id, instance and step.
+//
+// Threads: invoke() from any number of engine workers at once; it blocks for the duration of
+// the HTTP exchange (bounded by the connector's timeout_seconds). The per-connector limiters
+// and breaker are shared by all callers; nothing global is locked during a transfer.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "delivery/circuit_breaker.hpp"
+#include "delivery/http_transport.hpp"
+#include "engine/action_invoker.hpp"
+#include "weft/clock.hpp"
+#include "weft/metrics.hpp"
+
+namespace weft::delivery {
+
+struct DeliveryOptions {
+  // The same for every connector (the config has no breaker keys yet).
+  CircuitBreakerConfig breaker;
+  // How long a call turned away by a full concurrency cap waits before it asks again (a cap
+  // gives no finish time; calls last milliseconds to seconds).
+  std::chrono::milliseconds concurrency_wait{100};
+};
+
+class DeliveryInvoker final : public engine::ActionInvoker {
+ public:
+  // One channel (limiter, cap, breaker, connector) per configured connector. Throws
+  // std::invalid_argument when a connector's limits or options.breaker are unusable (the
+  // primitives' find_problem): a start-up error.
+  DeliveryInvoker(const config::Config& config, HttpTransportPtr transport, ClockPtr clock,
+                  metrics::Registry& registry, DeliveryOptions options = {});
+  ~DeliveryInvoker() override;
+  DeliveryInvoker(const DeliveryInvoker&) = delete;
+  DeliveryInvoker& operator=(const DeliveryInvoker&) = delete;
+
+  engine::ActionOutcome invoke(const engine::ActionRequest& request) override;
+
+  // The breaker of a connector, for status pages and tests; nullopt for an unknown name.
+  std::optional<BreakerSnapshot> breaker(std::string_view connector) const;
+
+ private:
+  struct Channel;
+  struct Metrics;
+  engine::ActionOutcome attempt(Channel& channel, const engine::ActionRequest& request);
+
+  HttpTransportPtr transport_;
+  ClockPtr clock_;
+  DeliveryOptions options_;
+  std::unique_ptr<Metrics> metrics_;
+  std::map<std::string, std::unique_ptr<Channel>, std::less<>> channels_;  // fixed after construction
+  std::string known_names_;  // for the unknown-connector message
+};
+
+// The invoker `weft serve` uses: over a CurlTransport.
+std::unique_ptr<DeliveryInvoker> make_delivery_invoker(const config::Config& config,
+                                                       metrics::Registry& registry, ClockPtr clock,
+                                                       DeliveryOptions options = {});
+
+}  // namespace weft::delivery
