@@ -16,6 +16,7 @@
 // Threads: every method may be called from any thread.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -152,15 +153,15 @@ struct InstanceQuery {
   std::optional<std::string> business_key;
   std::optional<std::int64_t> created_from_ms, created_to_ms;
   std::string after_id;  // keyset pagination by id
-  int limit = 100;
+  int limit = 100;       // clamped to 1..1000
 };
 
 struct ExceptionQuery {
   std::optional<ExceptionStatus> status;
   std::optional<std::string> workflow;
   std::optional<std::string> instance_id;
-  std::string after_id;
-  int limit = 100;
+  std::string after_id;  // keyset pagination by id
+  int limit = 100;       // clamped to 1..1000
 };
 
 class WorkflowStore {
@@ -174,13 +175,15 @@ class WorkflowStore {
   // start and any exception (an event no mapping accepts), and marks it processed. One
   // transaction for the whole batch; repeating a record (a replay) changes nothing already
   // there: canonical events and instances are keyed by deterministic ids. Outcomes: per
-  // record, one per start.
+  // record, one per start. A raw_seq that is not in the event log fails the call with
+  // StoreErrc::not_found, and then nothing of it is written.
   virtual StoreResult<std::vector<std::vector<TransitionOutcome>>> record_mappings(
       std::span<const MappingRecord> records, std::int64_t at_ms) = 0;
 
   virtual StoreResult<std::optional<InstanceRecord>> load_instance(std::string_view id) = 0;
   virtual StoreResult<std::vector<InstanceRecord>> query_instances(const InstanceQuery& q) = 0;
-  // Instances whose task is due at or before `now_ms`, oldest first.
+  // Instances whose task is due at or before `now_ms`, oldest first; at most `limit` (none
+  // when it is below 1).
   virtual StoreResult<std::vector<InstanceRecord>> due_instances(std::int64_t now_ms, int limit) = 0;
   // Every non-terminal instance (recovery at start-up).
   virtual StoreResult<std::vector<InstanceRecord>> active_instances() = 0;
@@ -198,6 +201,8 @@ class WorkflowStore {
   virtual StoreResult<std::optional<ApprovalRecord>> load_approval(std::string_view id) = 0;
   virtual StoreResult<std::vector<ApprovalRecord>> pending_approvals() = 0;
 
+  // A business key's canonical events in log order (raw_seq); at most `limit` (none when it
+  // is below 1).
   virtual StoreResult<std::vector<CanonicalEventRecord>> canonical_events(
       std::string_view business_key, int limit) = 0;
 
@@ -205,5 +210,18 @@ class WorkflowStore {
   // run once more (idempotently). Returns how many.
   virtual StoreResult<std::int64_t> reset_processed(const RawEventQuery& q) = 0;
 };
+using WorkflowStorePtr = std::unique_ptr<WorkflowStore>;
+
+// Both stores a storage URL names. They share one database: record_mappings marks raw events
+// of `events` processed in the same transaction as what it records for them. Either may be
+// destroyed first.
+struct Storage {
+  StorePtr events;
+  WorkflowStorePtr workflows;
+};
+
+// Opens the storage a URL names (the forms open_store accepts), applying pending migrations.
+// postgres://… is reserved for the PostgreSQL store (StoreErrc::unavailable for now).
+StoreResult<Storage> open_storage(std::string_view url, const StoreOptions& options = {});
 
 }  // namespace weft

@@ -1,14 +1,18 @@
-// open_store: picks the Store implementation a storage URL names. The only place that knows
-// which implementations exist.
+// open_storage and open_store: pick the implementations a storage URL names. The only place
+// that knows which implementations exist.
 
 #include <cctype>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include "store/sqlite/database.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/sqlite_workflow_store.hpp"
 #include "weft/store.hpp"
+#include "weft/workflow_store.hpp"
 
 namespace weft {
 
@@ -54,7 +58,7 @@ const char* to_string(StoreErrc code) {
   return "unknown";
 }
 
-StoreResult<StorePtr> open_store(std::string_view url, const StoreOptions& options) {
+StoreResult<Storage> open_storage(std::string_view url, const StoreOptions& options) {
   const std::string scheme = scheme_of(url);
   std::string_view path = url;
   if (scheme == "postgres" || scheme == "postgresql") {
@@ -81,9 +85,18 @@ StoreResult<StorePtr> open_store(std::string_view url, const StoreOptions& optio
                              "cannot create directory '" + parent.string() + "': " + ec.message()});
     }
   }
-  auto store = store::sqlite::SqliteStore::open(file, options);
-  if (!store) return fail(std::move(store).error());
-  return StorePtr(std::move(*store));
+  auto database = store::sqlite::Database::open(file, options);
+  if (!database) return fail(std::move(database).error());
+  Storage storage;
+  storage.events = std::make_unique<store::sqlite::SqliteStore>(*database);
+  storage.workflows = std::make_unique<store::sqlite::SqliteWorkflowStore>(std::move(*database));
+  return storage;
+}
+
+StoreResult<StorePtr> open_store(std::string_view url, const StoreOptions& options) {
+  auto storage = open_storage(url, options);
+  if (!storage) return fail(std::move(storage).error());
+  return std::move(storage->events);
 }
 
 }  // namespace weft

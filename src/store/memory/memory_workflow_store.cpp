@@ -1,6 +1,7 @@
 #include "store/memory/memory_workflow_store.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace weft {
 
@@ -15,9 +16,15 @@ TransitionOutcome MemoryWorkflowStore::apply_one(const Transition& t) {
   } else if (t.update) {
     auto it = instances_.find(t.update->id);
     if (it == instances_.end() || it->second.revision != t.expected_revision) return TransitionOutcome::conflict;
-    InstanceRecord r = *t.update;
+    // What identifies the instance stays as created.
+    InstanceRecord& r = it->second;
+    r.status = t.update->status;
+    r.state_json = t.update->state_json;
+    r.cursor_json = t.update->cursor_json;
+    r.correlation_id = t.update->correlation_id;
+    r.updated_at_ms = t.update->updated_at_ms;
+    r.due_at_ms = t.update->due_at_ms;
     r.revision = t.expected_revision + 1;
-    it->second = std::move(r);
   }
   for (StepEventRecord h : t.history) {
     h.seq = next_history_seq_++;
@@ -38,7 +45,12 @@ TransitionOutcome MemoryWorkflowStore::apply_one(const Transition& t) {
   }
   if (t.event_waits) {
     const std::string id = t.create ? t.create->id : t.update ? t.update->id : std::string();
-    waits_[id] = *t.event_waits;
+    auto& waits = waits_[id];
+    waits.clear();
+    for (EventWaitRecord w : *t.event_waits) {
+      w.instance_id = id;
+      waits.insert_or_assign(w.step_id, std::move(w));  // the last for a step counts
+    }
   }
   return TransitionOutcome::applied;
 }
@@ -50,22 +62,41 @@ StoreResult<std::vector<TransitionOutcome>> MemoryWorkflowStore::apply(std::span
   return out;
 }
 
+StoreResult<void> MemoryWorkflowStore::check_in_log(std::span<const MappingRecord> records) {
+  for (const MappingRecord& m : records) {
+    RawEventQuery q;
+    q.after_seq = m.raw_seq > 0 ? m.raw_seq - 1 : 0;  // seqs start at 1
+    q.limit = 1;
+    auto found = events_->query_raw_events(q);
+    if (!found) return fail(found.error());
+    if (found->empty() || found->front().seq != m.raw_seq) {
+      return fail(StoreError{StoreErrc::not_found,
+                             "record_mappings: no raw event with seq " + std::to_string(m.raw_seq)});
+    }
+  }
+  return {};
+}
+
 StoreResult<std::vector<std::vector<TransitionOutcome>>> MemoryWorkflowStore::record_mappings(
     std::span<const MappingRecord> records, std::int64_t at_ms) {
   std::vector<std::vector<TransitionOutcome>> out;
-  std::vector<std::int64_t> seqs;
-  {
-    std::lock_guard lock(mutex_);
-    for (const MappingRecord& m : records) {
-      for (const CanonicalEventRecord& e : m.events) canonical_.emplace(e.id, e);
-      std::vector<TransitionOutcome> outcomes;
-      for (const Transition& t : m.starts) outcomes.push_back(apply_one(t));
-      out.push_back(std::move(outcomes));
-      seqs.push_back(m.raw_seq);
-    }
-  }
+  if (records.empty()) return out;
+  // Held throughout, so that readers of this store see the batch whole. The mark goes first:
+  // once it succeeded, nothing below can fail, and if it fails nothing was written.
+  std::lock_guard lock(mutex_);
   if (events_ != nullptr) {
+    // Every check before any change: a seq not in the log writes nothing.
+    if (auto checked = check_in_log(records); !checked) return fail(checked.error());
+    std::vector<std::int64_t> seqs;
+    seqs.reserve(records.size());
+    for (const MappingRecord& m : records) seqs.push_back(m.raw_seq);
     if (auto marked = events_->mark_processed(seqs, at_ms); !marked) return fail(marked.error());
+  }
+  for (const MappingRecord& m : records) {
+    for (const CanonicalEventRecord& e : m.events) canonical_.emplace(e.id, e);
+    std::vector<TransitionOutcome> outcomes;
+    for (const Transition& t : m.starts) outcomes.push_back(apply_one(t));
+    out.push_back(std::move(outcomes));
   }
   return out;
 }
@@ -100,7 +131,7 @@ StoreResult<std::vector<InstanceRecord>> MemoryWorkflowStore::due_instances(std:
     if (!is_terminal(r.status) && r.due_at_ms && *r.due_at_ms <= now_ms) out.push_back(r);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return *a.due_at_ms < *b.due_at_ms; });
-  if (static_cast<int>(out.size()) > limit) out.resize(static_cast<std::size_t>(limit));
+  out.resize(std::min(out.size(), static_cast<std::size_t>(std::max(limit, 0))));
   return out;
 }
 
@@ -127,7 +158,7 @@ StoreResult<std::vector<EventWaitRecord>> MemoryWorkflowStore::event_waits(std::
   std::lock_guard lock(mutex_);
   std::vector<EventWaitRecord> out;
   for (const auto& [id, waits] : waits_) {
-    for (const auto& w : waits) {
+    for (const auto& [step, w] : waits) {
       if (w.event_type == event_type && w.business_key == business_key) out.push_back(w);
     }
   }
@@ -158,6 +189,10 @@ StoreResult<std::optional<ExceptionRecord>> MemoryWorkflowStore::load_exception(
 StoreResult<bool> MemoryWorkflowStore::resolve_exception(std::string_view id, ExceptionStatus status,
                                                          std::string_view by, std::string_view resolution,
                                                          std::int64_t at_ms) {
+  if (status == ExceptionStatus::open) {
+    return fail(StoreError{StoreErrc::invalid_argument,
+                           "resolve_exception: an exception is resolved as retried or discarded"});
+  }
   std::lock_guard lock(mutex_);
   auto it = exceptions_.find(id);
   if (it == exceptions_.end() || it->second.status != ExceptionStatus::open) return false;
@@ -191,8 +226,9 @@ StoreResult<std::vector<CanonicalEventRecord>> MemoryWorkflowStore::canonical_ev
   for (const auto& [id, e] : canonical_) {
     if (e.business_key == business_key) out.push_back(e);
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.raw_seq < b.raw_seq; });
-  if (static_cast<int>(out.size()) > limit) out.resize(static_cast<std::size_t>(limit));
+  // Stable: events of one raw event keep their id order, as in the SQLite store.
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.raw_seq < b.raw_seq; });
+  out.resize(std::min(out.size(), static_cast<std::size_t>(std::max(limit, 0))));
   return out;
 }
 

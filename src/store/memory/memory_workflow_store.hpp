@@ -1,6 +1,9 @@
 #pragma once
 // An in-memory WorkflowStore with the durable stores' semantics (revisions, duplicates,
-// all-or-nothing transitions). For engine tests and simulations.
+// all-or-nothing transitions). For engine tests and simulations. It keeps the contracts
+// sqlite_workflow_store.hpp lists beyond workflow_store.hpp (tests/unit/workflow_store_test.cpp
+// runs one suite against both), except that it cannot replay: reset_processed fails with
+// invalid_argument, as the Store interface has no way to mark an event unprocessed.
 
 #include <map>
 #include <mutex>
@@ -11,7 +14,8 @@ namespace weft {
 
 class MemoryWorkflowStore : public WorkflowStore {
  public:
-  // Raw events live in `events` (mark processed, replay).
+  // Raw events live in `events`, which must outlive this store: record_mappings checks that
+  // each raw_seq is in it and marks it processed. Without one, record_mappings marks nothing.
   explicit MemoryWorkflowStore(Store* events = nullptr) : events_(events) {}
 
   StoreResult<std::vector<TransitionOutcome>> apply(std::span<const Transition> batch) override;
@@ -36,6 +40,7 @@ class MemoryWorkflowStore : public WorkflowStore {
 
  private:
   TransitionOutcome apply_one(const Transition& t);
+  StoreResult<void> check_in_log(std::span<const MappingRecord> records);
   Store* events_;
   std::mutex mutex_;
   std::map<std::string, InstanceRecord, std::less<>> instances_;
@@ -43,7 +48,8 @@ class MemoryWorkflowStore : public WorkflowStore {
   std::vector<StepEventRecord> history_;
   std::map<std::string, ExceptionRecord, std::less<>> exceptions_;
   std::map<std::string, ApprovalRecord, std::less<>> approvals_;
-  std::map<std::string, std::vector<EventWaitRecord>, std::less<>> waits_;  // by instance
+  // By instance, then step.
+  std::map<std::string, std::map<std::string, EventWaitRecord>, std::less<>> waits_;
   std::map<std::string, CanonicalEventRecord, std::less<>> canonical_;
   std::int64_t next_history_seq_ = 1;
 };

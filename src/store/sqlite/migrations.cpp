@@ -34,6 +34,118 @@ CREATE INDEX raw_events_business_key ON raw_events (business_key, seq);
 CREATE INDEX raw_events_type_received ON raw_events (event_type, received_at_ms);
 CREATE INDEX raw_events_received ON raw_events (received_at_ms);
 )sql"},
+    Migration{2, "create workflow state",
+              // The engine's durable state (workflow_store.hpp). Every transition rewrites an
+              // instance row and appends to its history, thousands of times a second under
+              // load, so each index below is one a reader needs; the rarely written tables
+              // (exceptions, approvals) may afford one more for the console. No foreign keys:
+              // each would cost a lookup per row, and every row an instance owns is written in
+              // the same transaction as the instance itself.
+              R"sql(
+CREATE TABLE workflow_instances (
+  id               TEXT    PRIMARY KEY,
+  workflow         TEXT    NOT NULL,
+  version          INTEGER NOT NULL,
+  business_key     TEXT    NOT NULL,
+  trigger_event_id TEXT    NOT NULL,
+  order_seq        INTEGER NOT NULL,
+  status           TEXT    NOT NULL
+                   CHECK (status IN ('running', 'waiting', 'completed', 'failed', 'discarded')),
+  state_json       TEXT    NOT NULL,
+  cursor_json      TEXT    NOT NULL,
+  revision         INTEGER NOT NULL,
+  correlation_id   TEXT    NOT NULL,
+  created_at_ms    INTEGER NOT NULL,
+  updated_at_ms    INTEGER NOT NULL,
+  due_at_ms        INTEGER,
+  -- One instance per workflow and triggering event: a replayed event starts nothing twice.
+  UNIQUE (workflow, trigger_event_id)
+) STRICT;
+-- The engine's task table: when each instance still in play is due next. Finished instances,
+-- the bulk of the table with time, stay out of it, so the engine's scans (due work, recovery
+-- at start-up) cost what is active, not what ever ran.
+CREATE INDEX workflow_instances_due ON workflow_instances (due_at_ms)
+  WHERE status IN ('running', 'waiting');
+-- The console's lists: one workflow's instances, by status, paged by id.
+CREATE INDEX workflow_instances_workflow_status ON workflow_instances (workflow, status, id);
+-- What one platform object started (lineage, support questions about one invoice).
+CREATE INDEX workflow_instances_business_key ON workflow_instances (business_key);
+
+-- An instance's history: appended by transitions, never changed. seq orders it.
+CREATE TABLE step_events (
+  seq         INTEGER PRIMARY KEY,
+  instance_id TEXT    NOT NULL,
+  step_id     TEXT    NOT NULL,
+  kind        TEXT    NOT NULL,
+  attempt     INTEGER NOT NULL,
+  at_ms       INTEGER NOT NULL,
+  detail_json TEXT    NOT NULL
+) STRICT;
+-- History is only ever read one instance at a time, in order.
+CREATE INDEX step_events_instance ON step_events (instance_id, seq);
+
+-- The exception workbench. instance_id is '' for an event no mapping or workflow took.
+CREATE TABLE exceptions (
+  id             TEXT    PRIMARY KEY,
+  instance_id    TEXT    NOT NULL,
+  workflow       TEXT    NOT NULL,
+  step_id        TEXT    NOT NULL,
+  failure_class  TEXT    NOT NULL,
+  reason         TEXT    NOT NULL,
+  context_json   TEXT    NOT NULL,
+  status         TEXT    NOT NULL CHECK (status IN ('open', 'retried', 'discarded')),
+  created_at_ms  INTEGER NOT NULL,
+  resolved_at_ms INTEGER NOT NULL,
+  resolved_by    TEXT    NOT NULL,
+  resolution     TEXT    NOT NULL
+) STRICT;
+-- The workbench and the engine's start-up read the open ones; resolved ones pile up and stay
+-- out of this index.
+CREATE INDEX exceptions_open ON exceptions (id) WHERE status = 'open';
+-- One instance's exceptions (its page in the console).
+CREATE INDEX exceptions_instance ON exceptions (instance_id, id);
+
+CREATE TABLE approvals (
+  id            TEXT    PRIMARY KEY,
+  instance_id   TEXT    NOT NULL,
+  step_id       TEXT    NOT NULL,
+  role          TEXT    NOT NULL,
+  title         TEXT    NOT NULL,
+  context_json  TEXT    NOT NULL,
+  status        TEXT    NOT NULL,
+  requested_by  TEXT    NOT NULL,
+  decided_by    TEXT    NOT NULL,
+  comment       TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  decided_at_ms INTEGER NOT NULL
+) STRICT;
+-- The approvers' inbox: pending requests only; decided ones stay out of it.
+CREATE INDEX approvals_pending ON approvals (id) WHERE status = 'pending';
+
+-- What each waiting instance waits for. Small rows keyed by (instance, step): no rowid.
+CREATE TABLE event_waits (
+  instance_id  TEXT NOT NULL,
+  step_id      TEXT NOT NULL,
+  event_type   TEXT NOT NULL,
+  business_key TEXT NOT NULL,
+  PRIMARY KEY (instance_id, step_id)
+) STRICT, WITHOUT ROWID;
+-- An arriving canonical event finds the instances waiting for it.
+CREATE INDEX event_waits_event ON event_waits (event_type, business_key);
+
+-- What mappings made of raw events. id is deterministic, so a replay inserts nothing new.
+CREATE TABLE canonical_events (
+  id             TEXT    PRIMARY KEY,
+  type           TEXT    NOT NULL,
+  business_key   TEXT    NOT NULL,
+  raw_seq        INTEGER NOT NULL,
+  occurred_at_ms INTEGER NOT NULL,
+  correlation_id TEXT    NOT NULL,
+  json           TEXT    NOT NULL
+) STRICT;
+-- One platform object's events in log order (lineage, the console's timeline).
+CREATE INDEX canonical_events_business_key ON canonical_events (business_key, raw_seq);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

@@ -3,8 +3,8 @@
 // error mapping, a per-connection cache of prepared statements, a transaction guard.
 // Included only by the SQLite store's own .cpp files, so <sqlite3.h> stays out of the rest.
 //
-// Threads: a Connection is not thread-safe; its owner serialises access (SqliteStore keeps
-// one mutex per connection). Connections are opened with SQLITE_OPEN_NOMUTEX for that reason.
+// Threads: a Connection is not thread-safe; its owner serialises access (Database keeps one
+// mutex per connection). Connections are opened with SQLITE_OPEN_NOMUTEX for that reason.
 
 #include <sqlite3.h>
 
@@ -98,6 +98,7 @@ class StmtLease {
     return sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC);
   }
   int bind_int(int index, std::int64_t value) { return sqlite3_bind_int64(stmt_, index, value); }
+  int bind_null(int index) { return sqlite3_bind_null(stmt_, index); }
   int bind_text(const char* name, std::string_view text) {
     return bind_text(sqlite3_bind_parameter_index(stmt_, name), text);
   }

@@ -1,0 +1,70 @@
+#pragma once
+// One SQLite database file and the connections Weft keeps on it, shared by the stores that
+// live in it (the raw event log, the workflow state): whichever of them is destroyed last
+// closes it, so their destruction order does not matter.
+//
+// Two connections, each with a mutex: one writer, through which every write goes, and one
+// reader (read-only), so that reads see the last commit (WAL snapshot) without waiting for a
+// write in progress: the ingest's group commit does not stall the console, the engine's reads
+// or the mapping stage. Each connection caches its prepared statements. An in-memory database
+// (":memory:", for tests) exists only in its one connection, so there the writer serves reads
+// too.
+//
+// Durability: synchronous=FULL by default, so a write that returns success has been fsynced.
+// Checkpoints run on a background thread with a third connection (see checkpointer.hpp).
+//
+// Threads: writer() and reader() may be called from any thread; the connection an Access
+// lends is usable by that thread only, for as long as the Access lives. Do not ask for the
+// writer while holding the reader, nor the other way round: in memory both are one.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "store/sqlite/sqlite_handle.hpp"
+#include "weft/store.hpp"
+
+namespace weft::store::sqlite {
+
+class Checkpointer;
+
+class Database {
+  // Passkey: the constructor is public for std::make_shared, yet only open() can call it.
+  struct Private {
+    explicit Private() = default;
+  };
+
+ public:
+  // Opens (creating if needed) the database at `path`, whose directory must exist, or a new
+  // in-memory database for ":memory:", and applies pending migrations.
+  static StoreResult<std::shared_ptr<Database>> open(const std::filesystem::path& path,
+                                                     const StoreOptions& options);
+  // No `checkpoints` connection, nor reader, for an in-memory database.
+  Database(Private, Connection writer, Connection reader, Connection checkpoints,
+           std::int64_t page_bytes);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // A connection, locked for as long as this lives.
+  struct Access {
+    std::unique_lock<std::mutex> lock;
+    Connection& connection;
+  };
+  Access writer();
+  // The connection reads go through: the reader, or the writer for an in-memory database.
+  Access reader();
+
+ private:
+  std::mutex write_mutex_;
+  Connection writer_;  // guarded by write_mutex_
+  std::mutex read_mutex_;
+  // Declared after writer_ so that it closes before it: the writer, closing last, checkpoints
+  // what is left of the WAL into the database file and removes it.
+  Connection reader_;  // guarded by read_mutex_; none for an in-memory database
+  // Last, so that it stops before the other connections close. None for an in-memory database.
+  std::unique_ptr<Checkpointer> checkpointer_;
+};
+
+}  // namespace weft::store::sqlite
