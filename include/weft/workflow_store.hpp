@@ -127,6 +127,8 @@ struct Transition {
   std::optional<std::vector<EventWaitRecord>> event_waits;
 };
 
+// duplicate: a create whose (workflow, trigger_event_id) or id exists, or a transition with
+// only exceptions, all of which exist (a replayed event that again fails to map).
 enum class TransitionOutcome { applied, duplicate, conflict };
 
 // What mapping one raw event produced, applied as one transaction with the transitions that

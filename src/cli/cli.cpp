@@ -24,6 +24,17 @@ int run(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "Validate a config (and its workflows) and exit");
   check_cmd->add_option("-c,--config", check.config_path, "Config file (YAML)")->required();
 
+  ReplayOptions replay;
+  auto* replay_cmd = app.add_subcommand("replay", "Map and trigger stored raw events again (idempotent)");
+  replay_cmd->add_option("-c,--config", replay.config_path, "Config file (YAML)")->required();
+  replay_cmd->add_option("--connector", replay.connector, "Only events of this connector (its name in the config)");
+  replay_cmd->add_option("--type", replay.type, "Only events of this platform event type, e.g. invoice.paid");
+  replay_cmd->add_option("--key", replay.key, "Only events with this business key, e.g. cus_123");
+  replay_cmd->add_option("--from", replay.from, "Received at or after (ISO-8601 or Unix seconds)");
+  replay_cmd->add_option("--to", replay.to, "Received before (ISO-8601 or Unix seconds)");
+  replay_cmd->add_flag("--all", replay.all, "Every event of the log (when no other filter is given)");
+  replay_cmd->add_flag("--dry-run", replay.dry_run, "Count the matching events; change nothing");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -31,6 +42,7 @@ int run(int argc, char** argv) {
   }
   if (serve_cmd->parsed()) return run_serve(serve);
   if (check_cmd->parsed()) return run_check(check);
+  if (replay_cmd->parsed()) return run_replay(replay);
   return 2;
 }
 

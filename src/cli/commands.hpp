@@ -17,4 +17,14 @@ struct CheckOptions {
 };
 int run_check(const CheckOptions& options);
 
+// Which raw events to route again; at least one filter, or `all`.
+struct ReplayOptions {
+  std::string config_path;
+  std::string connector, type, key;
+  std::string from, to;  // received time: ISO-8601 or Unix seconds; from inclusive, to exclusive
+  bool all = false;
+  bool dry_run = false;
+};
+int run_replay(const ReplayOptions& options);
+
 }  // namespace weft::cli

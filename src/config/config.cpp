@@ -43,13 +43,14 @@ namespace fs = std::filesystem;
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 6> kTopKeys{"hub",        "storage",       "log",
+constexpr std::array<std::string_view, 7> kTopKeys{"hub",        "storage",       "log",          "engine",
                                                    "connectors", "workflows_dir", "mappings_dir"};
 constexpr std::array<std::string_view, 4> kHubKeys{"listen", "threads", "max_body_bytes",
                                                    "idle_timeout_seconds"};
 constexpr std::array<std::string_view, 4> kStorageKeys{"url", "synchronous", "max_batch",
                                                        "max_queue"};
 constexpr std::array<std::string_view, 2> kLogKeys{"level", "sink"};
+constexpr std::array<std::string_view, 3> kEngineKeys{"workers", "max_batch", "max_queue"};
 constexpr std::array<std::string_view, 2> kSynchronousModes{"full", "normal"};
 constexpr std::array<std::string_view, 4> kLogLevels{"debug", "info", "warn", "error"};
 
@@ -197,6 +198,7 @@ class Loader {
   void read_hub(const Entry& section, HubConfig& hub);
   void read_storage(const Entry& section, StorageConfig& storage);
   void read_log(const Entry& section, LogConfig& log);
+  void read_engine(const Entry& section, EngineConfig& engine);
   void read_connectors(const Entry& section, std::map<std::string, ConnectorConfig>& connectors);
   ConnectorConfig read_connector(const Entry& entry);
 
@@ -266,8 +268,8 @@ void Loader::unknown_key(const std::string& key, int line, const std::string& se
   std::string hint = suggestion(key, known);
   if (hint.empty() && section.empty()) {
     // A section's key written at the top level: say where it belongs.
-    const std::array<std::pair<std::string_view, Keys>, 3> sections{
-        {{"hub", kHubKeys}, {"storage", kStorageKeys}, {"log", kLogKeys}}};
+    const std::array<std::pair<std::string_view, Keys>, 4> sections{
+        {{"hub", kHubKeys}, {"storage", kStorageKeys}, {"log", kLogKeys}, {"engine", kEngineKeys}}};
     for (const auto& [name, keys] : sections) {
       if (contains(keys, key)) hint = " (it belongs under " + std::string(name) + ":)";
     }
@@ -389,6 +391,20 @@ void Loader::read_storage(const Entry& section, StorageConfig& storage) {
       parse_int(e, *s, storage.max_batch, 1, std::size_t{1} << 20);
     } else if (e.key == "max_queue") {
       parse_int(e, *s, storage.max_queue, 1, std::size_t{1} << 24);
+    }
+  });
+}
+
+void Loader::read_engine(const Entry& section, EngineConfig& engine) {
+  for_each_entry(section.value, section.line, "engine", kEngineKeys, [&](const Entry& e) {
+    const auto s = text(e);
+    if (!s) return;
+    if (e.key == "workers") {
+      parse_int(e, *s, engine.workers, 1, 1024);
+    } else if (e.key == "max_batch") {
+      parse_int(e, *s, engine.max_batch, 1, std::size_t{1} << 20);
+    } else if (e.key == "max_queue") {
+      parse_int(e, *s, engine.max_queue, 1, std::size_t{1} << 24);
     }
   });
 }
@@ -574,6 +590,8 @@ Result<Config, std::vector<ConfigError>> Loader::run(const std::string& document
           read_storage(e, config.storage);
         } else if (e.key == "log") {
           read_log(e, config.log);
+        } else if (e.key == "engine") {
+          read_engine(e, config.engine);
         } else if (e.key == "connectors") {
           read_connectors(e, config.connectors);
         } else if (e.key == "workflows_dir" || e.key == "mappings_dir") {

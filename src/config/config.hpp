@@ -66,6 +66,14 @@ struct LogConfig {
   std::string sink = "stderr";  // stderr | stdout | file path (absolute after loading)
 };
 
+struct EngineConfig {
+  // Threads that run workflow instances. A worker waits for each platform call it makes, so
+  // this bounds the calls in flight: 64 keeps ~13,000 calls/s going at 5 ms per call.
+  int workers = 64;
+  std::size_t max_batch = 1024;   // workflow transitions per group commit
+  std::size_t max_queue = 65536;  // queued transitions beyond which one is refused and its instance retried
+};
+
 struct ConnectorConfig {
   std::string name;      // key under connectors:
   std::string type;      // stripe | zendesk | netsuite | salesforce | http
@@ -96,6 +104,7 @@ struct Config {
   HubConfig hub;
   StorageConfig storage;
   LogConfig log;
+  EngineConfig engine;
   std::map<std::string, ConnectorConfig> connectors;
   std::optional<std::string> workflows_dir;  // absolute after loading
   std::optional<std::string> mappings_dir;   // absolute after loading

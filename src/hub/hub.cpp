@@ -8,10 +8,12 @@
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "hub/workflow_runtime.hpp"
+#include "delivery/delivery_invoker.hpp"
 #include "ingest/webhook_ingest.hpp"
 #include "weft/log.hpp"
 #include "weft/metrics.hpp"
-#include "weft/store.hpp"
+#include "weft/workflow_store.hpp"
 
 namespace weft::hub {
 
@@ -21,6 +23,9 @@ struct Hub::Impl {
   metrics::Registry registry;
   ingest::IngestMetrics ingest_metrics{registry};
   StorePtr store;
+  std::unique_ptr<WorkflowStore> workflow_store;
+  std::unique_ptr<engine::ActionInvoker> invoker;
+  std::unique_ptr<WorkflowRuntime> runtime;
   std::unique_ptr<ingest::RawEventCommitter> committer;
   ingest::ConnectorMap connectors;
   std::unique_ptr<ingest::WebhookIngest> webhooks;
@@ -78,12 +83,13 @@ Result<void, std::string> Hub::start() {
   Impl& s = *impl_;
   StoreOptions store_options;
   store_options.synchronous = s.config.storage.synchronous;
-  auto store = open_store(s.config.storage.url, store_options);
-  if (!store) {
+  auto storage = open_storage(s.config.storage.url, store_options);
+  if (!storage) {
     return fail("cannot open storage " + config::redact_storage_url(s.config.storage.url) + ": " +
-                store.error().message);
+                storage.error().message);
   }
-  s.store = std::move(*store);
+  s.store = std::move(storage->events);
+  s.workflow_store = std::move(storage->workflows);
 
   if (auto unprocessed = s.store->count_unprocessed()) {
     s.ingest_metrics.events_unprocessed.set(static_cast<double>(*unprocessed));
@@ -91,8 +97,26 @@ Result<void, std::string> Hub::start() {
     return fail("cannot read the event log: " + unprocessed.error().message);
   }
 
+  try {
+    s.invoker = delivery::make_delivery_invoker(s.config, s.registry, s.clock);
+  } catch (const std::invalid_argument& e) {
+    return fail(std::string("outbound delivery: ") + e.what());
+  }
+  auto runtime = WorkflowRuntime::create(s.config, *s.store, *s.workflow_store, *s.invoker, s.registry,
+                                         s.ingest_metrics.events_unprocessed, s.clock);
+  if (!runtime) return fail(runtime.error());
+  s.runtime = std::move(*runtime);
+  if (auto started = s.runtime->start(); !started) return fail(started.error());
+
+  // Each commit of webhooks wakes the event pipeline, so events are routed at once.
+  auto append = ingest::append_to(*s.store);
+  auto append_then_route = [append, runtime = s.runtime.get()](std::span<const NewRawEvent> batch) {
+    auto outcomes = append(batch);
+    if (outcomes) runtime->events_committed();
+    return outcomes;
+  };
   s.committer = std::make_unique<ingest::RawEventCommitter>(
-      "ingest", ingest::append_to(*s.store),
+      "ingest", append_then_route,
       GroupCommitMetrics{&s.ingest_metrics.commit_seconds, &s.ingest_metrics.commit_batch_size},
       s.clock, GroupCommitOptions{s.config.storage.max_batch, s.config.storage.max_queue});
 
@@ -121,7 +145,10 @@ Result<void, std::string> Hub::start() {
   if (auto started = s.server->start(); !started) return fail(started.error());
   log::info("hub.started", {{"listen", s.config.hub.listen_host + ":" + std::to_string(s.server->port())},
                             {"storage", config::redact_storage_url(s.config.storage.url)},
-                            {"connectors", s.connectors.size()}});
+                            {"connectors", s.config.connectors.size()},
+                            {"webhook_connectors", s.connectors.size()},
+                            {"workflows", s.runtime->workflow_count()},
+                            {"mappings", s.runtime->mapping_count()}});
   return {};
 }
 
@@ -138,8 +165,13 @@ void Hub::stop() {
     s.server->stop();
   }
   s.blocking.stop();
+  // Then the engine: routing stops, calls in flight finish and are recorded.
+  if (s.runtime) s.runtime->stop();
   s.committer.reset();
   s.server.reset();
+  s.runtime.reset();
+  s.invoker.reset();
+  s.workflow_store.reset();
   s.store.reset();
 }
 

@@ -2,6 +2,9 @@
 // with the answers and headers the README promises.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <csignal>
 #include <nlohmann/json.hpp>
 
@@ -122,9 +125,18 @@ TEST_F(HubHttpTest, BadRequestsGetProblemJsonAndWriteNothing) {
   ASSERT_TRUE(too_big.ok()) << too_big.error().message;
   EXPECT_EQ(too_big->status, 413);
 
+  // The one accepted event is routed at once: with no mappings configured it becomes an
+  // exception ("no mapping"), never silently dropped.
+  const std::string routed = "weft_events_routed_total{connector=\"stripe\",outcome=\"exception\"} 1\n";
   auto metrics = client.get("/metrics");
+  for (int i = 0; i < 100 && metrics.ok() && metrics->body.find(routed) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    metrics = client.get("/metrics");
+  }
   ASSERT_TRUE(metrics.ok());
-  EXPECT_NE(metrics->body.find("weft_events_unprocessed 1\n"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find(routed), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("weft_events_unprocessed 0\n"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("weft_exceptions_open{class=\"mapping\"} 1\n"), std::string::npos);
   EXPECT_NE(metrics->body.find("outcome=\"rejected_too_large\"} 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("outcome=\"rejected_signature\"} 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("outcome=\"rejected_malformed\"} 1"), std::string::npos);

@@ -269,6 +269,8 @@ TEST_F(EventPipelineTest, RoutingTheSameRawEventAgainWritesNothingNew) {
   ASSERT_TRUE(outcomes.ok());
   ASSERT_EQ((*outcomes)[0].size(), 1u);
   EXPECT_EQ((*outcomes)[0][0], TransitionOutcome::duplicate);
+  ASSERT_EQ((*outcomes)[1].size(), 1u);
+  EXPECT_EQ((*outcomes)[1][0], TransitionOutcome::duplicate) << "the exception is open already";
   EXPECT_EQ(instances("post-payment").size(), 1u);
   EXPECT_EQ(workflows_.canonical_events("cus_1", 10).value().size(), 1u);
   EXPECT_EQ(open_exceptions().size(), 1u);

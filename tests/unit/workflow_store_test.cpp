@@ -452,12 +452,13 @@ TEST_P(WorkflowStoreContract, ExceptionsAreQueriedPagedAndResolvedOnce) {
   q.status = ExceptionStatus::discarded;
   EXPECT_EQ(query(q), Ids{"ex_a"});
 
-  // Opening an exception whose id is recorded (a replay) keeps the one there.
+  // Opening an exception whose id is recorded (a replay) keeps the one there, and a
+  // transition that only did that changed nothing: a duplicate.
   Transition again;
   ExceptionRecord replayed = exception("ex_a", "wf_1");
   replayed.reason = "changed";
   again.open_exceptions = {replayed};
-  ASSERT_EQ(apply({again}), Outcomes{kApplied});
+  ASSERT_EQ(apply({again}), Outcomes{TransitionOutcome::duplicate});
   EXPECT_EQ(ok(store().load_exception("ex_a"))->reason, "amount is negative");
   EXPECT_EQ(ok(store().load_exception("ex_a"))->status, ExceptionStatus::discarded);
 }

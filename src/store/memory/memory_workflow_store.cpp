@@ -30,7 +30,12 @@ TransitionOutcome MemoryWorkflowStore::apply_one(const Transition& t) {
     h.seq = next_history_seq_++;
     history_.push_back(std::move(h));
   }
-  for (const ExceptionRecord& e : t.open_exceptions) exceptions_.emplace(e.id, e);
+  int exceptions_opened = 0;
+  for (const ExceptionRecord& e : t.open_exceptions) exceptions_opened += exceptions_.emplace(e.id, e).second ? 1 : 0;
+  // As in the SQLite store: exceptions that all exist already make a duplicate.
+  if (!t.create && !t.update && !t.open_exceptions.empty() && exceptions_opened == 0) {
+    return TransitionOutcome::duplicate;
+  }
   for (const ApprovalRecord& a : t.upsert_approvals) {
     auto it = approvals_.find(a.id);
     if (it == approvals_.end()) {

@@ -118,11 +118,18 @@ StoreResult<TransitionOutcome> apply_one(Connection& db, const Transition& t) {
         "record history of", e.instance_id);
     if (!done) return fail(std::move(done).error());
   }
+  int exceptions_opened = 0;
   for (const ExceptionRecord& e : t.open_exceptions) {
     auto done = write(
         db, kInsertException, [&](StmtLease& s) { return rows::bind_exception(s, e); },
         "open exception", e.id);
     if (!done) return fail(std::move(done).error());
+    exceptions_opened += *done;
+  }
+  // An exception-only transition whose exceptions all exist (a replayed event that failed
+  // to map) changed nothing: a duplicate, so nobody counts them open twice.
+  if (!t.create && !t.update && !t.open_exceptions.empty() && exceptions_opened == 0) {
+    return TransitionOutcome::duplicate;
   }
   for (const ApprovalRecord& a : t.upsert_approvals) {
     auto done = write(
