@@ -130,6 +130,7 @@ engine::ActionOutcome DeliveryInvoker::invoke(const engine::ActionRequest& reque
                                   {"class", to_string(f.cls)},
                                   {"message", f.message},
                                   {"correlation_id", request.correlation_id},
+                                  {"traceparent", request.traceparent},
                                   {"instance", request.instance_id},
                                   {"step", request.step_id}});
     return f;
@@ -147,6 +148,7 @@ engine::ActionOutcome DeliveryInvoker::attempt(Channel& ch, const engine::Action
                                        {"reason", reason},
                                        {"wait_ms", static_cast<std::int64_t>(ms.count())},
                                        {"correlation_id", request.correlation_id},
+                                       {"traceparent", request.traceparent},
                                        {"instance", request.instance_id},
                                        {"step", request.step_id}});
     }
@@ -165,6 +167,7 @@ engine::ActionOutcome DeliveryInvoker::attempt(Channel& ch, const engine::Action
                 {"sent", sent},
                 {"outcome_uncertain", handling.outcome_uncertain},
                 {"correlation_id", request.correlation_id},
+                {"traceparent", request.traceparent},
                 {"instance", request.instance_id},
                 {"step", request.step_id}});
     return f;
@@ -244,6 +247,7 @@ engine::ActionOutcome DeliveryInvoker::attempt(Channel& ch, const engine::Action
                                         {"action", request.action},
                                         {"http_status", answer.response.status},
                                         {"correlation_id", request.correlation_id},
+                                        {"traceparent", request.traceparent},
                                         {"instance", request.instance_id},
                                         {"step", request.step_id}});
     }

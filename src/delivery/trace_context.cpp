@@ -46,20 +46,20 @@ bool valid_traceparent(std::string_view value) {
          is_lower_hex(flags);
 }
 
+std::string trace_id_for(std::string_view correlation, std::string_view instance_id) {
+  if (correlation.size() == 32 && is_lower_hex(correlation) && !all_zeros(correlation)) {
+    return std::string(correlation);
+  }
+  const std::string_view seed = correlation.empty() ? instance_id : correlation;
+  const auto digest = crypto::sha256(std::string("weft-trace:") + std::string(seed));
+  std::string trace_id = crypto::to_hex(digest.data(), 16);
+  if (all_zeros(trace_id)) trace_id.back() = '1';
+  return trace_id;
+}
+
 std::string outbound_traceparent(const engine::ActionRequest& request) {
   if (valid_traceparent(request.traceparent)) return request.traceparent;
-  std::string trace_id;
-  const std::string_view correlation = request.correlation_id;
-  if (correlation.size() == 32 && is_lower_hex(correlation) && !all_zeros(correlation)) {
-    trace_id = std::string(correlation);
-  } else {
-    const std::string_view seed = correlation.empty() ? std::string_view(request.instance_id)
-                                                      : correlation;
-    const auto digest = crypto::sha256(std::string("weft-trace:") + std::string(seed));
-    trace_id = crypto::to_hex(digest.data(), 16);
-    if (all_zeros(trace_id)) trace_id.back() = '1';
-  }
-  return "00-" + trace_id + "-" + fresh_span_id() + "-01";
+  return "00-" + trace_id_for(request.correlation_id, request.instance_id) + "-" + fresh_span_id() + "-01";
 }
 
 void add_trace_headers(const engine::ActionRequest& request, http::Headers& headers) {

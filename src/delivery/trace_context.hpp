@@ -16,6 +16,12 @@ namespace weft::delivery {
 // "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>", lower-case, neither id all zeros.
 bool valid_traceparent(std::string_view value);
 
+// The trace id of everything one workflow instance does: the correlation id when that already
+// is a trace id (32 hex digits: the router takes inbound correlation ids from traceparent),
+// else a hash of the correlation id (or, without one, of the instance id). Log lines about an
+// instance carry it, so they join its outbound calls in a tracing backend.
+std::string trace_id_for(std::string_view correlation_id, std::string_view instance_id);
+
 // The traceparent of an outbound call: the request's own when it is valid; otherwise one
 // derived from the call — the trace id is the correlation id when that already is a trace id
 // (32 hex digits: the router takes inbound correlation ids from traceparent), else a hash of

@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "delivery/trace_context.hpp"
 #include "weft/log.hpp"
 
 namespace weft::engine {
@@ -242,16 +243,23 @@ bool Executor::persist(InstanceRun& run, InstanceRecord& current, const Workflow
   auto result = commit(std::move(t));
   if (!result || *result != TransitionOutcome::applied) {
     log::warn("engine.persist_failed", {{"instance", current.id},
+                                        {"trace_id", delivery::trace_id_for(current.correlation_id, current.id)},
                                         {"error", result ? std::string("revision conflict") : result.error().message},
                                         {"correlation_id", current.correlation_id}});
     return false;
   }
   metrics_.transitions_total.inc();
   account(def, current.status, next.status, outbox);
+  if (current.status != next.status && is_terminal(next.status)) {
+    log::info("workflow.finished", {{"workflow", def.name}, {"instance", current.id},
+                                    {"status", to_string(next.status)}, {"correlation_id", current.correlation_id},
+                                    {"trace_id", delivery::trace_id_for(current.correlation_id, current.id)}});
+  }
   for (const auto& e : outbox.exceptions) {
     log::warn("workflow.exception", {{"workflow", def.name}, {"instance", current.id}, {"step", e.step_id},
                                      {"class", e.failure_class}, {"reason", e.reason},
-                                     {"correlation_id", current.correlation_id}});
+                                     {"correlation_id", current.correlation_id},
+                                     {"trace_id", delivery::trace_id_for(current.correlation_id, current.id)}});
   }
   next.revision = current.revision + 1;
   current = std::move(next);
@@ -300,6 +308,8 @@ void Executor::run_instance(const std::string& id) {
       request.correlation_id = current.correlation_id;
       request.instance_id = current.id;
       request.step_id = plans[i].step_id;
+      // One trace per instance (its id derives from the correlation id), a span per attempt.
+      request.traceparent = delivery::outbound_traceparent(request);
       const auto started = clock_->monotonic();
       outcomes[i] = invoker_.invoke(request);
       seconds[i] = std::chrono::duration<double>(clock_->monotonic() - started).count();

@@ -1,5 +1,6 @@
 #include "pipeline/event_pipeline.hpp"
 
+#include "delivery/trace_context.hpp"
 #include "weft/log.hpp"
 
 namespace weft::pipeline {
@@ -107,7 +108,8 @@ StoreResult<std::size_t> EventPipeline::run_once() {
         executor_.schedule(*t.create);
         log::info("workflow.started", {{"workflow", t.create->workflow}, {"instance", t.create->id},
                                        {"key", t.create->business_key}, {"event", t.create->trigger_event_id},
-                                       {"correlation_id", t.create->correlation_id}});
+                                       {"correlation_id", t.create->correlation_id},
+                                       {"trace_id", delivery::trace_id_for(t.create->correlation_id, t.create->id)}});
       }
       for (const ExceptionRecord& e : t.open_exceptions) {
         executor_.exception_opened(e);
