@@ -330,6 +330,29 @@ TEST(ConfigErrors, WrongTypes) {
   EXPECT_EQ(only_error(kValidStripe + "    max_concurrency: -1\n").where.line, 7);
 }
 
+TEST(EngineSection, DefaultsAndValues) {
+  const auto defaults = parse("", "test.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->engine.workers, 64);
+  EXPECT_EQ(defaults->engine.max_batch, 1024u);
+  EXPECT_EQ(defaults->engine.max_queue, 65536u);
+  const auto set = parse("engine:\n  workers: 8\n  max_batch: 200\n  max_queue: 5000\n", "test.yaml");
+  ASSERT_TRUE(set.ok()) << format_errors(set.error());
+  EXPECT_EQ(set->engine.workers, 8);
+  EXPECT_EQ(set->engine.max_batch, 200u);
+  EXPECT_EQ(set->engine.max_queue, 5000u);
+}
+
+TEST(EngineSection, BadValuesAreReportedAtTheirLines) {
+  EXPECT_EQ(only_error("engine:\n  workers: 0\n").to_string(),
+            "test.yaml:2: engine.workers must be an integer from 1 to 1024 (got '0')");
+  EXPECT_EQ(only_error("engine:\n\n  max_batch: many\n").where.line, 3);
+  const auto typo = only_error("engine:\n  worker: 4\n");
+  EXPECT_NE(typo.message.find("did you mean 'workers'?"), std::string::npos) << typo.message;
+  const auto misplaced = only_error("workers: 4\n");
+  EXPECT_NE(misplaced.message.find("belongs under engine"), std::string::npos) << misplaced.message;
+}
+
 TEST(ConfigErrors, MissingRequiredFieldIsReportedAtTheConnector) {
   const auto e = only_error(R"(connectors:
 
