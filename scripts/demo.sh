@@ -64,7 +64,8 @@ curl -sS -o /dev/null -w "stripe  %{http_code}  forged\n" -X POST "$HUB/hooks/st
 
 echo
 echo "== what the hub counted (GET $HUB/metrics)"
-curl -fsS "$HUB/metrics" | grep -E '^weft_(webhooks_total|events_unprocessed|storage_commit_batch_size_(sum|count))' || true
+sleep 0.3  # routing (mapping, triggers) follows each commit within milliseconds
+curl -fsS "$HUB/metrics" | grep -E '^weft_(webhooks_total|events_unprocessed|events_routed_total|canonical_events_total|exceptions_open|storage_commit_batch_size_(sum|count))' || true
 echo
 echo "Hub:      $HUB   (health: /healthz, readiness: /readyz, metrics: /metrics)"
 echo "Storage:  data/demo/weft.db   Log: data/demo/hub.log"
