@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace weft::delivery {
 
 namespace {
@@ -33,15 +35,6 @@ struct ShareDeleter {
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 long millis(std::chrono::milliseconds d) {
   // curl reads 0 as "no timeout": a request always has one.
@@ -130,8 +123,8 @@ struct Exchange {
       x.response.headers = http::Headers();
       x.response.body.clear();
     } else if (const std::size_t colon = line.find(':'); colon != std::string_view::npos) {
-      x.response.headers.add(std::string(trim(line.substr(0, colon))),
-                             std::string(trim(line.substr(colon + 1))));
+      x.response.headers.add(std::string(trim_whitespace(line.substr(0, colon))),
+                             std::string(trim_whitespace(line.substr(colon + 1))));
     }
     return n;
   }

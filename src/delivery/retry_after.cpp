@@ -3,18 +3,14 @@
 #include <array>
 #include <cstdint>
 
+#include "core/text.hpp"
+
 namespace weft::delivery {
 
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::system_clock;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -153,7 +149,7 @@ std::optional<milliseconds> parse_delay_seconds(std::string_view text) {
 
 std::optional<system_clock::time_point> parse_http_date(std::string_view text,
                                                         system_clock::time_point now) {
-  text = trim(text);
+  text = trim_whitespace(text);
   Fields f;
   if (imf_fixdate(text, f) || asctime_date(text, f)) return to_time_point(f);
   if (rfc850(text, f)) {
@@ -170,7 +166,7 @@ std::optional<system_clock::time_point> parse_http_date(std::string_view text,
 
 std::optional<milliseconds> parse_retry_after(std::string_view value,
                                               system_clock::time_point now) {
-  value = trim(value);
+  value = trim_whitespace(value);
   if (value.empty()) return std::nullopt;
   if (is_digit(value.front())) return parse_delay_seconds(value);
   const auto at = parse_http_date(value, now);

@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdint>
 
+#include "core/text.hpp"
+
 namespace weft::engine {
 
 namespace {
@@ -32,12 +34,6 @@ int rank(std::string_view suffix) {
 constexpr std::int64_t kMaxDurationMs = 3650LL * 86'400'000;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -115,7 +111,7 @@ Result<Template, std::string> parse_template(std::string_view text, const Locati
     if (close == std::string_view::npos) {
       return fail(std::string("has a '{{' without its '}}'"));
     }
-    const std::string_view expr = trim(text.substr(open + 2, close - open - 2));
+    const std::string_view expr = trim_whitespace(text.substr(open + 2, close - open - 2));
     if (expr.empty()) return fail(std::string("has an empty '{{ }}'"));
     out.literals.push_back(std::move(literal));
     literal.clear();

@@ -8,28 +8,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/text.hpp"
+#include "weft/http.hpp"
+
 namespace weft::test {
 
 namespace {
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto x = static_cast<unsigned char>(a[i]);
-    const auto y = static_cast<unsigned char>(b[i]);
-    if (std::tolower(x) != std::tolower(y)) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 void global_init() {
   static std::once_flag once;
@@ -65,7 +49,7 @@ const char* to_string(HttpErrc code) {
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (iequal(k, name)) return v;
+    if (http::iequals(k, name)) return v;
   }
   return std::nullopt;
 }
@@ -96,8 +80,8 @@ struct HttpClient::Impl {
       r.headers.clear();
       r.body.clear();
     } else if (const std::size_t colon = line.find(':'); colon != std::string_view::npos) {
-      r.headers.emplace_back(std::string(trim(line.substr(0, colon))),
-                             std::string(trim(line.substr(colon + 1))));
+      r.headers.emplace_back(std::string(trim_whitespace(line.substr(0, colon))),
+                             std::string(trim_whitespace(line.substr(colon + 1))));
     }
     return size * count;
   }
@@ -227,7 +211,7 @@ HttpResult HttpClient::get(std::string_view path, const HeaderList& headers) {
 HttpResult HttpClient::post(std::string_view path, std::string_view body,
                             const HeaderList& headers) {
   bool has_type = false;
-  for (const auto& [name, value] : headers) has_type = has_type || iequal(name, "Content-Type");
+  for (const auto& [name, value] : headers) has_type = has_type || http::iequals(name, "Content-Type");
   if (has_type) return request("POST", path, headers, body);
   HeaderList with_type = headers;
   with_type.emplace_back("Content-Type", "application/json");
