@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against the release build (`make bench` builds it first, then runs this).
-# Usage: scripts/bench.sh [ingest_bench options...]   e.g. --rate 30000 --duration 20 --json
-#   Extra options also come from $BENCH_ARGS. docs/benchmarks.md explains the method and figures.
+# Usage: scripts/bench.sh                      both benchmarks with their defaults
+#        scripts/bench.sh ingest [options...]  the ingest benchmark only, e.g. --rate 30000 --json
+#        scripts/bench.sh workflow [options...] the engine benchmark only, e.g. --max, --rate 1000
+#   Extra options also come from $BENCH_ARGS (ingest_bench) and $WORKFLOW_BENCH_ARGS
+#   (workflow_bench). docs/benchmarks.md explains the method and figures.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${WEFT_BENCH_BUILD:-$root/build/release}
-bench=$build/bench/ingest_bench
 weft=$build/weft
 
-for f in "$bench" "$weft"; do
+which=all
+case ${1:-} in
+  ingest | workflow | all) which=$1; shift ;;
+  -*) which=ingest ;;  # options alone: the ingest benchmark, as before
+esac
+if [[ $which == all && $# -gt 0 ]]; then
+  echo "bench: options go to one benchmark: scripts/bench.sh ingest|workflow [options...]" >&2
+  exit 2
+fi
+
+for f in "$weft" "$build/bench/ingest_bench" "$build/bench/workflow_bench"; do
   if [[ ! -x $f ]]; then
     echo "bench: $f is missing; run 'make bench' (or 'make release') first" >&2
     exit 1
@@ -25,5 +37,14 @@ if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
   echo "bench: load average is $load1: other work on this machine may distort the figures" >&2
 fi
 
-# shellcheck disable=SC2086  # BENCH_ARGS is a list of words on purpose
-exec "$bench" --weft "$weft" ${BENCH_ARGS:-} "$@"
+status=0
+if [[ $which == ingest || $which == all ]]; then
+  # shellcheck disable=SC2086  # BENCH_ARGS is a list of words on purpose
+  "$build/bench/ingest_bench" --weft "$weft" ${BENCH_ARGS:-} "$@" || status=$?
+fi
+if [[ $which == all ]]; then echo; fi
+if [[ $which == workflow || $which == all ]]; then
+  # shellcheck disable=SC2086  # WORKFLOW_BENCH_ARGS is a list of words on purpose
+  "$build/bench/workflow_bench" --weft "$weft" ${WORKFLOW_BENCH_ARGS:-} "$@" || status=$?
+fi
+exit "$status"

@@ -121,7 +121,7 @@ struct EffectTarget::Impl : http::Handler {
                                 {"step", step}}
                      .dump();
         if (!key.empty()) answers.emplace(key, answer);
-        applied = Effect{key, instance, step, SteadyClock::now()};
+        applied = Effect{key, instance, step, body.value("invoice", ""), SteadyClock::now()};
       }
     }
     changed.notify_all();

@@ -34,6 +34,7 @@ struct Effect {
   std::string key;  // the Idempotency-Key
   std::string instance;
   std::string step;
+  std::string invoice;  // the body's "invoice", when it has one (the benchmark's event id)
   std::chrono::steady_clock::time_point at;  // when it was first applied
 };
 

@@ -45,16 +45,23 @@ std::int64_t unix_now() {
 }  // namespace
 
 void write_workflow_hub(const std::filesystem::path& dir, std::uint16_t port, const std::string& target_url,
-                        const std::string& secret) {
+                        const std::string& secret, const WorkflowHubOptions& options) {
   std::filesystem::create_directories(dir / "mappings");
   std::filesystem::create_directories(dir / "workflows");
   write_file(dir / "mappings" / "stripe.yaml", kMapping);
   write_file(dir / "workflows" / "three-steps.yaml", kWorkflow);
-  write_file(dir / "weft.yaml", "hub:\n  listen: \"127.0.0.1:" + std::to_string(port) +
-                                    "\"\n  threads: 2\n"
+  std::string engine;
+  if (options.engine_workers > 0 || options.engine_max_batch > 0) {
+    engine = "engine:\n";
+    if (options.engine_workers > 0) engine += "  workers: " + std::to_string(options.engine_workers) + "\n";
+    if (options.engine_max_batch > 0) engine += "  max_batch: " + std::to_string(options.engine_max_batch) + "\n";
+  }
+  write_file(dir / "weft.yaml", "hub:\n  listen: \"127.0.0.1:" + std::to_string(port) + "\"\n  threads: " +
+                                    std::to_string(options.hub_threads) + "\n" +
                                     "storage:\n  url: \"sqlite:" + (dir / "weft.db").string() +
-                                    "\"\n  synchronous: full\n"
-                                    "log:\n  level: warn\n  sink: stderr\n"
+                                    "\"\n  synchronous: " + options.synchronous + "\n" +
+                                    "log:\n  level: " + options.log_level + "\n  sink: " + options.log_sink + "\n" +
+                                    engine +
                                     "mappings_dir: mappings\nworkflows_dir: workflows\n"
                                     "connectors:\n"
                                     "  stripe:\n    type: stripe\n    base_url: http://127.0.0.1:9\n"

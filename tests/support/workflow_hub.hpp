@@ -5,6 +5,7 @@
 // steps each POST {instance, step} to the target. Instance i's event is invoice_paid(i); 100
 // customers share the instances (business keys cus_0 … cus_99).
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -14,10 +15,20 @@ namespace weft::test {
 inline constexpr int kWorkflowSteps = 3;
 inline constexpr int kWorkflowCustomers = 100;
 
+// What the benchmark varies; the defaults are what the tests use.
+struct WorkflowHubOptions {
+  int hub_threads = 2;
+  int engine_workers = 0;       // 0: the hub's default
+  std::size_t engine_max_batch = 0;  // 0: the hub's default
+  std::string synchronous = "full";
+  std::string log_level = "warn";
+  std::string log_sink = "stderr";
+};
+
 // Writes weft.yaml, mappings/stripe.yaml and workflows/three-steps.yaml under `dir`; the hub
 // listens on 127.0.0.1:`port` and keeps its database in dir/weft.db.
 void write_workflow_hub(const std::filesystem::path& dir, std::uint16_t port, const std::string& target_url,
-                        const std::string& secret);
+                        const std::string& secret, const WorkflowHubOptions& options = {});
 
 // The body of Stripe event evt_wf_<i>, an invoice.paid, created now.
 std::string invoice_paid(int i);
