@@ -16,7 +16,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -179,6 +181,7 @@ TEST_F(WorkflowCrashTest, EveryStepEffectLandsExactlyOnceAcrossSigkill) {
   auto storage = open_storage("sqlite:" + (dir_ / "weft.db").string());
   ASSERT_TRUE(storage.ok()) << storage.error().message;
   int completed = 0, total = 0;
+  std::map<std::string, std::vector<InstanceRecord>> by_key;
   InstanceQuery q;
   q.limit = 1000;
   for (;;) {
@@ -187,12 +190,31 @@ TEST_F(WorkflowCrashTest, EveryStepEffectLandsExactlyOnceAcrossSigkill) {
     for (const auto& r : *page) {
       ++total;
       if (r.status == InstanceStatus::completed) ++completed;
+      by_key[r.business_key].push_back(r);
     }
     if (page->size() < 1000) break;
     q.after_id = page->back().id;
   }
   EXPECT_EQ(total, kInstances);
   EXPECT_EQ(completed, kInstances);
+
+  // Instances of one business key ran one after the other, in event-log order, restarts
+  // notwithstanding: all of an instance's history precedes all of the next one's.
+  EXPECT_EQ(by_key.size(), static_cast<std::size_t>(kWorkflowCustomers));
+  int out_of_order = 0;
+  for (auto& [key, instances_of_key] : by_key) {
+    std::sort(instances_of_key.begin(), instances_of_key.end(),
+              [](const auto& a, const auto& b) { return a.order_seq < b.order_seq; });
+    std::int64_t previous_last = 0;
+    for (const auto& r : instances_of_key) {
+      auto history = storage->workflows->history(r.id);
+      ASSERT_TRUE(history.ok());
+      ASSERT_FALSE(history->empty());
+      if (history->front().seq < previous_last) ++out_of_order;
+      previous_last = history->back().seq;
+    }
+  }
+  EXPECT_EQ(out_of_order, 0) << "instances of one key overlapped or ran out of event order";
   auto open = storage->workflows->query_exceptions(ExceptionQuery{ExceptionStatus::open, {}, {}, "", 100});
   ASSERT_TRUE(open.ok());
   EXPECT_TRUE(open->empty()) << open->size() << " open exceptions, first: "
