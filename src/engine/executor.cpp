@@ -9,6 +9,11 @@ namespace weft::engine {
 
 using nlohmann::json;
 
+namespace {
+// A record due within this long stays in memory until its instance runs.
+constexpr std::int64_t kCacheHorizonMs = 1000;
+}  // namespace
+
 EngineMetrics::EngineMetrics(metrics::Registry& r)
     : workflows_total(r.counter("weft_workflows_total", "Workflow instances that ended, by status",
                                 {"workflow", "status"})),
@@ -75,7 +80,8 @@ void Executor::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  work_cv_.notify_all();
+  idle_cv_.notify_all();
   for (auto& w : workers_) w.join();
   workers_.clear();
   if (committer_) committer_->stop();
@@ -108,7 +114,7 @@ void Executor::track(const InstanceRecord& r) {
     return;
   }
   if (it == entries_.end()) {
-    it = entries_.emplace(r.id, Entry{r.workflow, r.business_key, r.order_seq, false}).first;
+    it = entries_.emplace(r.id, Entry{r.workflow, r.business_key, r.order_seq, false, std::nullopt}).first;
     metrics_.workflows_running.with({r.workflow}).add(1);
   }
   it->second.gated = r.status == InstanceStatus::running;
@@ -126,6 +132,7 @@ bool Executor::may_run(const std::string& id) {
 }
 
 void Executor::schedule(const InstanceRecord& record) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     track(record);
@@ -141,9 +148,47 @@ void Executor::schedule(const InstanceRecord& record) {
     if (!is_terminal(record.status) && record.due_at_ms) {
       timetable_.emplace(*record.due_at_ms, record.id);
       due_of_[record.id] = *record.due_at_ms;
+      // Kept only when it will run soon, so that instances waiting for days hold no memory.
+      if (auto entry = entries_.find(record.id); entry != entries_.end()) {
+        if (*record.due_at_ms <= clock_->unix_millis() + kCacheHorizonMs) {
+          entry->second.record = record;
+        } else {
+          entry->second.record.reset();
+        }
+      }
+    }
+    // One worker is enough for one instance (or for the one a finished instance stopped
+    // holding back by key); a running instance is picked up again by its own worker.
+    wake = busy_.count(record.id) == 0;
+  }
+  if (wake) work_cv_.notify_one();
+}
+
+std::optional<InstanceRecord> Executor::take_record(const std::string& id, bool& cached) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto entry = entries_.find(id); entry != entries_.end() && entry->second.record) {
+      std::optional<InstanceRecord> record = std::move(entry->second.record);
+      entry->second.record.reset();
+      cached = true;
+      return record;
     }
   }
-  cv_.notify_all();
+  cached = false;
+  auto loaded = store_.load_instance(id);
+  if (!loaded || !loaded->has_value()) {
+    log::error("engine.load_failed", {{"instance", id}, {"error", loaded ? "not found" : loaded.error().message}});
+    return std::nullopt;
+  }
+  return std::move(**loaded);
+}
+
+void Executor::release(const std::string& id) {
+  {
+    std::lock_guard lock(mutex_);
+    busy_.erase(id);
+  }
+  idle_cv_.notify_all();  // no system call when nobody waits
 }
 
 std::optional<std::int64_t> Executor::next_due() const {
@@ -171,10 +216,7 @@ int Executor::run_due() {
     }
     if (id.empty()) return runs;
     run_instance(id);
-    {
-      std::lock_guard lock(mutex_);
-      busy_.erase(id);
-    }
+    release(id);
     ++runs;
   }
 }
@@ -201,14 +243,14 @@ void Executor::worker_loop() {
       // noticed.
       std::int64_t wait_ms = 200;
       if (!timetable_.empty()) wait_ms = std::clamp<std::int64_t>(timetable_.begin()->first - now, 1, 200);
-      cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
+      work_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
       continue;
     }
     lock.unlock();
     run_instance(id);
+    release(id);
+    // An instance it held back by key may run now: this worker finds it on its next pass.
     lock.lock();
-    busy_.erase(id);
-    cv_.notify_all();  // an instance it held back by key may run now
   }
 }
 
@@ -267,12 +309,10 @@ bool Executor::persist(InstanceRun& run, InstanceRecord& current, const Workflow
 }
 
 void Executor::run_instance(const std::string& id) {
-  auto loaded = store_.load_instance(id);
-  if (!loaded || !loaded->has_value()) {
-    log::error("engine.load_failed", {{"instance", id}, {"error", loaded ? "not found" : loaded.error().message}});
-    return;
-  }
-  InstanceRecord current = std::move(**loaded);
+  bool cached = false;
+  auto taken = take_record(id, cached);
+  if (!taken) return;
+  InstanceRecord current = std::move(*taken);
   if (is_terminal(current.status)) {
     std::lock_guard lock(mutex_);
     track(current);
@@ -336,11 +376,11 @@ void Executor::run_instance(const std::string& id) {
   }
   if (!ok) {
     // Someone else changed the instance meanwhile (an approval, a retry): run it again from
-    // what is stored.
+    // what is stored. A record from memory that turned out stale runs again at once.
     auto fresh = store_.load_instance(id);
     if (fresh && fresh->has_value()) {
       InstanceRecord r = **fresh;
-      if (!is_terminal(r.status)) r.due_at_ms = clock_->unix_millis() + 100;
+      if (!is_terminal(r.status)) r.due_at_ms = clock_->unix_millis() + (cached ? 0 : 100);
       schedule(r);
     }
     return;
@@ -352,40 +392,39 @@ Result<void, EngineError> Executor::mutate(const std::string& id,
                                            const std::function<Result<void, std::string>(InstanceRun&)>& fn) {
   {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return busy_.count(id) == 0; });
+    idle_cv_.wait(lock, [&] { return busy_.count(id) == 0; });
     busy_.insert(id);
+    // What this changes is persisted before it is scheduled again; a worker that takes the
+    // instance in between must read the store, not a record from before the change.
+    if (auto entry = entries_.find(id); entry != entries_.end()) entry->second.record.reset();
   }
-  auto release = [&] {
-    std::lock_guard lock(mutex_);
-    busy_.erase(id);
-  };
+  auto done = [&] { release(id); };
   auto loaded = store_.load_instance(id);
   if (!loaded) {
-    release();
+    done();
     return fail(EngineError{EngineErrc::storage, loaded.error().message});
   }
   if (!loaded->has_value()) {
-    release();
+    done();
     return fail(EngineError{EngineErrc::not_found, "no workflow instance " + id});
   }
   InstanceRecord current = std::move(**loaded);
   const WorkflowDefinition* def = catalog_->find(current.workflow, current.version);
   if (def == nullptr) {
-    release();
+    done();
     return fail(EngineError{EngineErrc::invalid_state, "workflow " + current.workflow + " version " +
                                                            std::to_string(current.version) + " is not loaded"});
   }
   InstanceRun run(*def, jq_, current);
   if (auto changed = fn(run); !changed) {
-    release();
+    done();
     return fail(EngineError{EngineErrc::invalid_state, changed.error()});
   }
   const bool ok = persist(run, current, *def);
-  release();
+  done();
   if (!ok) return fail(EngineError{EngineErrc::conflict, "the instance changed meanwhile; try again"});
   if (!is_terminal(current.status)) current.due_at_ms = clock_->unix_millis();
   schedule(current);
-  cv_.notify_all();
   return {};
 }
 

@@ -10,7 +10,15 @@
 // Scheduling: an in-memory timetable of due times mirrors the instances' due_at column (the
 // task table). Instances of one workflow with the same business key run one at a time in
 // event order (an instance waiting for a person or an event does not hold the others up);
-// different keys run concurrently on a bounded pool of worker threads.
+// different keys run concurrently on a bounded pool of worker threads. A newly due instance
+// wakes one idle worker, not all of them (with hundreds of workers, waking all of them for
+// every instance cost more CPU than running the instances).
+//
+// The record of an instance due now is kept with its timetable entry when the executor has
+// it (it was just persisted here, or created by the event pipeline), so running it reads
+// nothing back from the store. A record that is stale nonetheless (changed behind the
+// executor's back) is caught by the revision check of the next transition, after which the
+// instance is reloaded and run again.
 //
 // Threads: start()/stop() from one thread; schedule(), decide(), deliver(), retry() and
 // discard() from any thread. run_due() drives everything on the caller's thread instead of
@@ -104,9 +112,15 @@ class Executor {
     std::string key;
     std::int64_t order_seq = 0;
     bool gated = false;  // holds its key: running, not waiting
+    // The latest record, when it is due soon (see schedule()); taken by run_instance.
+    std::optional<InstanceRecord> record;
   };
 
   void run_instance(const std::string& id);
+  // The cached record of `id` (taken out of its entry; `cached` true), else the stored one.
+  std::optional<InstanceRecord> take_record(const std::string& id, bool& cached);
+  // Marks `id` no longer running; wakes whoever waits for that.
+  void release(const std::string& id);
   // The exception, when it exists and is still open.
   Result<ExceptionRecord, EngineError> open_exception(const std::string& exception_id);
   // Applies `fn` to the instance under its lock and persists the result.
@@ -131,7 +145,8 @@ class Executor {
   std::unique_ptr<GroupCommit<Transition, TransitionOutcome>> committer_;
 
   mutable std::mutex mutex_;
-  std::condition_variable cv_;
+  std::condition_variable work_cv_;  // workers: an instance may have become due
+  std::condition_variable idle_cv_;  // mutate(): an instance stopped running
   std::multimap<std::int64_t, std::string> timetable_;  // due → instance
   std::map<std::string, std::int64_t> due_of_;          // instance → its timetable slot
   std::map<std::string, Entry> entries_;                 // every unfinished instance

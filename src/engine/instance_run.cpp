@@ -55,15 +55,23 @@ InstanceRecord InstanceRun::start(const WorkflowDefinition& definition, std::str
       {"instance",
        {{"id", r.id}, {"workflow", r.workflow}, {"version", r.version}, {"key", r.business_key}}}};
   if (state["vars"].is_discarded()) state["vars"] = json::object();
-  r.state_json = state.dump();
-  json runtime = {{"phase", "forward"},
-                  {"started_ms", now_ms},
-                  {"milestones", {{std::string(kStartedMilestone), now_ms}}},
-                  {"cursors", json::array()}};
+  r.state_json = state.dump(-1, ' ', false, json::error_handler_t::replace);
+  // Exactly what save_runtime() writes for this runtime, so that the first run of an instance
+  // whose first step is a call has nothing to persist before calling (see save_runtime()).
+  json cursors = json::array();
   if (!definition.steps.empty()) {
-    runtime["cursors"].push_back({{"path", {0}}, {"due", now_ms}, {"entered", now_ms}});
+    cursors.push_back({{"path", {0}}, {"due", now_ms}, {"entered", now_ms}});
   }
-  r.cursor_json = runtime.dump();
+  json runtime = {{"phase", "forward"},
+                  {"cursors", cursors},
+                  {"joins", json::object()},
+                  {"done_calls", json::array()},
+                  {"compensations", json::array()},
+                  {"generation", json::object()},
+                  {"milestones", {{std::string(kStartedMilestone), now_ms}}},
+                  {"sla_breached", json::array()},
+                  {"waits", json::array()}};
+  r.cursor_json = runtime.dump(-1, ' ', false, json::error_handler_t::replace);
   r.correlation_id = std::move(correlation_id);
   r.created_at_ms = r.updated_at_ms = now_ms;
   r.due_at_ms = now_ms;
@@ -131,8 +139,15 @@ json InstanceRun::save_runtime() const {
   for (const Cursor& c : cursors_) {
     if (c.finished) continue;
     json j = {{"path", c.path}, {"due", c.due_ms}, {"entered", c.entered_ms}};
-    if (c.attempt != 0) j["attempt"] = c.attempt;
-    if (c.first_attempt_ms != 0) j["first_attempt"] = c.first_attempt_ms;
+    // The start of a step's first attempt is kept once an attempt has failed (retry limits
+    // count from it). Before that it is not written: the transition that would only record
+    // "the first attempt starts now" is then empty and skipped, so a call that follows a
+    // persisted transition directly (the first step of a new instance) costs no commit. A
+    // crash during that attempt repeats it, with the same idempotency key, as a first attempt.
+    if (c.attempt != 0) {
+      j["attempt"] = c.attempt;
+      if (c.first_attempt_ms != 0) j["first_attempt"] = c.first_attempt_ms;
+    }
     if (c.waiting) {
       j["waiting"] = true;
       j["wait_deadline"] = c.wait_deadline_ms;

@@ -105,7 +105,9 @@ StoreResult<std::size_t> EventPipeline::run_once() {
       const Transition& t = records[i].starts[s];
       if (started_outcomes[s] != TransitionOutcome::applied) continue;
       if (t.create) {
-        executor_.schedule(*t.create);
+        InstanceRecord created = *t.create;
+        created.revision = 1;  // every store writes a created instance at revision 1
+        executor_.schedule(created);
         log::info("workflow.started", {{"workflow", t.create->workflow}, {"instance", t.create->id},
                                        {"key", t.create->business_key}, {"event", t.create->trigger_event_id},
                                        {"correlation_id", t.create->correlation_id},
