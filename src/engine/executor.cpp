@@ -240,9 +240,14 @@ void Executor::worker_loop() {
     metrics_.tasks_due.set(static_cast<double>(due_count));
     if (id.empty()) {
       // Sleep until the next due time or a notification; capped so a wall-clock jump is
-      // noticed.
+      // noticed. Instances already due but held back (running, or behind another of their
+      // key) do not count: they become runnable only when an instance finishes, which
+      // notifies. Counting them made every idle worker wake each millisecond while one key
+      // had a queue.
       std::int64_t wait_ms = 200;
-      if (!timetable_.empty()) wait_ms = std::clamp<std::int64_t>(timetable_.begin()->first - now, 1, 200);
+      if (auto next = timetable_.upper_bound(now); next != timetable_.end()) {
+        wait_ms = std::clamp<std::int64_t>(next->first - now, 1, 200);
+      }
       work_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
       continue;
     }
