@@ -148,9 +148,12 @@ void Executor::schedule(const InstanceRecord& record) {
     if (!is_terminal(record.status) && record.due_at_ms) {
       timetable_.emplace(*record.due_at_ms, record.id);
       due_of_[record.id] = *record.due_at_ms;
-      // Kept only when it will run soon, so that instances waiting for days hold no memory.
+      // Kept only when it will run soon, so that instances waiting for days hold no memory,
+      // and only when it is a stored revision: a record with revision 0 (a create as handed
+      // to the store, which numbers it 1) would fail its first write as a conflict after
+      // its call had been made, and the call would be made again.
       if (auto entry = entries_.find(record.id); entry != entries_.end()) {
-        if (*record.due_at_ms <= clock_->unix_millis() + kCacheHorizonMs) {
+        if (record.revision > 0 && *record.due_at_ms <= clock_->unix_millis() + kCacheHorizonMs) {
           entry->second.record = record;
         } else {
           entry->second.record.reset();
