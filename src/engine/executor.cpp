@@ -64,9 +64,14 @@ Result<void, EngineError> Executor::start(bool threads) {
   auto active = store_.active_instances();
   if (!active) return fail(EngineError{EngineErrc::storage, active.error().message});
   for (const InstanceRecord& r : *active) schedule(r);
-  auto open = store_.query_exceptions(ExceptionQuery{ExceptionStatus::open, std::nullopt, std::nullopt, "", 1000});
-  if (open) {
-    for (const auto& e : *open) metrics_.exceptions_open.with({e.failure_class}).add(1);
+  // The gauge of open exceptions starts from what the workbench holds, page by page.
+  ExceptionQuery open_query{ExceptionStatus::open, std::nullopt, std::nullopt, "", 1000};
+  for (;;) {
+    auto page = store_.query_exceptions(open_query);
+    if (!page) return fail(EngineError{EngineErrc::storage, page.error().message});
+    for (const auto& e : *page) metrics_.exceptions_open.with({e.failure_class}).add(1);
+    if (page->size() < 1000) break;
+    open_query.after_id = page->back().id;
   }
   log::info("engine.started", {{"instances_resumed", active->size()}, {"workers", options_.workers}});
   if (threads) {
