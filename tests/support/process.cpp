@@ -364,6 +364,13 @@ std::string tail_of_file(const std::filesystem::path& path, std::size_t max_byte
   return "…" + all.substr(all.size() - max_bytes);
 }
 
+std::filesystem::path TempDir::write(const std::string& name, const std::string& text) const {
+  const auto file = path_ / name;
+  std::filesystem::create_directories(file.parent_path());
+  write_file(file, text);
+  return file;
+}
+
 void write_file(const std::filesystem::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw std::runtime_error("cannot write " + path.string());

@@ -102,6 +102,8 @@ class TempDir {
 
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  // Writes `text` to the file `name` inside it (creating sub-folders); the file's path.
+  std::filesystem::path write(const std::string& name, const std::string& text) const;
   void keep() { keep_ = true; }
 
  private:

@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "support/process.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -41,30 +42,7 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "weft-config-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path file = path_ / name;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file) << text;
-    return file;
-  }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 std::vector<ConfigError> errors_of(const std::string& yaml) {
   auto result = parse(yaml, "test.yaml", "/srv/weft");

@@ -16,6 +16,7 @@
 #include "engine/definition_parser.hpp"
 #include "engine/definition_validator.hpp"
 #include "engine/workflow_catalog.hpp"
+#include "support/process.hpp"
 
 namespace weft::engine {
 namespace {
@@ -23,27 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "weft-workflow-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-  }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 // The checks of the language alone, with real jq: no config, no catalogues.
 ValidationOptions dsl_only() { return ValidationOptions{}; }
