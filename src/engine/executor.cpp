@@ -456,6 +456,8 @@ Result<void, EngineError> Executor::decide(const std::string& approval_id, bool 
 }
 
 void Executor::deliver(const CanonicalEventRecord& event) {
+  // Most events are awaited by no workflow: then no instance can be waiting for them.
+  if (!catalog_->awaited(event.type)) return;
   auto waits = store_.event_waits(event.type, event.business_key);
   if (!waits) {
     log::error("engine.event_waits_failed", {{"error", waits.error().message}, {"event", event.id}});

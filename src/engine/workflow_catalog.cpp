@@ -103,9 +103,16 @@ Result<void, config::ConfigError> WorkflowCatalog::add(WorkflowDefinition defini
                               first.file + ":" + std::to_string(first.line) +
                               "; raise the version of the newer one"});
   }
+  for_each_step(definition.steps, [this](const Step& step) {
+    if (const auto* wait = step.as<WaitStep>()) {
+      if (const auto* event = std::get_if<EventWait>(&wait->on)) awaited_.insert(event->type);
+    }
+  });
   it->second = std::move(definition);
   return {};
 }
+
+bool WorkflowCatalog::awaited(std::string_view event_type) const { return awaited_.count(event_type) != 0; }
 
 const WorkflowDefinition* WorkflowCatalog::find(std::string_view name, int version) const {
   const auto by_name = workflows_.find(name);

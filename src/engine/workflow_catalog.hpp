@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,12 +53,17 @@ class WorkflowCatalog {
   // decide whether an event starts an instance).
   std::vector<const WorkflowDefinition*> triggered_by(std::string_view event_type) const;
 
+  // Whether any loaded definition (any version: old instances still run) has a `wait` for
+  // canonical events of this type. Lets the engine skip looking for waiting instances.
+  bool awaited(std::string_view event_type) const;
+
   std::size_t size() const;  // definitions, all versions counted
   bool empty() const { return workflows_.empty(); }
 
  private:
   // name → version → definition; std::map keeps "latest" at rbegin() and pointers stable.
   std::map<std::string, std::map<int, WorkflowDefinition>, std::less<>> workflows_;
+  std::set<std::string, std::less<>> awaited_;  // event types some wait step waits for
 };
 
 }  // namespace weft::engine

@@ -50,10 +50,16 @@ void EventPipeline::notify() {
 void EventPipeline::loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (!pending_) cv_.wait_for(lock, options_.poll_interval, [this] { return pending_ || stopping_; });
+    const bool polled =
+        !pending_ && !cv_.wait_for(lock, options_.poll_interval, [this] { return pending_ || stopping_; });
     if (stopping_) break;
     pending_ = false;
     lock.unlock();
+    if (polled) {
+      // Idle: count afresh (cheap with no backlog), which also takes in events another
+      // process made unprocessed (weft replay) that ingest never counted.
+      if (auto left = events_.count_unprocessed()) metrics_.events_unprocessed.set(static_cast<double>(*left));
+    }
     auto routed = run_once();
     lock.lock();
     if (!routed) {
@@ -89,13 +95,7 @@ StoreResult<std::size_t> EventPipeline::run_once() {
   if (!outcomes) return fail(outcomes.error());
 
   metrics_.batch_seconds.observe(std::chrono::duration<double>(clock_->monotonic() - started).count());
-  if (batch->size() < static_cast<std::size_t>(options_.batch)) {
-    // Caught up: count afresh (cheap now), which also takes in events another process made
-    // unprocessed (weft replay) that ingest never counted.
-    if (auto left = events_.count_unprocessed()) metrics_.events_unprocessed.set(static_cast<double>(*left));
-  } else {
-    metrics_.events_unprocessed.add(-static_cast<double>(batch->size()));
-  }
+  metrics_.events_unprocessed.add(-static_cast<double>(batch->size()));
   for (std::size_t i = 0; i < records.size(); ++i) {
     const RawEvent& raw = (*batch)[i];
     metrics_.events_routed.with({raw.connector, to_string(summaries[i].outcome)}).inc();

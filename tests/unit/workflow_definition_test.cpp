@@ -770,6 +770,22 @@ std::string credit_workflow(int version, const std::string& event = "case.credit
          "\nsteps:\n  - {id: a, call: stripe.x}\n";
 }
 
+TEST(WorkflowCatalog, KnowsWhichEventTypesSomeVersionWaitsFor) {
+  TempDir dir;
+  // Version 1 waits (nested in a decide branch) for invoice.paid; version 2 no longer does,
+  // but instances of version 1 may still be waiting.
+  dir.write("v1.yaml",
+            "name: w\nversion: 1\ntrigger: case.opened\nsteps:\n"
+            "  - id: route\n    decide:\n      - otherwise: true\n        steps:\n"
+            "          - id: paid\n            wait: {event: {type: invoice.paid}, timeout: 1d}\n");
+  dir.write("v2.yaml", "name: w\nversion: 2\ntrigger: case.opened\nsteps: [{id: a, call: s.x}]\n");
+  auto catalog = WorkflowCatalog::load(dir.path().string(), dsl_only());
+  ASSERT_TRUE(catalog) << config::format_errors(catalog.error());
+  EXPECT_TRUE(catalog->awaited("invoice.paid"));
+  EXPECT_FALSE(catalog->awaited("case.opened")) << "a trigger is not a wait";
+  EXPECT_FALSE(catalog->awaited("invoice.issued"));
+}
+
 TEST(WorkflowCatalog, VersionsCoexistAndNewInstancesTakeTheLatest) {
   TempDir dir;
   dir.write("service-credit-v1.yaml", credit_workflow(1));
