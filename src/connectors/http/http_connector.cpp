@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/suggestion.hpp"
+#include "core/url_encoding.hpp"
 
 namespace weft::connectors::http_api {
 
@@ -43,21 +44,6 @@ bool valid_path(std::string_view path) {
     const auto u = static_cast<unsigned char>(c);
     return u > 0x20 && u < 0x7f && c != '?' && c != '#';
   });
-}
-
-void percent_encode(std::string_view text, std::string& out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0x0f];
-    }
-  }
 }
 
 std::string upper(std::string s) {
@@ -143,9 +129,9 @@ Result<delivery::OutboundRequest, delivery::Failure> HttpConnector::prepare(
       }
       out.url += separator;
       separator = '&';
-      percent_encode(key, out.url);
+      url::percent_encode(key, out.url);
       out.url += '=';
-      percent_encode(*text, out.url);
+      url::percent_encode(*text, out.url);
     }
   }
 
