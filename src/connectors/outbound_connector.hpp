@@ -11,8 +11,13 @@
 //     → [delivery admits the call: breaker, concurrency cap, rate limit]
 //     → authorize (may do I/O, e.g. fetch or refresh an OAuth token through the transport)
 //     → transport.send → classifier().classify
-//     → on success: read_success;  on failure: on_failure (e.g. drop a token the platform
-//       refused, so that the retry fetches a new one)
+//     → on success: read_exchange (by default read_success) gives the step's output, or
+//       one more request of the same action (read-before-write: look for the comment that
+//       carries this step's marker before adding it), which is authorized, sent and read
+//       in turn within the same admission (same concurrency slot, no new rate token), at
+//       most kMaxExchanges requests per attempt;
+//       on failure: on_failure (e.g. drop a token the platform refused, so that the retry
+//       fetches a new one)
 //
 // A connector that fails a hook returns a delivery::Failure, classified like any other (bad
 // input is validation; a token endpoint that is down is transient). The delivery layer adds
@@ -23,7 +28,10 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "delivery/failure.hpp"
 #include "delivery/http_transport.hpp"
@@ -39,6 +47,17 @@ struct OutboundContext {
   delivery::HttpTransport& transport;
   const Clock& clock;
 };
+
+// One more request of the same action (see read_exchange).
+struct FollowUp {
+  delivery::OutboundRequest request;
+};
+// What a successful answer leads to: the step's output, or a follow-up request.
+using Reading = std::variant<nlohmann::json, FollowUp>;
+
+// Requests one attempt of an action may make (the first included); a connector asking for
+// more is a bug, reported as a validation failure rather than a loop.
+inline constexpr int kMaxExchanges = 8;
 
 class OutboundConnector {
  public:
@@ -64,6 +83,27 @@ class OutboundConnector {
   // The step's output from an answer the classifier called a success.
   virtual Result<nlohmann::json, delivery::Failure> read_success(
       const engine::ActionRequest& request, const http::Response& response) const = 0;
+
+  // For actions of more than one request: `answers` holds every successful answer of this
+  // attempt so far, in order (answers.back() is the newest). Return the step's output, or a
+  // FollowUp whose request is prepared like prepare's (authorize is applied to it). The
+  // default reads the only answer with read_success.
+  virtual Result<Reading, delivery::Failure> read_exchange(
+      const engine::ActionRequest& request, const std::vector<http::Response>& answers) const {
+    auto output = read_success(request, answers.back());
+    if (!output) return fail(std::move(output).error());
+    return Reading(std::move(output).value());
+  }
+
+  // Pagination, for list actions: the input of the action that fetches the page after the
+  // one `output` holds (Stripe starting_after, Zendesk cursor, NetSuite offset, Salesforce
+  // nextRecordsUrl); nullopt on the last page and for actions that are not lists. Pollers
+  // and "fetch every page" callers loop on it, one invoke per page, so that each page is
+  // rate limited and retried like any call.
+  virtual std::optional<nlohmann::json> next_page(const engine::ActionRequest& /*request*/,
+                                                  const nlohmann::json& /*output*/) const {
+    return std::nullopt;
+  }
 
   // Told of every failed attempt after classification (a refused token, a concurrency-limit
   // error). Must not block.

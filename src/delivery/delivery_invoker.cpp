@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "connectors/outbound_registry.hpp"
 #include "delivery/concurrency_limiter.hpp"
@@ -223,43 +225,69 @@ engine::ActionOutcome DeliveryInvoker::attempt(Channel& ch, const engine::Action
   };
 
   const connectors::OutboundContext context{*transport_, *clock_};
-  if (auto authorized = ch.connector->authorize(outbound, context); !authorized) {
-    Failure f = authorized.error();
-    report(&f);
-    ch.connector->on_failure(request, f);
-    return failed(std::move(f), false);
-  }
+  // One attempt: the first request and any follow-ups the connector asks for (read-before-
+  // write), all under this admission. The breaker hears of the attempt once, at its end.
+  std::vector<http::Response> answers;
+  for (;;) {
+    if (auto authorized = ch.connector->authorize(outbound, context); !authorized) {
+      Failure f = authorized.error();
+      report(&f);
+      ch.connector->on_failure(request, f);
+      return failed(std::move(f), !answers.empty());
+    }
 
-  const auto started = clock_->monotonic();
-  const Attempt answer = transport_->send(outbound);
-  now = clock_->monotonic();
-  ch.seconds->observe(std::chrono::duration<double>(now - started).count());
-  if (permit) permit->release();
+    const auto started = clock_->monotonic();
+    Attempt answer = transport_->send(outbound);
+    now = clock_->monotonic();
+    ch.seconds->observe(std::chrono::duration<double>(now - started).count());
 
-  std::optional<Failure> failure = ch.connector->classifier().classify(answer);
-  if (!failure) {
+    if (std::optional<Failure> failure = ch.connector->classifier().classify(answer)) {
+      if (permit) permit->release();
+      report(&*failure);
+      if (penalises_connector(*failure)) {
+        ch.rate->penalise_until(now + *failure->retry_after);
+      }
+      ch.connector->on_failure(request, *failure);
+      return failed(std::move(*failure), !answers.empty() ||
+                                             (answer.transport != Transport::connect_failed &&
+                                              answer.transport != Transport::timeout_before_send));
+    }
+    answers.push_back(std::move(answer.response));
+    auto reading = ch.connector->read_exchange(request, answers);
+    if (!reading) {
+      if (permit) permit->release();
+      report(nullptr);  // the platform answered well; the connector could not read it
+      return failed(std::move(reading).error(), true);
+    }
+    if (auto* follow = std::get_if<connectors::FollowUp>(&reading.value())) {
+      if (static_cast<int>(answers.size()) >= connectors::kMaxExchanges) {
+        if (permit) permit->release();
+        report(nullptr);
+        return failed(connectors::bad_input("action " + request.action + " of connector " +
+                                            ch.name + " asked for more than " +
+                                            std::to_string(connectors::kMaxExchanges) +
+                                            " requests in one attempt"),
+                      true);
+      }
+      outbound = std::move(follow->request);
+      add_trace_headers(request, outbound.headers);
+      continue;
+    }
+    if (permit) permit->release();
     report(nullptr);
-    auto output = ch.connector->read_success(request, answer.response);
-    if (!output) return failed(std::move(output).error(), true);
     metrics_->count(request, "success");
     if (log::enabled(log::Level::debug)) {
       log::debug("delivery.succeeded", {{"connector", ch.name},
                                         {"action", request.action},
-                                        {"http_status", answer.response.status},
+                                        {"http_status", answers.back().status},
+                                        {"requests", static_cast<std::int64_t>(answers.size())},
                                         {"correlation_id", request.correlation_id},
                                         {"traceparent", request.traceparent},
                                         {"instance", request.instance_id},
                                         {"step", request.step_id}});
     }
-    return engine::ActionSuccess{std::move(output).value()};
+    return engine::ActionSuccess{std::get<nlohmann::json>(std::move(reading).value())};
   }
-  report(&*failure);
-  if (penalises_connector(*failure)) {
-    ch.rate->penalise_until(now + *failure->retry_after);
-  }
-  ch.connector->on_failure(request, *failure);
-  return failed(std::move(*failure), answer.transport != Transport::connect_failed &&
-                                         answer.transport != Transport::timeout_before_send);
 }
 
 std::unique_ptr<DeliveryInvoker> make_delivery_invoker(const config::Config& config,
