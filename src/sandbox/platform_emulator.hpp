@@ -16,6 +16,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sandbox/credentials.hpp"
@@ -50,6 +51,16 @@ struct EmulatorContext {
   WebhookOutbox& outbox;
 };
 
+// What the request log records about a request beyond method, path and status (GET
+// /_sandbox/requests), so that a scenario can see that no effect was applied twice.
+struct RequestFacts {
+  // The platform's idempotency key for the request, empty when it has none: Stripe and
+  // Zendesk the Idempotency-Key header, NetSuite the eid:… in the path, Salesforce the
+  // external id path (Account/External_Id__c/ACME-1).
+  std::string idempotency_key;
+  bool replayed = false;  // answered from the saved response of an earlier request
+};
+
 class PlatformEmulator {
  public:
   virtual ~PlatformEmulator() = default;
@@ -73,6 +84,27 @@ class PlatformEmulator {
   virtual nlohmann::json state() const = 0;
   virtual Result<void, std::string> restore(const nlohmann::json& state) = 0;
   virtual void reset() = 0;  // empty state, as after start
+
+  // For the request log, called after handle() with its answer. The default reads the
+  // Idempotency-Key header and treats `Idempotent-Replayed: true` as a replay.
+  virtual RequestFacts describe(const http::Request& request, const http::Response& response) const {
+    RequestFacts facts;
+    if (auto key = request.headers.get("Idempotency-Key")) facts.idempotency_key = std::string(*key);
+    if (auto replayed = response.headers.get("Idempotent-Replayed")) facts.replayed = *replayed == "true";
+    return facts;
+  }
+
+  // Test-only helpers for what the platform has no API for (Stripe: open a dispute), served
+  // under /_sandbox/<platform>/…; `subpath` is the rest, e.g. "/disputes". Same threads and
+  // rules as handle(). The default answers 404.
+  virtual http::Response handle_admin(const http::Request& request, std::string_view subpath) {
+    (void)request;
+    http::Response response;
+    response.status = 404;
+    response.headers.set("Content-Type", "application/json");
+    response.body = nlohmann::json{{"error", "no sandbox helper " + std::string(subpath) + " for " + platform()}}.dump();
+    return response;
+  }
 };
 using PlatformEmulatorPtr = std::unique_ptr<PlatformEmulator>;
 
