@@ -92,6 +92,14 @@ class Store {
 
   // For readiness: the database answers and its schema is the one this build expects.
   virtual StoreResult<SchemaStatus> schema_status() = 0;
+
+  // Durable cursors of the backfill pollers (a Stripe event watermark, a Zendesk export
+  // cursor, …), by name. A poller saves its cursor only after the events it read are
+  // appended, so a crash in between reads them again and the log's de-duplication drops the
+  // repeats. nullopt: never saved.
+  virtual StoreResult<std::optional<std::string>> load_cursor(std::string_view name) = 0;
+  virtual StoreResult<void> save_cursor(std::string_view name, std::string_view value,
+                                        std::int64_t at_ms) = 0;
 };
 using StorePtr = std::unique_ptr<Store>;
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "weft/store.hpp"
+#include "store/memory/memory_store.hpp"
 #include "support/process.hpp"
 
 namespace weft {
@@ -627,6 +628,57 @@ TEST(StoreErrcTest, NamesEveryCode) {
   EXPECT_STREQ(to_string(StoreErrc::not_found), "not_found");
   EXPECT_STREQ(to_string(StoreErrc::conflict), "conflict");
   EXPECT_STREQ(to_string(StoreErrc::internal), "internal");
+}
+
+}  // namespace
+}  // namespace weft
+
+namespace weft {
+namespace {
+
+// Poll cursors: absent until saved, replaced by the next save, and durable across reopening.
+void expect_cursor_contract(Store& store) {
+  auto none = store.load_cursor("stripe.events");
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(store.save_cursor("stripe.events", "evt_1", 1'000).ok());
+  ASSERT_TRUE(store.save_cursor("zendesk.tickets", "cursor-a", 1'000).ok());
+  ASSERT_TRUE(store.save_cursor("stripe.events", "evt_2", 2'000).ok());
+  auto stripe = store.load_cursor("stripe.events");
+  ASSERT_TRUE(stripe.ok());
+  EXPECT_EQ(stripe->value_or(""), "evt_2");
+  auto zendesk = store.load_cursor("zendesk.tickets");
+  ASSERT_TRUE(zendesk.ok());
+  EXPECT_EQ(zendesk->value_or(""), "cursor-a");
+}
+
+TEST_F(SqliteStoreTest, PollCursorsAreReplacedAndSurviveReopen) {
+  {
+    auto store = open();
+    ASSERT_NE(store, nullptr);
+    expect_cursor_contract(*store);
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  auto again = store->load_cursor("stripe.events");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->value_or(""), "evt_2");
+}
+
+TEST(MemoryStoreCursorTest, KeepsTheSameContract) {
+  MemoryStore store;
+  expect_cursor_contract(store);
+}
+
+TEST(MemoryStoreCursorTest, InjectedFaultChangesNoCursor) {
+  MemoryStore inner;
+  FaultInjectingStore store(inner);
+  ASSERT_TRUE(store.save_cursor("stripe.events", "evt_1", 1).ok());
+  store.fail_with(StoreError{StoreErrc::unavailable, "disk gone"});
+  EXPECT_FALSE(store.save_cursor("stripe.events", "evt_2", 2).ok());
+  EXPECT_FALSE(store.load_cursor("stripe.events").ok());
+  store.fail_with(std::nullopt);
+  EXPECT_EQ(store.load_cursor("stripe.events")->value_or(""), "evt_1");
 }
 
 }  // namespace

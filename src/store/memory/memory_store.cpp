@@ -70,6 +70,20 @@ StoreResult<std::int64_t> MemoryStore::count_unprocessed() {
 
 StoreResult<SchemaStatus> MemoryStore::schema_status() { return SchemaStatus{1, 1}; }
 
+StoreResult<std::optional<std::string>> MemoryStore::load_cursor(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  const auto it = cursors_.find(name);
+  if (it == cursors_.end()) return std::optional<std::string>();
+  return std::optional<std::string>(it->second);
+}
+
+StoreResult<void> MemoryStore::save_cursor(std::string_view name, std::string_view value,
+                                           std::int64_t /*at_ms*/) {
+  std::lock_guard lock(mutex_);
+  cursors_.insert_or_assign(std::string(name), std::string(value));
+  return {};
+}
+
 std::optional<StoreError> FaultInjectingStore::injected() {
   std::lock_guard lock(mutex_);
   return error_;
@@ -98,6 +112,13 @@ StoreResult<std::int64_t> FaultInjectingStore::count_unprocessed() {
   WEFT_FAULT_OR(count_unprocessed());
 }
 StoreResult<SchemaStatus> FaultInjectingStore::schema_status() { WEFT_FAULT_OR(schema_status()); }
+StoreResult<std::optional<std::string>> FaultInjectingStore::load_cursor(std::string_view name) {
+  WEFT_FAULT_OR(load_cursor(name));
+}
+StoreResult<void> FaultInjectingStore::save_cursor(std::string_view name, std::string_view value,
+                                                   std::int64_t at_ms) {
+  WEFT_FAULT_OR(save_cursor(name, value, at_ms));
+}
 
 #undef WEFT_FAULT_OR
 

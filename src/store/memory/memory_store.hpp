@@ -20,9 +20,13 @@ class MemoryStore : public Store {
   StoreResult<void> mark_processed(std::span<const std::int64_t> seqs, std::int64_t at_ms) override;
   StoreResult<std::int64_t> count_unprocessed() override;
   StoreResult<SchemaStatus> schema_status() override;
+  StoreResult<std::optional<std::string>> load_cursor(std::string_view name) override;
+  StoreResult<void> save_cursor(std::string_view name, std::string_view value,
+                                std::int64_t at_ms) override;
 
  private:
   std::mutex mutex_;
+  std::map<std::string, std::string, std::less<>> cursors_;
   std::int64_t next_seq_ = 1;
   std::map<std::int64_t, RawEvent> events_;  // by seq
   std::map<std::pair<std::string, std::string>, std::int64_t, std::less<>> by_id_;
@@ -45,6 +49,9 @@ class FaultInjectingStore : public Store {
   StoreResult<void> mark_processed(std::span<const std::int64_t> seqs, std::int64_t at_ms) override;
   StoreResult<std::int64_t> count_unprocessed() override;
   StoreResult<SchemaStatus> schema_status() override;
+  StoreResult<std::optional<std::string>> load_cursor(std::string_view name) override;
+  StoreResult<void> save_cursor(std::string_view name, std::string_view value,
+                                std::int64_t at_ms) override;
 
  private:
   std::optional<StoreError> injected();

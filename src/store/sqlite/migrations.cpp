@@ -146,6 +146,15 @@ CREATE TABLE canonical_events (
 -- One platform object's events in log order (lineage, the console's timeline).
 CREATE INDEX canonical_events_business_key ON canonical_events (business_key, raw_seq);
 )sql"},
+    Migration{3, "create poll cursors",
+              // One row per backfill poller: where it stopped reading its platform.
+              R"sql(
+CREATE TABLE poll_cursors (
+  name        TEXT    PRIMARY KEY,
+  value       TEXT    NOT NULL,
+  saved_at_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

@@ -183,4 +183,30 @@ StoreResult<SchemaStatus> SqliteStore::schema_status() {
   return SchemaStatus{*current, latest_version()};
 }
 
+StoreResult<std::optional<std::string>> SqliteStore::load_cursor(std::string_view name) {
+  auto [lock, reader] = database_->reader();
+  auto stmt = reader.prepare("SELECT value FROM poll_cursors WHERE name = ?1");
+  if (!stmt) return fail(std::move(stmt).error());
+  int rc = stmt->bind_text(1, name);
+  if (rc == SQLITE_OK) rc = stmt->step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return fail(sqlite_error(reader.get(), rc, "load_cursor"));
+  return std::optional<std::string>(std::string(stmt->column_text(0)));
+}
+
+StoreResult<void> SqliteStore::save_cursor(std::string_view name, std::string_view value,
+                                           std::int64_t at_ms) {
+  auto [lock, writer] = database_->writer();
+  auto stmt = writer.prepare(
+      "INSERT INTO poll_cursors (name, value, saved_at_ms) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (name) DO UPDATE SET value = excluded.value, saved_at_ms = excluded.saved_at_ms");
+  if (!stmt) return fail(std::move(stmt).error());
+  int rc = stmt->bind_text(1, name);
+  if (rc == SQLITE_OK) rc = stmt->bind_text(2, value);
+  if (rc == SQLITE_OK) rc = stmt->bind_int(3, at_ms);
+  if (rc == SQLITE_OK) rc = stmt->step();
+  if (rc != SQLITE_DONE) return fail(sqlite_error(writer.get(), rc, "save_cursor"));
+  return {};
+}
+
 }  // namespace weft::store::sqlite

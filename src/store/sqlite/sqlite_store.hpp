@@ -32,6 +32,9 @@ class SqliteStore final : public Store {
   StoreResult<void> mark_processed(std::span<const std::int64_t> seqs, std::int64_t at_ms) override;
   StoreResult<std::int64_t> count_unprocessed() override;
   StoreResult<SchemaStatus> schema_status() override;
+  StoreResult<std::optional<std::string>> load_cursor(std::string_view name) override;
+  StoreResult<void> save_cursor(std::string_view name, std::string_view value,
+                                std::int64_t at_ms) override;
 
  private:
   std::shared_ptr<Database> database_;
