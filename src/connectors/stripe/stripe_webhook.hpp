@@ -3,31 +3,24 @@
 //
 // Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>[,v1=…][,v0=…]
 // Several v1 values appear while a secret is being rolled: any match is enough. Schemes other
-// than v1 are ignored, so that a forged v0 cannot downgrade the check.
+// than v1 are ignored, so that a forged v0 cannot downgrade the check. Weft's own relays
+// (NetSuite, Salesforce) reuse the scheme: connectors/weft_signature.hpp holds it.
 
 #include <chrono>
 #include <string>
 
-#include "weft/clock.hpp"
+#include "connectors/weft_signature.hpp"
 #include "weft/connector.hpp"
 
 namespace weft::connectors::stripe {
 
-class SignatureVerifier final : public WebhookVerifier {
+// The generic scheme (connectors/weft_signature.hpp) on the Stripe-Signature header.
+class SignatureVerifier final : public TimestampedSignatureVerifier {
  public:
   // tolerance 0 disables the timestamp check (as in Stripe's libraries).
   SignatureVerifier(std::string secret, std::chrono::seconds tolerance)
-      : secret_(std::move(secret)), tolerance_(tolerance) {}
-
-  Result<void, VerifyError> verify(const http::Headers& headers, std::string_view body,
-                                   std::chrono::system_clock::time_point now) const override;
-
-  // The header value Stripe would send for `body` at `timestamp` (sandbox and tests).
-  static std::string sign(std::string_view secret, std::int64_t timestamp, std::string_view body);
-
- private:
-  std::string secret_;
-  std::chrono::seconds tolerance_;
+      : TimestampedSignatureVerifier("Stripe-Signature", std::move(secret), tolerance) {}
+  // sign(secret, timestamp, body): the header value Stripe would send (sandbox and tests).
 };
 
 class InboundConnector final : public weft::InboundConnector {
