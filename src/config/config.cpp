@@ -61,7 +61,7 @@ constexpr std::array<std::string_view, 8> kCommonConnectorKeys{
 // Keys of the inbound (webhook) side, which a type without webhooks must not be given.
 constexpr std::array<std::string_view, 2> kInboundKeys{"webhook_secret",
                                                        "signature_tolerance_seconds"};
-constexpr std::array<std::string_view, 20> kConnectorKeys{"type",
+constexpr std::array<std::string_view, 24> kConnectorKeys{"type",
                                                           "base_url",
                                                           "webhook_secret",
                                                           "signature_tolerance_seconds",
@@ -69,6 +69,7 @@ constexpr std::array<std::string_view, 20> kConnectorKeys{"type",
                                                           "api_version",
                                                           "email",
                                                           "api_token",
+                                                          "oauth_token",
                                                           "account_id",
                                                           "consumer_key",
                                                           "consumer_secret",
@@ -77,6 +78,9 @@ constexpr std::array<std::string_view, 20> kConnectorKeys{"type",
                                                           "client_id",
                                                           "client_secret",
                                                           "login_url",
+                                                          "username",
+                                                          "private_key_file",
+                                                          "audience",
                                                           "rate_per_second",
                                                           "burst",
                                                           "max_concurrency",
@@ -90,17 +94,27 @@ struct TypeSpec {
   std::vector<std::string_view> required;
   std::vector<std::string_view> optional;
   bool inbound = true;  // receives webhooks (so webhook_secret applies)
+  // Required keys that another credential replaces: {required key, the key that replaces it}.
+  std::vector<std::pair<std::string_view, std::string_view>> replaced_by = {};
 };
 
 const std::vector<TypeSpec>& type_specs() {
   static const std::vector<TypeSpec> specs{
       {"stripe", {"webhook_secret", "api_key"}, {"api_version"}},
-      {"zendesk", {"webhook_secret", "email", "api_token"}, {}},
+      {"zendesk",
+       {"webhook_secret", "email", "api_token"},
+       {"oauth_token"},
+       true,
+       {{"email", "oauth_token"}, {"api_token", "oauth_token"}}},
       {"netsuite",
        {"account_id", "consumer_key", "consumer_secret", "token_id", "token_secret",
         "webhook_secret"},
        {}},
-      {"salesforce", {"client_id", "client_secret", "webhook_secret"}, {"login_url"}},
+      {"salesforce",
+       {"client_id", "client_secret", "webhook_secret"},
+       {"login_url", "api_version", "username", "private_key_file", "audience"},
+       true,
+       {{"client_secret", "private_key_file"}}},
       // A generic HTTP API (outbound only): for targets without a connector of their own, and
       // for tests. api_key, when given, is sent as a bearer token.
       {"http", {}, {"api_key"}, false},
@@ -201,6 +215,10 @@ class Loader {
   void read_engine(const Entry& section, EngineConfig& engine);
   void read_connectors(const Entry& section, std::map<std::string, ConnectorConfig>& connectors);
   ConnectorConfig read_connector(const Entry& entry);
+  void check_salesforce(const Entry& entry, ConnectorConfig& c,
+                        const std::optional<Entry>& private_key,
+                        const std::optional<Entry>& audience,
+                        const std::optional<Entry>& api_version);
 
   std::string file_;
   std::string base_dir_;
@@ -450,6 +468,9 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
   std::optional<Entry> type_entry;
   std::optional<Entry> base_url_entry;
   std::optional<Entry> login_url_entry;
+  std::optional<Entry> private_key_entry;
+  std::optional<Entry> audience_entry;
+  std::optional<Entry> api_version_entry;
 
   for_each_entry(entry.value, entry.line, entry.field, kConnectorKeys, [&](const Entry& e) {
     given[e.key] = e.line;
@@ -474,6 +495,7 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
       c.api_key = Secret(*s);
     } else if (k == "api_version") {
       c.api_version = *s;
+      api_version_entry = e;
     } else if (k == "email") {
       const std::size_t at = s->find('@');
       if (!s->empty() && (at == std::string::npos || at == 0 || at + 1 == s->size())) {
@@ -482,6 +504,8 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
       c.email = *s;
     } else if (k == "api_token") {
       c.api_token = Secret(*s);
+    } else if (k == "oauth_token") {
+      c.oauth_token = Secret(*s);
     } else if (k == "account_id") {
       // It becomes part of NetSuite's host names (1234567-sb1.suitetalk.api.netsuite.com).
       if (!std::all_of(s->begin(), s->end(), [](char ch) {
@@ -506,6 +530,14 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
     } else if (k == "login_url") {
       c.login_url = *s;
       login_url_entry = e;
+    } else if (k == "username") {
+      c.username = *s;
+    } else if (k == "private_key_file") {
+      c.private_key_file = s->empty() ? *s : resolve_path(*s, base_dir_);
+      private_key_entry = e;
+    } else if (k == "audience") {
+      c.audience = *s;
+      audience_entry = e;
     } else if (k == "rate_per_second") {
       parse_double(e, *s, c.rate_per_second, 0, 1e6);
     } else if (k == "burst") {
@@ -540,7 +572,12 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
   }
   if (spec != specs.end()) {
     const std::string why = "required for type " + c.type;
-    for (std::string_view key : spec->required) require(key, why);
+    for (std::string_view key : spec->required) {
+      const bool replaced = std::any_of(
+          spec->replaced_by.begin(), spec->replaced_by.end(),
+          [&](const auto& r) { return r.first == key && filled.contains(std::string(r.second)); });
+      if (!replaced) require(key, why);
+    }
     for (const auto& [key, line] : given) {
       if (!spec->inbound && contains(Keys(kInboundKeys), key)) {
         error(line, field + "." + key + " does not apply to type " + c.type +
@@ -562,10 +599,54 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
   if (base_url_entry && !c.base_url.empty()) check_http_url(*base_url_entry, c.base_url);
   if (login_url_entry && !c.login_url.empty()) check_http_url(*login_url_entry, c.login_url);
   if (c.type == "salesforce" && c.login_url.empty()) c.login_url = c.base_url;
+  if (c.type == "salesforce") {
+    check_salesforce(entry, c, private_key_entry, audience_entry, api_version_entry);
+  }
   if (c.burst == 0 && c.rate_per_second > 0) {
     c.burst = std::max(1, static_cast<int>(std::ceil(c.rate_per_second)));
   }
   return c;
+}
+
+// The JWT bearer flow's keys go together, and an API version must look like one.
+void Loader::check_salesforce(const Entry& entry, ConnectorConfig& c,
+                              const std::optional<Entry>& private_key,
+                              const std::optional<Entry>& audience,
+                              const std::optional<Entry>& api_version) {
+  const std::string& field = entry.field;
+  if (c.username.empty() != c.private_key_file.empty()) {
+    error(entry.line, field + ": username and private_key_file go together (JWT bearer flow)");
+  }
+  if (audience && c.private_key_file.empty()) {
+    error(audience->line, field + ".audience applies only to the JWT bearer flow (username and "
+                                  "private_key_file)");
+  } else if (audience && !c.audience.empty()) {
+    check_http_url(*audience, c.audience);
+  }
+  if (private_key && !c.private_key_file.empty()) {
+    std::error_code ec;
+    std::ifstream file(c.private_key_file);
+    if (!fs::is_regular_file(c.private_key_file, ec) || !file) {
+      error(private_key->line, field + ".private_key_file cannot be read" + got(*private_key));
+    }
+  }
+  if (api_version && !c.api_version.empty()) {
+    std::string_view v = c.api_version;
+    if (v.starts_with('v')) v.remove_prefix(1);
+    const std::size_t dot = v.find('.');
+    const auto digits = [](std::string_view d) {
+      return !d.empty() &&
+             std::all_of(d.begin(), d.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    };
+    if (dot == std::string_view::npos || !digits(v.substr(0, dot)) || !digits(v.substr(dot + 1))) {
+      error(api_version->line, field +
+                                   ".api_version must be a Salesforce API version such as v61.0" +
+                                   got(*api_version));
+    }
+  }
+  if (!c.private_key_file.empty() && c.audience.empty()) {
+    c.audience = "https://login.salesforce.com";
+  }
 }
 
 Result<Config, std::vector<ConfigError>> Loader::run(const std::string& document) {

@@ -87,10 +87,16 @@ struct ConnectorConfig {
   std::string api_version;                                       // stripe: Stripe-Version
   std::string email;                                             // zendesk
   Secret api_token;                                              // zendesk
+  Secret oauth_token;  // zendesk: sent as Bearer instead of email + api_token
   std::string account_id;                                        // netsuite
   Secret consumer_key, consumer_secret, token_id, token_secret;  // netsuite TBA
   Secret client_id, client_secret;                               // salesforce OAuth
   std::string login_url;  // salesforce token endpoint base; defaults to base_url
+  // Salesforce JWT bearer flow (instead of client_secret): the user the token is for, the
+  // connected app's RSA private key (PEM, absolute after loading) and the JWT's audience.
+  std::string username;
+  std::string private_key_file;
+  std::string audience;  // defaults to https://login.salesforce.com when the flow is used
   // Delivery limits.
   double rate_per_second = 0;  // 0: unlimited
   int burst = 0;               // 0 with a rate: the rate rounded up (filled in by loading)

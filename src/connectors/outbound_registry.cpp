@@ -1,6 +1,8 @@
 #include "connectors/outbound_registry.hpp"
 
 #include "connectors/http/http_connector.hpp"
+#include "connectors/salesforce/salesforce_connector.hpp"
+#include "connectors/zendesk/zendesk_connector.hpp"
 
 namespace weft::connectors {
 
@@ -10,6 +12,10 @@ OutboundConnectorMap make_outbound_connectors(const config::Config& config, cons
   for (const auto& [name, c] : config.connectors) {
     if (c.type == "http") {
       out.emplace(name, std::make_unique<http_api::HttpConnector>(c, clock));
+    } else if (c.type == "zendesk") {
+      out.emplace(name, std::make_unique<zendesk::ZendeskConnector>(c, clock));
+    } else if (c.type == "salesforce") {
+      out.emplace(name, std::make_unique<salesforce::SalesforceConnector>(c, clock));
     } else if (skipped != nullptr) {
       skipped->push_back(name);
     }
