@@ -2,6 +2,7 @@
 
 #include "connectors/http/http_connector.hpp"
 #include "connectors/salesforce/salesforce_connector.hpp"
+#include "connectors/stripe/stripe_connector.hpp"
 #include "connectors/zendesk/zendesk_connector.hpp"
 
 namespace weft::connectors {
@@ -12,6 +13,8 @@ OutboundConnectorMap make_outbound_connectors(const config::Config& config, cons
   for (const auto& [name, c] : config.connectors) {
     if (c.type == "http") {
       out.emplace(name, std::make_unique<http_api::HttpConnector>(c, clock));
+    } else if (c.type == "stripe") {
+      out.emplace(name, std::make_unique<stripe::StripeConnector>(c, clock));
     } else if (c.type == "zendesk") {
       out.emplace(name, std::make_unique<zendesk::ZendeskConnector>(c, clock));
     } else if (c.type == "salesforce") {
