@@ -35,6 +35,14 @@ int run(int argc, char** argv) {
   replay_cmd->add_flag("--all", replay.all, "Every event of the log (when no other filter is given)");
   replay_cmd->add_flag("--dry-run", replay.dry_run, "Count the matching events; change nothing");
 
+  SandboxOptions sandbox;
+  auto* sandbox_cmd = app.add_subcommand("sandbox", "Emulate Stripe, Zendesk, NetSuite and Salesforce on one port");
+  sandbox_cmd->add_option("--listen", sandbox.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  sandbox_cmd->add_option("--hub", sandbox.hub, "Hub URL: webhooks go to URL/hooks/<platform>");
+  sandbox_cmd->add_option("--state", sandbox.state_path, "JSON file: state loaded at start, saved after changes");
+  sandbox_cmd->add_option("--seed", sandbox.seed, "Seed of the fault injector's random draws (repeatable runs)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -43,6 +51,7 @@ int run(int argc, char** argv) {
   if (serve_cmd->parsed()) return run_serve(serve);
   if (check_cmd->parsed()) return run_check(check);
   if (replay_cmd->parsed()) return run_replay(replay);
+  if (sandbox_cmd->parsed()) return run_sandbox(sandbox);
   return 2;
 }
 

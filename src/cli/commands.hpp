@@ -1,6 +1,8 @@
 #pragma once
 // One function per subcommand; each returns the exit code.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace weft::cli {
@@ -26,5 +28,14 @@ struct ReplayOptions {
   bool dry_run = false;
 };
 int run_replay(const ReplayOptions& options);
+
+// The platform emulators (docs/sandbox.md).
+struct SandboxOptions {
+  std::string listen = "127.0.0.1:7171";
+  std::string hub;         // webhooks go to <hub>/hooks/<platform>; empty: recorded only
+  std::string state_path;  // empty: state in memory only
+  std::optional<std::uint64_t> seed;  // fault PRNG; unset: random
+};
+int run_sandbox(const SandboxOptions& options);
 
 }  // namespace weft::cli
