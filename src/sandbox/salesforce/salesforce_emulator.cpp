@@ -241,6 +241,17 @@ http::Response SalesforceEmulator::route(Call& call) {
   return not_found();
 }
 
+RequestFacts SalesforceEmulator::describe(const http::Request& request,
+                                         const http::Response& /*response*/) const {
+  RequestFacts facts;
+  const auto segments = split_path(request.path);
+  // /services/data/vNN.N/sobjects/<T>/<Field>/<value>
+  if (request.method == "PATCH" && segments && segments->size() == 7 && (*segments)[3] == "sobjects") {
+    facts.idempotency_key = (*segments)[4] + "/" + (*segments)[5] + "/" + (*segments)[6];
+  }
+  return facts;
+}
+
 http::Response SalesforceEmulator::fault_response(int status) const {
   if (status == 429) {
     return error_response(429, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");

@@ -45,6 +45,8 @@ class SalesforceEmulator final : public PlatformEmulator {
   nlohmann::json state() const override;
   Result<void, std::string> restore(const nlohmann::json& state) override;
   void reset() override;
+  // An upsert's idempotency key is its external id path: "Account/External_Id__c/ACME-1".
+  RequestFacts describe(const http::Request& request, const http::Response& response) const override;
 
   struct Call;  // one API request (salesforce_http.hpp)
 

@@ -196,6 +196,14 @@ http::Response ZendeskEmulator::fault_response(int status) const {
   return error_response(status, "InternalError", "Internal server error");
 }
 
+RequestFacts ZendeskEmulator::describe(const http::Request& request,
+                                      const http::Response& response) const {
+  RequestFacts facts;
+  if (const auto key = request.headers.get("Idempotency-Key")) facts.idempotency_key = std::string(*key);
+  facts.replayed = response.headers.get("x-idempotency-lookup") == std::optional<std::string_view>("hit");
+  return facts;
+}
+
 void ZendeskEmulator::touch(Ticket& ticket, std::chrono::system_clock::time_point now) {
   ticket.data["updated_at"] = iso_seconds(now);
   ticket.data["generated_timestamp"] =

@@ -42,6 +42,8 @@ class ZendeskEmulator final : public PlatformEmulator {
   nlohmann::json state() const override;
   Result<void, std::string> restore(const nlohmann::json& state) override;
   void reset() override;
+  // Replays are marked by x-idempotency-lookup: hit.
+  RequestFacts describe(const http::Request& request, const http::Response& response) const override;
 
   // One request as the handlers see it (defined in zendesk_emulator.cpp).
   struct Call;

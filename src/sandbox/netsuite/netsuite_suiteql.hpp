@@ -1,0 +1,47 @@
+#pragma once
+// The SuiteQL subset the NetSuite emulator answers:
+//   SELECT * | <col>[, <col>…] FROM <table>
+//     [WHERE <col> <op> <literal> [AND …]]   op: = != <> < <= > >= LIKE, IS [NOT] NULL
+//     [ORDER BY <col> [ASC|DESC], …]
+// Tables: the record types in lower case (customer, invoice, salesorder, …) and
+// `transaction` (every transaction, with a `type` column: CustInvc, SalesOrd, …). Literals:
+// 'text' ('' escapes a quote) and numbers. Values compare as numbers when both sides are
+// numbers, as times when both are dates or datetimes (so lastmodifieddate > '2024-05-01
+// 10:00:00' works), else as text. Enough for "customers modified after X" and lookups by
+// externalid or email; anything else is an error naming what is unsupported. Rows are JSON
+// objects with lower-case keys. Internal to src/sandbox/netsuite.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sandbox/netsuite/netsuite_emulator.hpp"
+#include "weft/result.hpp"
+
+namespace weft::sandbox::netsuite {
+
+struct SqlCondition {
+  std::string column;
+  std::string op;  // "=", "!=", "<", "<=", ">", ">=", "LIKE", "IS NULL", "IS NOT NULL"
+  Json value;      // string or number; null for IS [NOT] NULL
+};
+
+struct SqlOrder {
+  std::string column;
+  bool descending = false;
+};
+
+struct SuiteQlQuery {
+  std::string table;                 // lower case
+  std::vector<std::string> columns;  // empty for *
+  std::vector<SqlCondition> where;
+  std::vector<SqlOrder> order_by;
+};
+
+Result<SuiteQlQuery, std::string> parse_suiteql(std::string_view sql);
+
+// The rows that satisfy the query, in its order (input order when it has no ORDER BY).
+std::vector<const Json*> run_suiteql(const SuiteQlQuery& query, const std::vector<Json>& rows);
+
+}  // namespace weft::sandbox::netsuite
