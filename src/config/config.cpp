@@ -55,13 +55,14 @@ constexpr std::array<std::string_view, 2> kSynchronousModes{"full", "normal"};
 constexpr std::array<std::string_view, 4> kLogLevels{"debug", "info", "warn", "error"};
 
 // Keys every connector may have, whatever its type.
-constexpr std::array<std::string_view, 8> kCommonConnectorKeys{
-    "type",  "base_url",        "webhook_secret", "signature_tolerance_seconds", "rate_per_second",
-    "burst", "max_concurrency", "timeout_seconds"};
+constexpr std::array<std::string_view, 10> kCommonConnectorKeys{
+    "type",  "base_url",        "webhook_secret",  "signature_tolerance_seconds", "rate_per_second",
+    "burst", "max_concurrency", "timeout_seconds", "poll_interval_seconds",       "poll_look_back_seconds"};
 // Keys of the inbound (webhook) side, which a type without webhooks must not be given.
-constexpr std::array<std::string_view, 2> kInboundKeys{"webhook_secret",
-                                                       "signature_tolerance_seconds"};
-constexpr std::array<std::string_view, 24> kConnectorKeys{"type",
+// (Backfill polling feeds the webhook path, so it is inbound too.)
+constexpr std::array<std::string_view, 4> kInboundKeys{"webhook_secret", "signature_tolerance_seconds",
+                                                       "poll_interval_seconds", "poll_look_back_seconds"};
+constexpr std::array<std::string_view, 26> kConnectorKeys{"type",
                                                           "base_url",
                                                           "webhook_secret",
                                                           "signature_tolerance_seconds",
@@ -84,7 +85,9 @@ constexpr std::array<std::string_view, 24> kConnectorKeys{"type",
                                                           "rate_per_second",
                                                           "burst",
                                                           "max_concurrency",
-                                                          "timeout_seconds"};
+                                                          "timeout_seconds",
+                                                          "poll_interval_seconds",
+                                                          "poll_look_back_seconds"};
 
 // What each connector type needs. A platform-specific key given to another type is an error:
 // it is nearly always a copy-paste slip, and a credential left where nothing reads it is worse
@@ -546,6 +549,10 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
       parse_int(e, *s, c.max_concurrency, 0, 10000);
     } else if (k == "timeout_seconds") {
       parse_int(e, *s, c.timeout_seconds, 1, 3600);
+    } else if (k == "poll_interval_seconds") {
+      parse_int(e, *s, c.poll_interval_seconds, 0, 86400);
+    } else if (k == "poll_look_back_seconds") {
+      parse_int(e, *s, c.poll_look_back_seconds, 0, 30 * 86400);
     }
   });
 

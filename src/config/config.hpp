@@ -102,6 +102,9 @@ struct ConnectorConfig {
   int burst = 0;               // 0 with a rate: the rate rounded up (filled in by loading)
   int max_concurrency = 0;     // 0: unlimited
   int timeout_seconds = 30;    // one outbound request, connecting included
+  // Backfill polling (pollers/): 0 is off; a never-polled connector starts this far back.
+  int poll_interval_seconds = 0;
+  int poll_look_back_seconds = 3600;
 };
 
 struct Config {

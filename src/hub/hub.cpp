@@ -11,6 +11,7 @@
 #include "hub/workflow_runtime.hpp"
 #include "delivery/delivery_invoker.hpp"
 #include "ingest/webhook_ingest.hpp"
+#include "pollers/poll_sources.hpp"
 #include "weft/log.hpp"
 #include "weft/metrics.hpp"
 #include "weft/workflow_store.hpp"
@@ -28,6 +29,7 @@ struct Hub::Impl {
   std::unique_ptr<WorkflowRuntime> runtime;
   std::unique_ptr<ingest::RawEventCommitter> committer;
   ingest::ConnectorMap connectors;
+  std::unique_ptr<pollers::Poller> poller;  // backfill polls, fed through `committer`
   std::unique_ptr<ingest::WebhookIngest> webhooks;
   // Storage reads for endpoints run here, never on network threads.
   WorkerPool blocking{"blocking", 2, 1024};
@@ -135,6 +137,16 @@ Result<void, std::string> Hub::start() {
                });
   s.add_ops_routes();
 
+  std::vector<std::string> unpolled;
+  s.poller = std::make_unique<pollers::Poller>(pollers::make_poll_entries(s.config, &unpolled),
+                                               *s.invoker, *s.store, *s.committer, s.connectors,
+                                               s.registry, s.clock);
+  for (const auto& name : unpolled) {
+    log::warn("connector.no_poller", {{"connector", name},
+                                      {"detail", "poll_interval_seconds is set, but this platform "
+                                                 "type has no backfill poller yet"}});
+  }
+
   http::ServerOptions options;
   options.host = s.config.hub.listen_host;
   options.port = s.config.hub.listen_port;
@@ -143,10 +155,12 @@ Result<void, std::string> Hub::start() {
   options.idle_timeout_seconds = s.config.hub.idle_timeout_seconds;
   s.server = std::make_unique<http::Server>(options, s.router);
   if (auto started = s.server->start(); !started) return fail(started.error());
+  s.poller->start();
   log::info("hub.started", {{"listen", s.config.hub.listen_host + ":" + std::to_string(s.server->port())},
                             {"storage", config::redact_storage_url(s.config.storage.url)},
                             {"connectors", s.config.connectors.size()},
                             {"webhook_connectors", s.connectors.size()},
+                            {"pollers", s.poller->source_count()},
                             {"workflows", s.runtime->workflow_count()},
                             {"mappings", s.runtime->mapping_count()}});
   return {};
@@ -158,6 +172,9 @@ void Hub::stop() {
   // answered), wait until those answers are written, then release storage. Requests that
   // arrive on open connections meanwhile are answered 503 (the platform retries them).
   if (s.server) s.server->stop_accepting();
+  // Polls feed the committer: they stop first, their last round committed or abandoned
+  // (its cursor unsaved, so the next start reads it again).
+  if (s.poller) s.poller->stop();
   if (s.committer) s.committer->stop();
   if (s.server) {
     // Every request the committer answered is written out before the threads stop.
@@ -167,6 +184,7 @@ void Hub::stop() {
   s.blocking.stop();
   // Then the engine: routing stops, calls in flight finish and are recorded.
   if (s.runtime) s.runtime->stop();
+  s.poller.reset();
   s.committer.reset();
   s.server.reset();
   s.runtime.reset();

@@ -698,9 +698,138 @@ TEST(ConfigDefaults, ConnectorLimitsAndUrls) {
   EXPECT_EQ(trailing->connectors.at("sf").login_url, "https://acme.my.salesforce.com");
 }
 
+TEST(ConfigConnectors, ZendeskOAuthTokenReplacesEmailAndApiToken) {
+  const auto parsed = parse(R"(connectors:
+  zd:
+    type: zendesk
+    base_url: https://acme.zendesk.com
+    oauth_token: oauth-abc
+    webhook_secret: w
+)",
+                            "test.yaml");
+  ASSERT_TRUE(parsed) << format_errors(parsed.error());
+  EXPECT_EQ(parsed->connectors.at("zd").oauth_token.reveal(), "oauth-abc");
+  EXPECT_TRUE(parsed->connectors.at("zd").api_token.empty());
+  // Another platform has no use for it.
+  const auto e = only_error(R"(connectors:
+  s: {type: stripe, base_url: "http://h", api_key: k, webhook_secret: w, oauth_token: t}
+)");
+  EXPECT_NE(e.message.find("oauth_token does not apply to type stripe"), std::string::npos)
+      << e.message;
+}
+
+TEST(ConfigConnectors, SalesforceJwtBearerReplacesTheClientSecret) {
+  const TempDir dir;
+  dir.write("keys/sf.pem", "-----BEGIN PRIVATE KEY-----\n");
+  const auto parsed = parse(R"(connectors:
+  sf:
+    type: salesforce
+    base_url: https://acme.my.salesforce.com
+    login_url: https://login.salesforce.com
+    client_id: consumer-key
+    username: integration@acme.example
+    private_key_file: keys/sf.pem
+    api_version: "60.0"
+    webhook_secret: w
+)",
+                            "test.yaml", dir.path().string());
+  ASSERT_TRUE(parsed) << format_errors(parsed.error());
+  const auto& sf = parsed->connectors.at("sf");
+  EXPECT_EQ(sf.username, "integration@acme.example");
+  EXPECT_EQ(sf.private_key_file, (dir.path() / "keys/sf.pem").string());
+  EXPECT_EQ(sf.audience, "https://login.salesforce.com");  // the default
+  EXPECT_EQ(sf.api_version, "60.0");
+  EXPECT_TRUE(sf.client_secret.empty());
+}
+
+TEST(ConfigErrors, SalesforceJwtKeysGoTogetherAndTheKeyMustBeReadable) {
+  const auto lone = only_error(R"(connectors:
+  sf:
+    type: salesforce
+    base_url: https://acme.my.salesforce.com
+    client_id: id
+    client_secret: s
+    username: integration@acme.example
+    webhook_secret: w
+)");
+  EXPECT_EQ(lone.to_string(),
+            "test.yaml:2: connectors.sf: username and private_key_file go together (JWT bearer "
+            "flow)");
+  const auto audience = only_error(R"(connectors:
+  sf:
+    type: salesforce
+    base_url: https://acme.my.salesforce.com
+    client_id: id
+    client_secret: s
+    audience: https://test.salesforce.com
+    webhook_secret: w
+)");
+  EXPECT_EQ(audience.where.line, 7);
+  EXPECT_NE(audience.message.find("audience applies only to the JWT bearer flow"),
+            std::string::npos);
+  const auto unreadable = only_error(R"(connectors:
+  sf:
+    type: salesforce
+    base_url: https://acme.my.salesforce.com
+    client_id: id
+    username: u@acme.example
+    private_key_file: /nonexistent/sf.pem
+    webhook_secret: w
+)");
+  EXPECT_EQ(unreadable.to_string(),
+            "test.yaml:7: connectors.sf.private_key_file cannot be read (got "
+            "'/nonexistent/sf.pem')");
+}
+
+TEST(ConfigErrors, SalesforceApiVersionMustLookLikeOne) {
+  const auto with_version = [](const std::string& version) {
+    return "connectors:\n  sf:\n    type: salesforce\n    base_url: http://h\n"
+           "    client_id: i\n    client_secret: s\n    webhook_secret: w\n"
+           "    api_version: " +
+           version + "\n";
+  };
+  EXPECT_TRUE(errors_of(with_version("\"61.0\"")).empty());
+  EXPECT_TRUE(errors_of(with_version("v61.0")).empty());
+  const auto e = only_error(with_version("latest"));
+  EXPECT_EQ(e.to_string(),
+            "test.yaml:8: connectors.sf.api_version must be a Salesforce API version such as "
+            "v61.0 (got 'latest')");
+}
+
 TEST(ConfigDefaults, ConnectorTypesAreTheFourPlatformsAndGenericHttp) {
   EXPECT_EQ(connector_types(),
             (std::vector<std::string>{"stripe", "zendesk", "netsuite", "salesforce", "http"}));
+}
+
+}  // namespace
+}  // namespace weft::config
+
+namespace weft::config {
+namespace {
+
+TEST(ConfigPolling, OffByDefaultAndReadWhenGiven) {
+  auto plain = parse(kValidStripe, "test.yaml", "/srv/weft");
+  ASSERT_TRUE(plain) << format_errors(plain.error());
+  EXPECT_EQ(plain->connectors.at("stripe").poll_interval_seconds, 0);
+  EXPECT_EQ(plain->connectors.at("stripe").poll_look_back_seconds, 3600);
+
+  auto polled = parse(kValidStripe + "    poll_interval_seconds: 60\n    poll_look_back_seconds: 86400\n",
+                      "test.yaml", "/srv/weft");
+  ASSERT_TRUE(polled) << format_errors(polled.error());
+  EXPECT_EQ(polled->connectors.at("stripe").poll_interval_seconds, 60);
+  EXPECT_EQ(polled->connectors.at("stripe").poll_look_back_seconds, 86400);
+}
+
+TEST(ConfigPolling, OutOfRangeAndOutboundOnlyTypesAreRefused) {
+  const auto too_far = only_error(kValidStripe + "    poll_look_back_seconds: 9999999\n");
+  EXPECT_EQ(too_far.where.line, 7);
+  EXPECT_NE(too_far.message.find("poll_look_back_seconds"), std::string::npos) << too_far.message;
+
+  const auto http = only_error(
+      "connectors:\n  svc:\n    type: http\n    base_url: http://svc.test\n"
+      "    poll_interval_seconds: 60\n");
+  EXPECT_EQ(http.where.line, 5);
+  EXPECT_NE(http.message.find("does not apply to type http"), std::string::npos) << http.message;
 }
 
 }  // namespace
