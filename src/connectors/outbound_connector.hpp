@@ -112,6 +112,16 @@ class OutboundConnector {
 
   // The platform's classifier (the generic one, or one whose refine reads its error bodies).
   virtual const delivery::FailureClassifier& classifier() const = 0;
+
+  // A concurrency limit shared with other connectors, for platforms whose limit is account-
+  // wide (NetSuite: every integration of an account counts against one limit). Connectors
+  // naming the same non-empty pool share one adaptive cap in the delivery layer, whose
+  // ceiling is their max_concurrency; a failure that is_concurrency_limit halves it, runs of
+  // successes raise it again (delivery/concurrency_limiter.hpp). Empty (the default): the
+  // connector's own fixed max_concurrency.
+  virtual std::string concurrency_pool() const { return {}; }
+  // The platform refused the call for concurrency (only asked of pooled connectors).
+  virtual bool is_concurrency_limit(const delivery::Failure& /*failure*/) const { return false; }
 };
 using OutboundConnectorPtr = std::unique_ptr<OutboundConnector>;
 

@@ -1,6 +1,7 @@
 #include "connectors/outbound_registry.hpp"
 
 #include "connectors/http/http_connector.hpp"
+#include "connectors/netsuite/netsuite_connector.hpp"
 #include "connectors/salesforce/salesforce_connector.hpp"
 #include "connectors/stripe/stripe_connector.hpp"
 #include "connectors/zendesk/zendesk_connector.hpp"
@@ -19,6 +20,8 @@ OutboundConnectorMap make_outbound_connectors(const config::Config& config, cons
       out.emplace(name, std::make_unique<zendesk::ZendeskConnector>(c, clock));
     } else if (c.type == "salesforce") {
       out.emplace(name, std::make_unique<salesforce::SalesforceConnector>(c, clock));
+    } else if (c.type == "netsuite") {
+      out.emplace(name, std::make_unique<netsuite::NetSuiteConnector>(c, clock));
     } else if (skipped != nullptr) {
       skipped->push_back(name);
     }

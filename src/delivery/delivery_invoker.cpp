@@ -56,7 +56,11 @@ struct DeliveryInvoker::Channel {
   std::string type;
   connectors::OutboundConnectorPtr connector;  // null: the type has no outbound side yet
   std::unique_ptr<RateLimiter> rate;
-  std::unique_ptr<ConcurrencyLimiter> concurrency;  // null: unlimited
+  std::unique_ptr<ConcurrencyLimiter> concurrency;  // null: unlimited (or pooled)
+  // The adaptive cap this connector shares with the others of its concurrency_pool (e.g.
+  // every NetSuite connector of one account); null: not pooled.
+  std::shared_ptr<AdaptiveConcurrencyLimiter> pool;
+  std::string pool_name;
   std::unique_ptr<CircuitBreaker> breaker;
   metrics::Histogram* seconds = nullptr;
   metrics::Gauge* circuit_open = nullptr;
@@ -84,6 +88,29 @@ DeliveryInvoker::DeliveryInvoker(const config::Config& config, HttpTransportPtr 
                {"type", config.connectors.at(name).type},
                {"detail", "this platform type has no outbound actions yet; calls to it fail"}});
   }
+  // One adaptive cap per concurrency pool. Its ceiling is the smallest max_concurrency its
+  // connectors give (the account has one limit; the smallest is the safe reading of it),
+  // else AdaptiveConcurrency's default.
+  std::map<std::string, int> pool_ceiling;
+  for (const auto& [name, connector] : built) {
+    const std::string pool = connector->concurrency_pool();
+    if (pool.empty()) continue;
+    const int max = config.connectors.at(name).max_concurrency;
+    auto [it, inserted] = pool_ceiling.emplace(pool, max);
+    if (!inserted && max > 0 && (it->second == 0 || max < it->second)) it->second = max;
+  }
+  std::map<std::string, std::shared_ptr<AdaptiveConcurrencyLimiter>> pools;
+  for (const auto& [pool, ceiling] : pool_ceiling) {
+    AdaptiveConcurrency adaptive;
+    if (ceiling > 0) adaptive.max = ceiling;
+    pools.emplace(pool, std::make_shared<AdaptiveConcurrencyLimiter>(adaptive));
+    log::info("delivery.concurrency_pool",
+              {{"pool", pool},
+               {"max", adaptive.max},
+               {"detail", ceiling > 0 ? "the smallest max_concurrency of its connectors"
+                                      : "no max_concurrency given: the default"}});
+  }
+
   for (const auto& [name, c] : config.connectors) {
     auto channel = std::make_unique<Channel>();
     channel->name = name;
@@ -92,7 +119,11 @@ DeliveryInvoker::DeliveryInvoker(const config::Config& config, HttpTransportPtr 
     try {
       channel->rate = std::make_unique<RateLimiter>(
           c.rate_per_second > 0 ? RateLimit{c.rate_per_second, std::max(1, c.burst)} : kUnlimited);
-      if (c.max_concurrency > 0) {
+      const std::string pool = channel->connector ? channel->connector->concurrency_pool() : "";
+      if (!pool.empty()) {
+        channel->pool = pools.at(pool);
+        channel->pool_name = pool;
+      } else if (c.max_concurrency > 0) {
         channel->concurrency = std::make_unique<ConcurrencyLimiter>(c.max_concurrency);
       }
       channel->breaker = std::make_unique<CircuitBreaker>(options_.breaker);
@@ -188,7 +219,12 @@ engine::ActionOutcome DeliveryInvoker::attempt(Channel& ch, const engine::Action
     return deferred(snap.open_until - now, "circuit open");
   }
   std::optional<Permit> permit;
-  if (ch.concurrency) {
+  if (ch.pool) {
+    permit = ch.pool->try_acquire();
+    if (!permit) {
+      return deferred(options_.concurrency_wait, "concurrency limit (shared: " + ch.pool_name + ")");
+    }
+  } else if (ch.concurrency) {
     permit = ch.concurrency->try_acquire();
     if (!permit) return deferred(options_.concurrency_wait, "concurrency limit");
   }
@@ -242,6 +278,13 @@ engine::ActionOutcome DeliveryInvoker::attempt(Channel& ch, const engine::Action
     ch.seconds->observe(std::chrono::duration<double>(now - started).count());
 
     if (std::optional<Failure> failure = ch.connector->classifier().classify(answer)) {
+      if (ch.pool && permit && ch.connector->is_concurrency_limit(*failure)) {
+        ch.pool->on_limit_exceeded(*permit);
+        log::info("delivery.concurrency_refused", {{"pool", ch.pool_name},
+                                                  {"connector", ch.name},
+                                                  {"limit", ch.pool->limit()},
+                                                  {"correlation_id", request.correlation_id}});
+      }
       if (permit) permit->release();
       report(&*failure);
       if (penalises_connector(*failure)) {
@@ -273,6 +316,7 @@ engine::ActionOutcome DeliveryInvoker::attempt(Channel& ch, const engine::Action
       add_trace_headers(request, outbound.headers);
       continue;
     }
+    if (ch.pool && permit) ch.pool->on_success(*permit);
     if (permit) permit->release();
     report(nullptr);
     metrics_->count(request, "success");

@@ -6,6 +6,9 @@
 //   → connector.prepare (bad input: validation, nothing sent, breaker untouched)
 //   → circuit breaker open?           → Deferred{until the cool-down ends, "circuit open"}
 //   → concurrency cap (max_concurrency) full? → Deferred{options.concurrency_wait}
+//     (connectors naming a concurrency_pool share one adaptive cap instead, whose ceiling is
+//     their smallest max_concurrency: a failure the connector calls is_concurrency_limit
+//     lowers it, successes raise it back; see OutboundConnector::concurrency_pool)
 //   → rate limit (rate_per_second/burst, or a Retry-After penalty)? → Deferred{until a token}
 //   → breaker admission (go, or the half-open probe; a probe already out → Deferred)
 //   → connector.authorize → transport.send → connector.classifier().classify

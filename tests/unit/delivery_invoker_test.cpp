@@ -467,5 +467,100 @@ TEST(DeliveryInvokerStartUp, UnusableLimitNamesTheConnector) {
   }
 }
 
+// NetSuite's concurrency limit is per account: connectors of one account share one adaptive
+// cap (OutboundConnector::concurrency_pool), lowered by NetSuite's concurrency errors.
+std::string netsuite_connector(const std::string& name, const std::string& account, int max) {
+  return "  " + name + ":\n    type: netsuite\n    base_url: http://ns.test\n    account_id: " +
+         account +
+         "\n    consumer_key: ck\n    consumer_secret: cs\n    token_id: tk\n    token_secret: ts\n"
+         "    webhook_secret: w\n    max_concurrency: " + std::to_string(max) + "\n";
+}
+
+engine::ActionRequest netsuite_read(std::string connector) {
+  engine::ActionRequest r;
+  r.connector = std::move(connector);
+  r.action = "get_customer";
+  r.input = {{"id", "14"}};
+  r.idempotency_key = "wf-9:read";
+  return r;
+}
+
+std::string netsuite_error(int status, const std::string& code) {
+  return nlohmann::json({{"title", "Error"},
+                         {"status", status},
+                         {"o:errorDetails", {{{"detail", "refused"}, {"o:errorCode", code}}}}})
+      .dump();
+}
+
+class NetSuitePoolTest : public DeliveryInvokerTest {
+ protected:
+  // Whether a call to `connector` is admitted while one call of `holder` is in flight.
+  bool admitted_beside_one_in_flight(const std::string& holder, const std::string& connector) {
+    Gate gate;
+    fake->then(gate.step(respond(200, R"({"id":"14"})")));
+    std::thread first([&] { (void)invoker->invoke(netsuite_read(holder)); });
+    gate.entered.get_future().wait();
+    const auto outcome = invoker->invoke(netsuite_read(connector));
+    gate.release.set_value();
+    first.join();
+    if (const auto* d = std::get_if<engine::Deferred>(&outcome)) {
+      last_reason = d->reason;
+      return false;
+    }
+    EXPECT_TRUE(std::holds_alternative<engine::ActionSuccess>(outcome));
+    return true;
+  }
+  std::string last_reason;
+};
+
+TEST_F(NetSuitePoolTest, ConnectorsOfOneAccountShareOneCapWhoseCeilingIsTheSmallest) {
+  make(netsuite_connector("erp_a", "1234567_SB1", 1) +
+       netsuite_connector("erp_b", "1234567-sb1", 3) +  // the same account, spelt as in the host
+       netsuite_connector("erp_other", "7654321", 1));
+  EXPECT_FALSE(admitted_beside_one_in_flight("erp_a", "erp_b"));
+  EXPECT_EQ(last_reason, "concurrency limit (shared: netsuite:1234567_SB1)");
+  EXPECT_FALSE(admitted_beside_one_in_flight("erp_b", "erp_a"));
+  EXPECT_TRUE(admitted_beside_one_in_flight("erp_a", "erp_other"));
+}
+
+TEST_F(NetSuitePoolTest, ConcurrencyErrorsLowerTheSharedCapAndSuccessesRaiseItAgain) {
+  make(netsuite_connector("erp_a", "1234567_SB1", 2));
+  // An ordinary refusal says nothing about concurrency: the cap stays at 2.
+  fake->then(respond(400, netsuite_error(400, "INVALID_CONTENT")));
+  EXPECT_EQ(failure_of(invoker->invoke(netsuite_read("erp_a"))).cls, FailureClass::validation);
+  EXPECT_TRUE(admitted_beside_one_in_flight("erp_a", "erp_a"));
+
+  // NetSuite's concurrency refusal (a RESTlet-style 400 here) halves it: 2 → 1.
+  fake->then(respond(400, netsuite_error(400, "SSS_REQUEST_LIMIT_EXCEEDED")));
+  const Failure limited = failure_of(invoker->invoke(netsuite_read("erp_a")));
+  EXPECT_EQ(limited.cls, FailureClass::rate_limited);
+  EXPECT_EQ(limited.platform_code, "SSS_REQUEST_LIMIT_EXCEEDED");
+  EXPECT_FALSE(admitted_beside_one_in_flight("erp_a", "erp_a"));  // the held call succeeds: 1
+
+  // Ten successes at the lowered cap raise it by one (AdaptiveConcurrency's default).
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_TRUE(std::holds_alternative<engine::ActionSuccess>(
+        invoker->invoke(netsuite_read("erp_a"))));
+  }
+  EXPECT_TRUE(admitted_beside_one_in_flight("erp_a", "erp_a"));
+
+  // A plain 429 (REST's answer to the limit) lowers it again.
+  fake->then(respond(429, ""));
+  EXPECT_EQ(failure_of(invoker->invoke(netsuite_read("erp_a"))).cls, FailureClass::rate_limited);
+  EXPECT_FALSE(admitted_beside_one_in_flight("erp_a", "erp_a"));
+}
+
+TEST_F(NetSuitePoolTest, NetSuiteRequestsAreSignedWithTokenBasedAuthentication) {
+  make(netsuite_connector("erp_a", "1234567-sb1", 2));
+  ASSERT_TRUE(std::holds_alternative<engine::ActionSuccess>(invoker->invoke(netsuite_read("erp_a"))));
+  const auto sent = fake->sent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].url, "http://ns.test/services/rest/record/v1/customer/14");
+  const std::string auth(sent[0].headers.get("Authorization").value_or(""));
+  EXPECT_TRUE(auth.starts_with("OAuth realm=\"1234567_SB1\", oauth_consumer_key=\"ck\", "
+                               "oauth_token=\"tk\", oauth_signature_method=\"HMAC-SHA256\""))
+      << auth;
+}
+
 }  // namespace
 }  // namespace weft::delivery

@@ -698,7 +698,9 @@ json stripe_invoice(const std::string& status) {
 
 TEST(ShippedMappings, EveryFileLoads) {
   const MappingSet& set = shipped();
-  EXPECT_EQ(set.platforms(), (std::vector<std::string>{"stripe", "zendesk"}));
+  // netsuite and salesforce: relayed_mapping_test.cpp.
+  EXPECT_EQ(set.platforms(),
+            (std::vector<std::string>{"netsuite", "salesforce", "stripe", "zendesk"}));
   EXPECT_GE(set.version("stripe").value_or(0), 1);
   EXPECT_GE(set.version("zendesk").value_or(0), 1);
 }
@@ -724,6 +726,8 @@ TEST(ShippedMappings, EveryEntryIsExercisedBelow) {
                                       "zendesk ticket.custom_field_changed"};
   std::set<std::string> shipped_entries;
   for (const auto& entry : shipped().entries()) {
+    // The relayed platforms' samples are in relayed_mapping_test.cpp, which checks the same.
+    if (entry.platform == "netsuite" || entry.platform == "salesforce") continue;
     shipped_entries.insert(entry.platform + " " + entry.event);
     EXPECT_TRUE(sampled.count(entry.platform + " " + entry.event))
         << entry.where.file << ":" << entry.where.line << ": " << entry.event

@@ -1,0 +1,46 @@
+#include "connectors/relayed_webhook.hpp"
+
+#include "connectors/json_payload.hpp"
+#include "core/time_format.hpp"
+
+namespace weft::connectors {
+
+Result<EventIdentity, PayloadError> RelayedInboundConnector::identify(
+    const http::Headers& /*headers*/, std::string_view body) const {
+  auto doc = JsonPayload::parse(body);
+  if (!doc) return fail(std::move(doc).error());
+  auto id = doc->require_string({"id"});
+  if (!id) return fail(std::move(id).error());
+  auto type = doc->require_string({"type"});
+  if (!type) return fail(std::move(type).error());
+  const auto dot = type->rfind('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == type->size()) {
+    return fail(PayloadError{PayloadErrc::wrong_type,
+                             "field 'type' must be \"<record type>.<created|updated|deleted>\", "
+                             "got \"" + *type + "\""});
+  }
+  auto record_type = doc->require_string({"record_type"});
+  if (!record_type) return fail(std::move(record_type).error());
+  auto record_id = doc->id_at({"record_id"});
+  if (!record_id || record_id->empty()) {
+    return fail(PayloadError{PayloadErrc::missing_field,
+                             "field 'record_id' must be a non-empty string or an integer"});
+  }
+  auto occurred_at = doc->require_string({"occurred_at"});
+  if (!occurred_at) return fail(std::move(occurred_at).error());
+  const auto occurred_ms = parse_iso8601_ms(*occurred_at);
+  if (!occurred_ms) {
+    return fail(PayloadError{PayloadErrc::wrong_type,
+                             "field 'occurred_at' must be an ISO-8601 time, got \"" +
+                                 *occurred_at + "\""});
+  }
+
+  EventIdentity identity;
+  identity.event_id = std::move(*id);
+  identity.event_type = std::move(*type);
+  identity.business_key = std::move(*record_id);
+  identity.occurred_at_ms = *occurred_ms;
+  return identity;
+}
+
+}  // namespace weft::connectors
