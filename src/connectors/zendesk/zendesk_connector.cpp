@@ -75,8 +75,8 @@ Result<std::string, Failure> numeric_id(const json& input, const char* field,
   if (it == input.end() || it->is_null()) {
     return fail(bad_input(what + ": " + field + " is required (a Zendesk id such as 35436)"));
   }
-  if (it->is_number_unsigned() && it->get<std::uint64_t>() > 0) {
-    return std::to_string(it->get<std::uint64_t>());
+  if (it->is_number_integer() && it->get<std::int64_t>() > 0) {
+    return std::to_string(it->get<std::int64_t>());
   }
   if (it->is_string()) {
     const auto& s = it->get_ref<const std::string&>();
@@ -424,9 +424,12 @@ Result<OutboundRequest, Failure> ZendeskConnector::prepare(
     out.headers.add("Content-Type", "application/json");
   }
   if (call->idempotency_key) {
+    // A key Zendesk would not keep whole, or that is not plain header text, goes as its hash.
     const std::string& key = request.idempotency_key;
-    out.headers.add("Idempotency-Key",
-                    key.size() <= kMaxIdempotencyKey ? key : crypto::to_hex(crypto::sha256(key)));
+    const bool plain =
+        key.size() <= kMaxIdempotencyKey &&
+        std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    out.headers.add("Idempotency-Key", plain ? key : crypto::to_hex(crypto::sha256(key)));
   }
   return out;
 }
