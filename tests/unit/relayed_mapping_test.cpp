@@ -1,6 +1,6 @@
 // The shipped NetSuite and Salesforce mappings (mappings/netsuite.yaml, salesforce.yaml)
 // applied to record changes as Weft's relays post them (docs/connectors/netsuite.md,
-// salesforce.md): credit holds, customers, closed-won opportunities, and what is ignored.
+// salesforce-inbound.md): credit holds, customers, closed-won opportunities, and what is ignored.
 #include <gtest/gtest.h>
 
 #include <set>

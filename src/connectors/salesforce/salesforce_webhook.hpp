@@ -1,6 +1,6 @@
 #pragma once
 // Salesforce's inbound side: record changes posted by Weft's Apex trigger and Queueable
-// callout (docs/connectors/salesforce.md, "Inbound"), signed with X-Weft-Signature.
+// callout (docs/connectors/salesforce-inbound.md), signed with X-Weft-Signature.
 // Salesforce's own outbound messages are SOAP and unsigned, and Change Data Capture needs a
 // streaming client; the relay gives one signed JSON envelope instead (connectors/
 // relayed_webhook.hpp); record_type is the sObject name (Opportunity, Account, …).
