@@ -33,7 +33,7 @@ std::string unknown_field(const std::string& where, const std::string& key,
                           const std::vector<std::string_view>& known) {
   std::string message = where + ": unknown field '" + key + "'";
   const std::string hint = did_you_mean(key, known);
-  if (!hint.empty()) message += " (" + hint + ")";
+  message += hint;
   message += "; known fields:";
   for (auto k : known) message.append(" ").append(k);
   return message;
@@ -125,7 +125,7 @@ Result<void, std::string> FaultInjector::apply(const json& body, const std::vect
     if (std::find(platforms.begin(), platforms.end(), platform) == platforms.end()) {
       std::string message = "unknown platform '" + platform + "'";
       const std::string hint = did_you_mean(platform, known);
-      if (!hint.empty()) message += " (" + hint + ")";
+      message += hint;
       message += "; platforms:";
       for (const auto& p : platforms) message += " " + p;
       return fail(message);

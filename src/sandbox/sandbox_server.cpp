@@ -257,7 +257,7 @@ http::Response SandboxServer::serve_admin(const http::Request& request) {
           std::vector<std::string_view> known(names.begin(), names.end());
           std::string message = "platform: unknown platform '" + value + "'";
           const std::string hint = did_you_mean(value, known);
-          if (!hint.empty()) message += " (" + hint + ")";
+          message += hint;
           return json_response(400, json{{"error", message}});
         }
         query.platform = value;

@@ -52,7 +52,8 @@ std::string mask_api_key(std::string_view key) {
     const auto second = key.find('_', 3);
     prefix = second == std::string_view::npos ? 3 : second + 1;
   }
-  if (key.size() <= prefix + 4) return std::string(prefix, '*') + std::string(key.size() - prefix, '*');
+  // A key too short to hide most of it is hidden whole.
+  if (key.size() < prefix + 8) return std::string(key.size(), '*');
   return std::string(key.substr(0, prefix)) + std::string(key.size() - prefix - 4, '*') +
          std::string(key.substr(key.size() - 4));
 }
@@ -291,15 +292,16 @@ http::Response StripeEmulator::handle_admin(const http::Request& request, std::s
                                 " for stripe; there are POST /_sandbox/stripe/disputes and "
                                 "POST /_sandbox/stripe/disputes/{id}/close");
   const RequestContext context{request_id, "", false};
+  const bool open = subpath == "/disputes" && request.method == "POST";
+  const bool close = subpath.rfind("/disputes/", 0) == 0 && subpath.size() > 16 &&
+                     subpath.substr(subpath.size() - 6) == "/close" && request.method == "POST";
   try {
-    if (body.is_discarded()) {
+    if ((open || close) && body.is_discarded()) {
       reply = invalid_param("The body must be JSON, e.g. {\"charge\": \"ch_…\"}", "");
-    } else if (subpath == "/disputes" && request.method == "POST") {
+    } else if (open) {
       reply = api_.open_dispute(body, context);
-    } else if (subpath.rfind("/disputes/", 0) == 0 && subpath.size() > 16 &&
-               subpath.substr(subpath.size() - 6) == "/close" && request.method == "POST") {
-      const std::string id(subpath.substr(10, subpath.size() - 16));
-      reply = api_.close_dispute(id, body, context);
+    } else if (close) {
+      reply = api_.close_dispute(std::string(subpath.substr(10, subpath.size() - 16)), body, context);
     }
   } catch (const std::exception& e) {
     reply = error_reply(500, "api_error", std::string("sandbox helper failed: ") + e.what());

@@ -31,12 +31,14 @@ std::int64_t read_limit(Params& params) {
 
 // created=<unix> or created[gt|gte|lt|lte]=<unix>, as a filter on the object's "created".
 Filter read_created(Params& params) {
-  if (!params.has("created")) return nullptr;
-  if (auto exact = params.integer("created")) {
+  const json* given = params.raw("created");
+  if (given == nullptr) return nullptr;
+  if (!given->is_object()) {
+    const auto exact = params.integer("created");
+    if (!exact) return nullptr;
     const std::int64_t at = *exact;
     return [at](const json& o) { return o.value("created", std::int64_t{0}) == at; };
   }
-  if (params.failed()) return nullptr;
   auto range = params.object("created");
   if (!range) return nullptr;
   Params bounds(*range, {"gt", "gte", "lt", "lte"}, "created");

@@ -27,6 +27,8 @@ class Params {
   Params(const nlohmann::json& params, const std::vector<std::string_view>& known, std::string prefix = {});
 
   bool has(std::string_view name) const;
+  // The value as given (a string, or an object or array for bracket notation); nullptr if absent.
+  const nlohmann::json* raw(std::string_view name) const { return find(name); }
   std::optional<std::string> text(std::string_view name);
   std::string required_text(std::string_view name);
   std::optional<std::int64_t> integer(std::string_view name);
