@@ -392,18 +392,18 @@ TEST_F(DeliveryInvokerTest, UnknownConnectorIsAValidationFailureNamingTheConfigu
   EXPECT_EQ(fake->calls(), 0u);
 }
 
-TEST_F(DeliveryInvokerTest, PlatformTypeWithoutOutboundSideFailsClearly) {
+TEST_F(DeliveryInvokerTest, UnknownActionOfAPlatformConnectorFailsWithoutACall) {
   make(std::string(kTarget) + R"(  billing:
     type: stripe
     base_url: http://127.0.0.1:7171
     api_key: sk
     webhook_secret: whsec
 )");
-  auto r = call();
+  auto r = call("create_credit_nte");
   r.connector = "billing";
   const auto f = failure_of(invoker->invoke(r));
   EXPECT_EQ(f.cls, FailureClass::validation);
-  EXPECT_NE(f.message.find("type stripe"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("create_credit_note"), std::string::npos) << f.message;
   EXPECT_EQ(fake->calls(), 0u);
 }
 

@@ -170,18 +170,27 @@ TEST_F(HttpConnectorTest, RefusesInputItCannotSendSafely) {
             std::string::npos);
 }
 
-TEST(OutboundRegistry, BuildsHttpConnectorsAndListsTypesWithoutOutboundSide) {
+TEST(OutboundRegistry, BuildsAConnectorOfItsOwnTypeForEveryPlatform) {
   const auto parsed = config::parse(R"(connectors:
   target: {type: http, base_url: "http://h", api_key: k}
   billing: {type: stripe, base_url: "http://h", api_key: k, webhook_secret: s}
+  support: {type: zendesk, base_url: "http://h", email: e@x.test, api_token: t, webhook_secret: s}
+  erp: {type: netsuite, base_url: "http://h", account_id: a, consumer_key: k, consumer_secret: s,
+        token_id: t, token_secret: u, webhook_secret: w}
+  crm: {type: salesforce, base_url: "http://h", client_id: c, client_secret: s, webhook_secret: w}
 )",
                                     "test.yaml");
   ASSERT_TRUE(parsed) << config::format_errors(parsed.error());
   std::vector<std::string> skipped;
   const auto built = make_outbound_connectors(*parsed, std::make_shared<ManualClock>(), &skipped);
-  ASSERT_EQ(built.size(), 1u);
+  EXPECT_TRUE(skipped.empty());
+  ASSERT_EQ(built.size(), 5u);
   EXPECT_EQ(built.at("target")->type(), "http");
-  EXPECT_EQ(skipped, std::vector<std::string>{"billing"});
+  EXPECT_EQ(built.at("billing")->type(), "stripe");
+  EXPECT_EQ(built.at("support")->type(), "zendesk");
+  EXPECT_EQ(built.at("erp")->type(), "netsuite");
+  EXPECT_EQ(built.at("crm")->type(), "salesforce");
+  for (const auto& [name, connector] : built) EXPECT_EQ(connector->name(), name);
 
   engine::ActionRequest r;
   r.input = {{"path", "/x"}};
