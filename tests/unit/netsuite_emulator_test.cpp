@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/netsuite/oauth1.hpp"
+#include "connectors/weft_signature.hpp"
 #include "crypto/hmac.hpp"
 #include "sandbox/netsuite/netsuite_emulator.hpp"
 #include "weft/manual_clock.hpp"
@@ -196,6 +197,10 @@ TEST_F(NetSuiteEmulatorTest, CreditHoldChangeSendsASignedCustomerUpdated) {
   const std::string t = std::to_string(clock_->unix_seconds() + 2);
   EXPECT_EQ(hook.headers(at).get("X-Weft-Signature"),
             "t=" + t + ",v1=" + crypto::to_hex(crypto::hmac_sha256(credentials_.netsuite_webhook_secret, t + "." + hook.body)));
+  const connectors::TimestampedSignatureVerifier verifier(std::string(connectors::kWeftSignatureHeader),
+                                                         credentials_.netsuite_webhook_secret, std::chrono::seconds(300));
+  EXPECT_TRUE(verifier.verify(hook.headers(at), hook.body, at).ok());
+  EXPECT_FALSE(verifier.verify(hook.headers(at), hook.body + " ", at).ok());
 
   // A PATCH that changes nothing sends nothing.
   outbox_.sent.clear();

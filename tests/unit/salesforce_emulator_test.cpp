@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/url_encoding.hpp"
+#include "connectors/weft_signature.hpp"
 #include "crypto/hmac.hpp"
 #include "sandbox/salesforce/salesforce_emulator.hpp"
 #include "weft/manual_clock.hpp"
@@ -396,6 +397,10 @@ TEST_F(SalesforceEmulatorTest, WebhooksCarryTheRelayEnvelopeSignedWithXWeftSigna
   const std::string v1 = crypto::to_hex(crypto::hmac_sha256(credentials_.salesforce_webhook_secret, t + "." + hook.body));
   EXPECT_EQ(headers.get("X-Weft-Signature"), "t=" + t + ",v1=" + v1);
   EXPECT_EQ(headers.get("Content-Type"), "application/json");
+  const connectors::TimestampedSignatureVerifier verifier(std::string(connectors::kWeftSignatureHeader),
+                                                         credentials_.salesforce_webhook_secret, std::chrono::seconds(300));
+  EXPECT_TRUE(verifier.verify(headers, hook.body, at).ok());
+  EXPECT_FALSE(verifier.verify(headers, hook.body, at + std::chrono::seconds(400)).ok());
 }
 
 TEST_F(SalesforceEmulatorTest, StateRestoresAfterResetAndIdsContinue) {

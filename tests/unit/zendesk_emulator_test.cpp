@@ -134,6 +134,9 @@ TEST_F(ZendeskEmulatorTest, IdempotencyKeyReplaysTheFirstResponseAndRejectsOther
   EXPECT_EQ(b.headers.get("x-idempotency-lookup"), "hit");
   EXPECT_EQ(b.body, a.body);
   EXPECT_EQ(b.headers.get("Location"), a.headers.get("Location"));
+  EXPECT_FALSE(emulator_.describe(first, a).replayed);  // what the request log shows
+  EXPECT_TRUE(emulator_.describe(again, b).replayed);
+  EXPECT_EQ(emulator_.describe(again, b).idempotency_key, "key-1");
   EXPECT_EQ(body_of(call("GET", "/api/v2/tickets.json?page[size]=10"))["tickets"].size(), 1u);
   EXPECT_EQ(sent_types(), std::vector<std::string>{"zen:event-type:ticket.created"});
 

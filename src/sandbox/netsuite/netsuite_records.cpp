@@ -6,7 +6,7 @@
 #include <cmath>
 #include <set>
 
-#include "connectors/stripe/stripe_webhook.hpp"
+#include "connectors/weft_signature.hpp"
 #include "core/time_format.hpp"
 #include "crypto/hmac.hpp"
 #include "sandbox/netsuite/netsuite_http.hpp"
@@ -101,6 +101,7 @@ Result<std::vector<std::string>, http::Response> NetSuiteEmulator::write(
   const auto user_error = [](std::string detail) {
     return fail(error_response(400, "USER_ERROR", "Error while accessing resource: " + detail));
   };
+  if (!record.is_object()) record = Json::object();
   const Json before = record;
   Json updated = record;
   const auto replace = call.param("replace").value_or("");
@@ -338,8 +339,9 @@ void NetSuiteEmulator::send_webhook(const std::string& type, const std::string& 
     headers.add("Content-Type", "application/json");
     headers.add("User-Agent", "Mozilla/5.0 (compatible; NetSuite SuiteScript)");
     const auto t = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    // Weft's SuiteScript relay signs like Stripe: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>.
-    headers.add("X-Weft-Signature", connectors::stripe::SignatureVerifier::sign(secret, t, payload));
+    // Weft's SuiteScript relay signs with X-Weft-Signature (connectors/weft_signature.hpp).
+    headers.add(std::string(connectors::kWeftSignatureHeader),
+                connectors::TimestampedSignatureVerifier::sign(secret, t, payload));
     return headers;
   };
   outbox_.post(std::move(webhook));

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <charconv>
 
-#include "connectors/stripe/stripe_webhook.hpp"
+#include "connectors/weft_signature.hpp"
 #include "core/time_format.hpp"
 #include "crypto/hmac.hpp"
 #include "sandbox/salesforce/salesforce_http.hpp"
@@ -114,6 +114,7 @@ Result<Json, http::Response> SalesforceEmulator::writable_fields(Call& call, con
 std::vector<std::string> SalesforceEmulator::write(const SObjectSpec& object, Json& record,
                                                    const Json& fields, bool creating,
                                                    std::chrono::system_clock::time_point now) {
+  if (!record.is_object()) record = Json::object();
   const Json before = record;
   const std::string stamp = salesforce_datetime(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
@@ -201,8 +202,9 @@ void SalesforceEmulator::send_webhook(const SObjectSpec& object, const std::stri
     headers.add("Content-Type", "application/json");
     headers.add("User-Agent", "SFDC-Callout/60.0");
     const auto t = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    // Weft's trigger signs like Stripe: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>.
-    headers.add("X-Weft-Signature", connectors::stripe::SignatureVerifier::sign(secret, t, payload));
+    // Weft's trigger signs with X-Weft-Signature (connectors/weft_signature.hpp).
+    headers.add(std::string(connectors::kWeftSignatureHeader),
+                connectors::TimestampedSignatureVerifier::sign(secret, t, payload));
     return headers;
   };
   outbox_.post(std::move(webhook));
