@@ -1,8 +1,24 @@
 #include "connectors/outbound_connector.hpp"
 
+#include <algorithm>
 #include <utility>
 
+#include "core/text.hpp"
+
 namespace weft::connectors {
+
+std::string one_line(std::string_view text, std::size_t max_bytes) {
+  text = trim_whitespace(text);
+  const std::size_t n = std::min(text.size(), max_bytes);
+  std::string out;
+  out.reserve(n + 3);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    out.push_back(c < 0x20 || c == 0x7f ? ' ' : text[i]);
+  }
+  if (text.size() > n) out += "...";
+  return out;
+}
 
 delivery::Failure bad_input(std::string message) {
   delivery::Failure f;

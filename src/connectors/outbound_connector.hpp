@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -124,6 +125,11 @@ class OutboundConnector {
   virtual bool is_concurrency_limit(const delivery::Failure& /*failure*/) const { return false; }
 };
 using OutboundConnectorPtr = std::unique_ptr<OutboundConnector>;
+
+// Text from a platform (an error message, a body that is not JSON) made fit for one log line
+// and a Failure message: trimmed, control characters (line breaks) as spaces, at most
+// `max_bytes` bytes and then "...".
+std::string one_line(std::string_view text, std::size_t max_bytes);
 
 // A validation Failure about an action's input, e.g. bad_input("path must start with '/'").
 delivery::Failure bad_input(std::string message);

@@ -1,4 +1,5 @@
 #include "connectors/netsuite/netsuite_errors.hpp"
+#include "connectors/outbound_connector.hpp"
 
 #include <algorithm>
 #include <array>
@@ -20,17 +21,7 @@ constexpr std::array<std::string_view, 4> kConcurrencyCodes{
     "CONCURRENCY_LIMIT_EXCEEDED", "SSS_REQUEST_LIMIT_EXCEEDED", "WS_REQUEST_BLOCKED",
     "WS_CONCUR_SESSION_DISALLWD"};
 
-std::string printable(std::string_view text) {
-  std::string out;
-  const std::size_t n = std::min(text.size(), kMaxField);
-  out.reserve(n + 3);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    out.push_back(c < 0x20 || c == 0x7f ? ' ' : text[i]);
-  }
-  if (text.size() > n) out += "...";
-  return out;
-}
+std::string printable(std::string_view text) { return one_line(text, kMaxField); }
 
 std::string text_of(const nlohmann::json& object, const char* name) {
   const auto it = object.find(name);

@@ -1,4 +1,5 @@
 #include "connectors/salesforce/salesforce_errors.hpp"
+#include "connectors/outbound_connector.hpp"
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,16 +17,7 @@ constexpr std::size_t kTextExcerpt = 200;
 // Matching records listed in a 300 answer's message.
 constexpr std::size_t kListedMatches = 5;
 
-std::string text_excerpt(std::string_view body) {
-  body = trim_whitespace(body);
-  std::string out;
-  for (char c : body.substr(0, kTextExcerpt)) {
-    const auto u = static_cast<unsigned char>(c);
-    out.push_back(u < 0x20 || u == 0x7f ? ' ' : c);
-  }
-  if (body.size() > kTextExcerpt) out += "...";
-  return out;
-}
+std::string text_excerpt(std::string_view body) { return one_line(body, kTextExcerpt); }
 
 std::string string_field(const nlohmann::json& object, const char* key) {
   const auto it = object.find(key);

@@ -40,16 +40,7 @@ std::string known_actions() {
   return out;
 }
 
-std::string excerpt(std::string_view body) {
-  std::string out;
-  const std::size_t n = std::min(body.size(), kBodyExcerpt);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(body[i]);
-    out.push_back(c < 0x20 || c == 0x7f ? ' ' : body[i]);
-  }
-  if (body.size() > n) out += "...";
-  return out;
-}
+std::string excerpt(std::string_view body) { return one_line(body, kBodyExcerpt); }
 
 }  // namespace
 

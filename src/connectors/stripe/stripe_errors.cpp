@@ -1,4 +1,5 @@
 #include "connectors/stripe/stripe_errors.hpp"
+#include "connectors/outbound_connector.hpp"
 
 #include <array>
 #include <nlohmann/json.hpp>
@@ -38,17 +39,7 @@ std::optional<StripeError> parse_error(std::string_view body) {
 }
 
 // One line, bounded: control characters (a line break in a message) become spaces.
-std::string printable(std::string_view text) {
-  std::string out;
-  const std::size_t n = std::min(text.size(), kMaxField);
-  out.reserve(n + 3);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    out.push_back(c < 0x20 || c == 0x7f ? ' ' : text[i]);
-  }
-  if (text.size() > n) out += "...";
-  return out;
-}
+std::string printable(std::string_view text) { return one_line(text, kMaxField); }
 
 std::string describe(const StripeError& e) {
   std::string out = e.type.empty() ? std::string("error") : printable(e.type);

@@ -1,4 +1,5 @@
 #include "connectors/zendesk/zendesk_errors.hpp"
+#include "connectors/outbound_connector.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -14,16 +15,7 @@ namespace {
 constexpr std::size_t kTextExcerpt = 200;
 
 // A short, single-line excerpt of a body that is not JSON (429s come as text/plain).
-std::string text_excerpt(std::string_view body) {
-  body = trim_whitespace(body);
-  std::string out;
-  for (char c : body.substr(0, kTextExcerpt)) {
-    const auto u = static_cast<unsigned char>(c);
-    out.push_back(u < 0x20 || u == 0x7f ? ' ' : c);
-  }
-  if (body.size() > kTextExcerpt) out += "...";
-  return out;
-}
+std::string text_excerpt(std::string_view body) { return one_line(body, kTextExcerpt); }
 
 // "RecordInvalid" is a code; "Couldn't authenticate you" is a sentence.
 bool looks_like_code(std::string_view s) {
