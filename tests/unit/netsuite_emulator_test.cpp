@@ -7,6 +7,7 @@
 #include "connectors/weft_signature.hpp"
 #include "crypto/hmac.hpp"
 #include "sandbox/netsuite/netsuite_emulator.hpp"
+#include "support/recording_outbox.hpp"
 #include "weft/manual_clock.hpp"
 
 namespace weft::sandbox {
@@ -14,12 +15,6 @@ namespace {
 
 using nlohmann::json;
 namespace oauth = connectors::netsuite;
-
-class FakeOutbox final : public WebhookOutbox {
- public:
-  void post(Webhook webhook) override { sent.push_back(std::move(webhook)); }
-  std::vector<Webhook> sent;
-};
 
 constexpr const char* kOrigin = "http://127.0.0.1:7171";
 
@@ -77,7 +72,7 @@ class NetSuiteEmulatorTest : public ::testing::Test {
 
   Credentials credentials_;
   std::shared_ptr<ManualClock> clock_;
-  FakeOutbox outbox_;
+  test::RecordingOutbox outbox_;
   netsuite::NetSuiteEmulator emulator_;
   int nonce_ = 0;
 };

@@ -7,18 +7,13 @@
 #include "connectors/weft_signature.hpp"
 #include "crypto/hmac.hpp"
 #include "sandbox/salesforce/salesforce_emulator.hpp"
+#include "support/recording_outbox.hpp"
 #include "weft/manual_clock.hpp"
 
 namespace weft::sandbox {
 namespace {
 
 using nlohmann::json;
-
-class FakeOutbox final : public WebhookOutbox {
- public:
-  void post(Webhook webhook) override { sent.push_back(std::move(webhook)); }
-  std::vector<Webhook> sent;
-};
 
 class SalesforceEmulatorTest : public ::testing::Test {
  protected:
@@ -64,7 +59,7 @@ class SalesforceEmulatorTest : public ::testing::Test {
 
   Credentials credentials_;
   std::shared_ptr<ManualClock> clock_;
-  FakeOutbox outbox_;
+  test::RecordingOutbox outbox_;
   salesforce::SalesforceEmulator emulator_;
   std::string token_;
 };

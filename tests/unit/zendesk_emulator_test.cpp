@@ -7,18 +7,13 @@
 #include "crypto/hmac.hpp"
 #include "mapping/mapping_set.hpp"
 #include "sandbox/zendesk/zendesk_emulator.hpp"
+#include "support/recording_outbox.hpp"
 #include "weft/manual_clock.hpp"
 
 namespace weft::sandbox {
 namespace {
 
 using nlohmann::json;
-
-class FakeOutbox final : public WebhookOutbox {
- public:
-  void post(Webhook webhook) override { sent.push_back(std::move(webhook)); }
-  std::vector<Webhook> sent;
-};
 
 class ZendeskEmulatorTest : public ::testing::Test {
  protected:
@@ -57,7 +52,7 @@ class ZendeskEmulatorTest : public ::testing::Test {
 
   Credentials credentials_;
   std::shared_ptr<ManualClock> clock_;
-  FakeOutbox outbox_;
+  test::RecordingOutbox outbox_;
   zendesk::ZendeskEmulator emulator_;
 };
 
