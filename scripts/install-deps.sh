@@ -20,6 +20,7 @@ build_packages=(
 test_packages=(
   libgtest-dev libgmock-dev
   sqlite3
+  json-schema-test-suite  # the official cases the canonical-schema validator is checked against
 )
 
 want=("${build_packages[@]}")
