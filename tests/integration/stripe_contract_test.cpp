@@ -8,75 +8,32 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
-#include "connectors/stripe/stripe_connector.hpp"
-#include "delivery/delivery_invoker.hpp"
+#include "support/connector_contract.hpp"
 #include "support/http_client.hpp"
-#include "support/process.hpp"
-#include "support/sandbox_runner.hpp"
-#include "weft/metrics.hpp"
 
 namespace weft::test {
 namespace {
 
 using nlohmann::json;
 
-config::Config stripe_config(const std::string& base_url, const std::string& api_key) {
-  auto parsed = config::parse("connectors:\n  stripe:\n    type: stripe\n    base_url: " + base_url +
-                                  "\n    api_key: " + api_key +
-                                  "\n    api_version: \"2024-06-20\"\n    webhook_secret: whsec_x\n",
-                              "contract.yaml");
-  if (!parsed) throw std::runtime_error(config::format_errors(parsed.error()));
-  return std::move(parsed).value();
+ConnectorContract::Settings stripe_settings(const std::string& api_key) {
+  return {{"api_key", api_key}, {"api_version", "2024-06-20"}, {"webhook_secret", "whsec_x"}};
 }
 
-class StripeContractTest : public ::testing::Test {
+class StripeContractTest : public ::testing::Test, protected ConnectorContract {
  protected:
-  void SetUp() override {
-    base_ = sandbox_.start();
-    config_ = stripe_config(base_, "sk_test_weft_demo");
-    invoker_ = delivery::make_delivery_invoker(config_, registry_, system_clock());
-  }
+  StripeContractTest()
+      : ConnectorContract(weft_binary(), "stripe", stripe_settings("sk_test_weft_demo")) {}
+  void SetUp() override { start(); }
   void TearDown() override {
-    if (HasFailure()) std::fprintf(stderr, "sandbox log:\n%s\n", sandbox_.log_tail().c_str());
+    if (HasFailure()) print_sandbox_log();
   }
 
-  engine::ActionOutcome call(const std::string& action, json input, std::string key = "") {
-    engine::ActionRequest request;
-    request.connector = "stripe";
-    request.action = action;
-    request.input = std::move(input);
-    request.idempotency_key = std::move(key);
-    request.correlation_id = "contract";
-    return invoker_->invoke(request);
-  }
-  json ok(const engine::ActionOutcome& outcome) {
-    if (const auto* failure = std::get_if<delivery::Failure>(&outcome)) {
-      ADD_FAILURE() << delivery::to_string(failure->cls) << ": " << failure->message;
-      return {};
-    }
-    if (!std::holds_alternative<engine::ActionSuccess>(outcome)) {
-      ADD_FAILURE() << "deferred";
-      return {};
-    }
-    return std::get<engine::ActionSuccess>(outcome).output;
-  }
-  delivery::Failure failed(const engine::ActionOutcome& outcome) {
-    if (!std::holds_alternative<delivery::Failure>(outcome)) {
-      ADD_FAILURE() << "expected a failure";
-      return {};
-    }
-    return std::get<delivery::Failure>(outcome);
-  }
-  void faults(const json& body) {
-    HttpClient admin(base_);
-    auto answer = admin.post("/_sandbox/faults", body.dump());
-    ASSERT_TRUE(answer.ok());
-    ASSERT_EQ(answer->status, 200) << answer->body;
-  }
   // What the scenario driver does: an open invoice made through Stripe's own API.
   json open_invoice(const std::string& customer, int amount) {
-    HttpClient client(base_);
+    HttpClient client(base_url());
     const HeaderList auth = {{"Authorization", "Bearer sk_test_weft_demo"},
                              {"Content-Type", "application/x-www-form-urlencoded"}};
     auto item = client.post("/v1/invoiceitems",
@@ -91,13 +48,6 @@ class StripeContractTest : public ::testing::Test {
     EXPECT_TRUE(finalized.ok() && finalized->status == 200) << (finalized.ok() ? finalized->body : "");
     return json::parse(finalized->body);
   }
-
-  TempDir dir_{"weft-stripe-contract"};
-  SandboxRunner sandbox_{weft_binary(), dir_.path()};
-  std::string base_;
-  config::Config config_;
-  metrics::Registry registry_;
-  std::unique_ptr<delivery::DeliveryInvoker> invoker_;
 };
 
 TEST_F(StripeContractTest, CustomerActionsAndARetriedCreateLandsOnce) {
@@ -166,35 +116,18 @@ TEST_F(StripeContractTest, ListsArePagedToTheEndWithNextPage) {
     ok(call("create_customer", {{"email", "page" + std::to_string(i) + "@gamma.test"}},
             "wf-3:c" + std::to_string(i)));
   }
-  connectors::stripe::StripeConnector connector(config_.connectors.at("stripe"), system_clock());
-  engine::ActionRequest request;
-  request.connector = "stripe";
-  request.action = "list_customers";
-  request.input = {{"limit", 2}};
+  const std::vector<json> listed = pages("list_customers", {{"limit", 2}});
   std::set<std::string> seen;
-  int pages = 0;
-  for (;;) {
-    const json page = ok(invoker_->invoke(request));
-    ++pages;
+  for (const json& page : listed) {
     for (const auto& c : page["data"]) EXPECT_TRUE(seen.insert(c["id"].get<std::string>()).second);
-    auto next = connector.next_page(request, page);
-    if (!next) break;
-    request.input = *next;
-    ASSERT_LT(pages, 10);
   }
   EXPECT_EQ(seen.size(), 5u);
-  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(listed.size(), 3u);
 }
 
 TEST_F(StripeContractTest, WrongKeyIsAnAuthFailureThatNeverShowsTheKey) {
-  metrics::Registry registry;
-  auto wrong = delivery::make_delivery_invoker(stripe_config(base_, "sk_test_not_the_one"), registry,
-                                               system_clock());
-  engine::ActionRequest request;
-  request.connector = "stripe";
-  request.action = "get_customer";
-  request.input = {{"id", "cus_1"}};
-  const delivery::Failure f = failed(wrong->invoke(request));
+  auto wrong = invoker_with(stripe_settings("sk_test_not_the_one"));
+  const delivery::Failure f = failed(call_with(*wrong, "get_customer", {{"id", "cus_1"}}));
   EXPECT_EQ(f.cls, delivery::FailureClass::auth);
   EXPECT_EQ(f.http_status, 401);
   EXPECT_EQ(f.message.find("sk_test_not_the_one"), std::string::npos) << f.message;
@@ -209,14 +142,13 @@ TEST_F(StripeContractTest, RateLimitCarriesRetryAfterAndAnOutageIsTransient) {
   EXPECT_EQ(limited.retry_after->count(), 3000);
 
   // A fresh invoker: the first one now holds Stripe calls for the Retry-After.
-  metrics::Registry registry;
-  invoker_ = delivery::make_delivery_invoker(config_, registry, system_clock());
+  renew_invoker();
   faults({{"stripe", {{"outage", true}}}});
   const delivery::Failure down = failed(call("list_customers", nullptr));
   EXPECT_EQ(down.cls, delivery::FailureClass::transient);
   EXPECT_EQ(down.http_status, 503);
 
-  faults({{"stripe", json::object()}});
+  clear_faults();
   EXPECT_TRUE(ok(call("list_customers", nullptr)).contains("data"));
 }
 
@@ -227,7 +159,7 @@ TEST_F(StripeContractTest, AnErrorAfterTheEffectIsRetriedWithTheSameKeyAndLandsO
       failed(call("create_customer", {{"email", "once@delta.test"}}, "wf-4:create"));
   EXPECT_TRUE(delivery::default_handling(f.cls).retryable) << delivery::to_string(f.cls);
 
-  faults({{"stripe", json::object()}});
+  clear_faults();
   const json retried = ok(call("create_customer", {{"email", "once@delta.test"}}, "wf-4:create"));
   EXPECT_EQ(retried["email"], "once@delta.test");
   const json listed = ok(call("list_customers", {{"email", "once@delta.test"}}));
