@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Weft needs, and only those missing.
 # Usage: scripts/install-deps.sh [build|test|all]
-#   build: what compiling weft needs; test: adds the test tools (clang for fuzzing, servers).
+#   build: what compiling weft needs; test: adds the test tools (clang for fuzzing, servers),
+#   Node.js and npm (Debian's, when `node` or `npm` is missing) and the npm client libraries
+#   of tests/clients (`npm ci`, when node_modules is missing or older than package-lock.json).
 set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 build_packages=(
   cmake ninja-build g++ make pkg-config
@@ -21,12 +25,14 @@ test_packages=(
   libgtest-dev libgmock-dev
   sqlite3
   json-schema-test-suite  # the official cases the canonical-schema validator is checked against
+  ca-certificates         # npm ci (tests/clients) reaches the npm registry over TLS
 )
 
 want=("${build_packages[@]}")
+client_libraries=false
 case "${1:-build}" in
   build) ;;
-  test|all) want+=("${test_packages[@]}") ;;
+  test|all) want+=("${test_packages[@]}"); client_libraries=true ;;
   *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
 esac
 
@@ -37,6 +43,12 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
+# Node may come from elsewhere than Debian (any 18+ runs the client tests): ask for the
+# commands, not the packages.
+if $client_libraries; then
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+fi
 
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
@@ -47,4 +59,18 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The pinned npm libraries of tests/clients; npm's own record of the install
+# (node_modules/.package-lock.json) newer than the lock file means it is current.
+clients="$root/tests/clients"
+installed="$clients/node_modules/.package-lock.json"
+if $client_libraries && [[ ! "$installed" -nt "$clients/package-lock.json" ]]; then
+  echo "install-deps: npm ci in tests/clients"
+  if ! log=$(cd "$clients" && npm ci --no-audit --no-fund 2>&1); then
+    echo "$log" >&2
+    echo "install-deps: npm ci in tests/clients failed" >&2
+    exit 1
+  fi
+  touch "$installed"
 fi
