@@ -1,6 +1,7 @@
 #include "pollers/poll_sources.hpp"
 
 #include "pollers/stripe_events_source.hpp"
+#include "pollers/zendesk_ticket_events_source.hpp"
 
 namespace weft::pollers {
 
@@ -12,6 +13,8 @@ std::vector<PollerEntry> make_poll_entries(const config::Config& config,
     PollSourcePtr source;
     if (c.type == "stripe") {
       source = std::make_unique<StripeEventsSource>(name, c.poll_look_back_seconds);
+    } else if (c.type == "zendesk") {
+      source = std::make_unique<ZendeskTicketEventsSource>(name, c.poll_look_back_seconds);
     }
     if (!source) {
       if (unsupported != nullptr) unsupported->push_back(name);

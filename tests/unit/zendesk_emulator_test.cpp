@@ -464,7 +464,8 @@ TEST_F(ZendeskEmulatorTest, WebhooksAreSignedAndAcceptedByTheHubsVerifierAndMapp
   ASSERT_TRUE(identity.ok()) << identity.error().message;
   EXPECT_EQ(identity->event_type, "ticket.created");
   EXPECT_EQ(identity->business_key, "zen:ticket:1");
-  EXPECT_EQ(identity->event_id, hook.event_id);
+  // Derived from the content, not the envelope's random id (zendesk_event_id.hpp).
+  EXPECT_EQ(identity->event_id, "zen:ticket:1:ticket.created:2023-11-14T22:13:20.000Z");
 
   const json envelope = json::parse(hook.body);
   EXPECT_EQ(envelope["detail"]["id"], "1");
@@ -524,6 +525,110 @@ TEST_F(ZendeskEmulatorTest, StateRestoresAfterResetAndIdsContinue) {
   EXPECT_FALSE(emulator_.restore(json::array()).ok());
   EXPECT_FALSE(emulator_.restore(json{{"tickets", {{{"id", "x"}}}}}).ok());
   EXPECT_FALSE(emulator_.restore(json{{"ticket_comments", {{"1", 5}}}}).ok());
+}
+
+// ---------------------------------------------------------------------------------------
+// Ticket-events export and show_many
+
+TEST_F(ZendeskEmulatorTest, TicketEventsExportListsEachUpdatesChangesWithPreviousValues) {
+  const std::int64_t start = 1'700'000'000;
+  clock_->set_wall(std::chrono::system_clock::time_point(std::chrono::seconds(start)));
+  create_ticket({{"comment", {{"body", "a"}}}, {"tags", {"vip"}}});
+  clock_->advance(std::chrono::seconds(5));
+  ASSERT_EQ(call("PUT", "/api/v2/tickets/1.json",
+                 R"({"ticket":{"status":"open","additional_tags":["x"],"custom_fields":[{"id":7,"value":"v"}]}})")
+                .status,
+            200);
+  clock_->advance(std::chrono::seconds(5));
+  ASSERT_EQ(call("PUT", "/api/v2/tickets/1.json", R"({"ticket":{"comment":{"body":"b"}}})").status, 200);
+
+  EXPECT_EQ(call("GET", "/api/v2/incremental/ticket_events.json?start_time=" + std::to_string(start)).status,
+            400);  // within the last minute
+  EXPECT_EQ(call("GET", "/api/v2/incremental/ticket_events.json").status, 400);
+  clock_->advance(std::chrono::seconds(120));
+  const json page =
+      body_of(call("GET", "/api/v2/incremental/ticket_events.json?start_time=" + std::to_string(start)));
+  ASSERT_EQ(page["ticket_events"].size(), 3u);
+  EXPECT_EQ(page["end_time"], start + 10);
+  EXPECT_EQ(page["end_of_stream"], true);
+  EXPECT_EQ(page["next_page"],
+            "http://127.0.0.1:7171/api/v2/incremental/ticket_events.json?start_time=" + std::to_string(start + 10));
+
+  const json& created = page["ticket_events"][0];
+  EXPECT_EQ(created["event_type"], "Audit");
+  EXPECT_EQ(created["ticket_id"], 1);
+  EXPECT_EQ(created["timestamp"], start);
+  EXPECT_EQ(created["created_at"], "2023-11-14T22:13:20Z");
+  // A creation lists the initial values.
+  const auto initial = [&](const char* field) {
+    for (const auto& child : created["child_events"]) {
+      if (child.contains(field)) {
+        EXPECT_EQ(child["event_type"], "Create");
+        EXPECT_FALSE(child.contains("previous_value"));
+        return child[field];
+      }
+    }
+    return json("(missing)");
+  };
+  EXPECT_EQ(initial("status"), "new");
+  EXPECT_TRUE(initial("priority").is_null());
+  EXPECT_EQ(initial("tags"), json::array({"vip"}));
+
+  const json& changes = page["ticket_events"][1]["child_events"];
+  ASSERT_EQ(changes.size(), 4u);  // status, its custom status, tags, the custom field
+  EXPECT_EQ(changes[0]["status"], "open");
+  EXPECT_EQ(changes[0]["previous_value"], "new");
+  EXPECT_EQ(changes[0]["event_type"], "Change");
+  EXPECT_EQ(changes[1]["custom_status_id"], 1000001);
+  EXPECT_EQ(changes[1]["previous_value"], 1000000);
+  EXPECT_EQ(changes[2]["tags"], json::array({"vip", "x"}));
+  EXPECT_EQ(changes[2]["added_tags"], json::array({"x"}));
+  EXPECT_EQ(changes[2]["removed_tags"], json::array());
+  EXPECT_EQ(changes[3]["custom_ticket_fields"], (json{{"7", "v"}}));
+  EXPECT_TRUE(changes[3]["previous_value"].is_null());
+  const json& comment = page["ticket_events"][2]["child_events"];
+  ASSERT_EQ(comment.size(), 1u);
+  EXPECT_EQ(comment[0]["event_type"], "Comment");
+  EXPECT_EQ(comment[0]["comment_present"], true);
+
+  // A later start_time leaves the earlier updates out.
+  const json later =
+      body_of(call("GET", "/api/v2/incremental/ticket_events.json?start_time=" + std::to_string(start + 5)));
+  EXPECT_EQ(later["ticket_events"].size(), 2u);
+}
+
+TEST_F(ZendeskEmulatorTest, TicketEventsExportPagesByTimeAndShowManyGivesTheTickets) {
+  zendesk::Options options;
+  options.export_page_size = 1;
+  zendesk::ZendeskEmulator small(EmulatorContext{credentials_, clock_, outbox_}, options);
+  const auto on_small = [&](std::string method, std::string target, std::string body = "") {
+    return small.handle(request(std::move(method), std::move(target), std::move(body)));
+  };
+  const std::int64_t start = 1'700'000'000;
+  clock_->set_wall(std::chrono::system_clock::time_point(std::chrono::seconds(start)));
+  ASSERT_EQ(on_small("POST", "/api/v2/tickets.json", R"({"ticket":{"comment":{"body":"a"}}})").status, 201);
+  clock_->advance(std::chrono::seconds(3));
+  ASSERT_EQ(on_small("POST", "/api/v2/tickets.json", R"({"ticket":{"comment":{"body":"b"}}})").status, 201);
+  clock_->advance(std::chrono::seconds(120));
+
+  json page = body_of(on_small("GET", "/api/v2/incremental/ticket_events?start_time=" + std::to_string(start)));
+  ASSERT_EQ(page["ticket_events"].size(), 1u);
+  EXPECT_EQ(page["ticket_events"][0]["ticket_id"], 1);
+  EXPECT_EQ(page["end_time"], start);
+  EXPECT_EQ(page["end_of_stream"], false);
+  page = body_of(on_small("GET", "/api/v2/incremental/ticket_events?start_time=" + std::to_string(start + 1)));
+  EXPECT_EQ(page["ticket_events"][0]["ticket_id"], 2);
+  EXPECT_EQ(page["end_of_stream"], true);
+
+  const json shown = body_of(on_small("GET", "/api/v2/tickets/show_many.json?ids=2,1,99"));
+  ASSERT_EQ(shown["tickets"].size(), 2u);  // 99 does not exist
+  EXPECT_EQ(shown["tickets"][0]["id"], 1);
+  EXPECT_EQ(shown["tickets"][1]["id"], 2);
+  EXPECT_EQ(on_small("GET", "/api/v2/tickets/show_many.json?ids=1,x").status, 400);
+  EXPECT_EQ(on_small("GET", "/api/v2/tickets/show_many.json").status, 400);
+  std::string many = "1";
+  for (int i = 2; i <= 101; ++i) many += "," + std::to_string(i);
+  EXPECT_EQ(on_small("GET", "/api/v2/tickets/show_many.json?ids=" + many).status, 400);
 }
 
 }  // namespace

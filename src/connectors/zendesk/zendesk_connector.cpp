@@ -26,7 +26,7 @@ struct Action {
   std::string_view envelope;  // the key a successful answer holds, e.g. {"ticket": {…}}
 };
 
-constexpr std::array<Action, 10> kActions{{
+constexpr std::array<Action, 11> kActions{{
     {"get_ticket", Effect::read, "ticket"},
     {"create_ticket", Effect::write, "ticket"},
     {"update_ticket", Effect::write, "ticket"},
@@ -37,6 +37,7 @@ constexpr std::array<Action, 10> kActions{{
     {"upsert_organization", Effect::write, "organization"},
     {"upsert_user", Effect::write, "user"},
     {"incremental_tickets", Effect::read, "tickets"},
+    {"incremental_ticket_events", Effect::read, "ticket_events"},
 }};
 
 // Zendesk stores an Idempotency-Key of at most 255 characters.
@@ -288,6 +289,19 @@ Result<Call, Failure> build_call(const Action& action, const engine::ActionReque
     return call;
   }
 
+  if (name == "incremental_ticket_events") {
+    // Time-based only (Zendesk offers no cursor for ticket events); the answer's end_time is
+    // the next start_time. The tickets the page names are fetched by read_exchange.
+    const auto start = input.find("start_time");
+    if (start == input.end() || !start->is_number_integer() || start->get<std::int64_t>() < 0) {
+      return fail(bad_input(what + ": start_time is required (unix seconds, an integer)"));
+    }
+    url::Pairs query{{"start_time", start->dump()}};
+    if (auto q = add_query(without(input, {"start_time"}), query, what); !q) return fail(q.error());
+    call.path = with_query("/incremental/ticket_events.json", query);
+    return call;
+  }
+
   // incremental_tickets
   const auto start = input.find("start_time");
   const auto cursor = input.find("cursor");
@@ -461,6 +475,7 @@ Result<nlohmann::json, Failure> ZendeskConnector::read_success(
 Result<Reading, Failure> ZendeskConnector::read_exchange(
     const engine::ActionRequest& request, const std::vector<http::Response>& answers) const {
   if (request.action == "add_private_comment") return read_comment_exchange(request, answers);
+  if (request.action == "incremental_ticket_events") return read_ticket_events_exchange(request, answers);
   return OutboundConnector::read_exchange(request, answers);
 }
 
@@ -518,6 +533,15 @@ std::optional<nlohmann::json> ZendeskConnector::next_page(const engine::ActionRe
     if (cursor.empty()) return std::nullopt;
     json next = request.input;
     next["cursor"] = cursor;
+    return next;
+  }
+  if (request.action == "incremental_ticket_events") {
+    const auto end = output.find("end_of_stream");
+    if (end != output.end() && end->is_boolean() && end->get<bool>()) return std::nullopt;
+    const auto end_time = output.find("end_time");
+    if (end_time == output.end() || !end_time->is_number_integer()) return std::nullopt;
+    json next = request.input;
+    next["start_time"] = *end_time;
     return next;
   }
   if (request.action == "incremental_tickets") {

@@ -1,7 +1,7 @@
 #pragma once
-// Zendesk Support's outbound side: tickets, private comments, organizations, users and the
-// incremental ticket export, over https://{subdomain}.zendesk.com/api/v2 (base_url is the
-// part before /api/v2). docs/connectors/zendesk.md lists the actions with their inputs.
+// Zendesk Support's outbound side: tickets, private comments, organizations, users, the
+// incremental ticket export and the incremental ticket-events export, over
+// https://{subdomain}.zendesk.com/api/v2 (base_url is the part before /api/v2). docs/connectors/zendesk.md lists the actions with their inputs.
 //
 // Auth (static, so set in prepare): Authorization: Basic base64("{email}/token:{api_token}"),
 // or Bearer {oauth_token} when the connector has one.
@@ -51,6 +51,10 @@ class ZendeskConnector final : public OutboundConnector {
   // A request to {api}{path} with the connector's headers (auth, Accept, timeout).
   delivery::OutboundRequest request_to(std::string method, std::string path) const;
   Result<Reading, delivery::Failure> read_comment_exchange(
+      const engine::ActionRequest& request, const std::vector<http::Response>& answers) const;
+  // incremental_ticket_events (zendesk_ticket_events_action.cpp): the export page, then the
+  // tickets it names by show_many, so that a poll can give each event its ticket.
+  Result<Reading, delivery::Failure> read_ticket_events_exchange(
       const engine::ActionRequest& request, const std::vector<http::Response>& answers) const;
 
   std::string name_;

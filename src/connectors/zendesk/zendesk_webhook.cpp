@@ -1,6 +1,7 @@
 #include "connectors/zendesk/zendesk_webhook.hpp"
 
 #include "connectors/json_payload.hpp"
+#include "connectors/zendesk/zendesk_event_id.hpp"
 #include "core/time_format.hpp"
 #include "crypto/hmac.hpp"
 
@@ -57,13 +58,24 @@ Result<EventIdentity, PayloadError> InboundConnector::identify(const http::Heade
   if (!type) return fail(std::move(type).error());
 
   EventIdentity identity;
-  identity.event_id = std::move(*id);
   constexpr std::string_view kPrefix = "zen:event-type:";
   identity.event_type = type->starts_with(kPrefix) ? type->substr(kPrefix.size()) : *type;
   if (auto time = doc->string_at({"time"})) {
     identity.occurred_at_ms = parse_iso8601_ms(*time).value_or(0);
   }
   identity.business_key = doc->string_at({"subject"}).value_or("");
+
+  // The id is derived from the content (zendesk_event_id.hpp: a backfill poll cannot know
+  // the envelope's random id); the envelope id stays the fallback.
+  EventFacts facts;
+  facts.type = identity.event_type;
+  facts.subject = identity.business_key;
+  facts.updated_at = doc->string_at({"detail", "updated_at"}).value_or("");
+  facts.current = doc->string_at({"event", "current"});
+  facts.field_id = doc->id_at({"event", "custom_field", "id"});
+  if (!facts.field_id) facts.field_id = doc->id_at({"event", "field_id"});
+  facts.comment_id = doc->id_at({"event", "comment", "id"});
+  identity.event_id = derived_event_id(facts).value_or(std::move(*id));
   return identity;
 }
 

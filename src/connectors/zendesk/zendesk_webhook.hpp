@@ -31,6 +31,8 @@ class SignatureVerifier final : public WebhookVerifier {
 // Event-subscription webhooks: {"type":"zen:event-type:ticket.status_changed","id":"<uuid>",
 // "time":"…","subject":"zen:ticket:35436","detail":{…}}. The type loses its
 // "zen:event-type:" prefix; the subject (the ticket, user or organization) is the business key.
+// The event id is derived from the content, not the envelope's random id, so that the
+// backfill poll's copy of the same event gets the same id (zendesk_event_id.hpp).
 class InboundConnector final : public weft::InboundConnector {
  public:
   InboundConnector(std::string name, std::string secret, std::chrono::seconds tolerance)

@@ -149,6 +149,7 @@ http::Response ZendeskEmulator::route(Call& call) {
 
   if (is({"tickets"}, "GET")) return list_tickets(call);
   if (is({"tickets"}, "POST")) return create_ticket(call);
+  if (is({"tickets", "show_many"}, "GET")) return show_many_tickets(call);
   if (is({"tickets", "*"}, "GET")) {
     const auto id = id_at(1);
     return id ? show_ticket(call, *id) : not_found();
@@ -162,6 +163,7 @@ http::Response ZendeskEmulator::route(Call& call) {
     return id ? list_comments(call, *id) : not_found();
   }
   if (is({"incremental", "tickets", "cursor"}, "GET")) return incremental_tickets(call);
+  if (is({"incremental", "ticket_events"}, "GET")) return incremental_ticket_events(call);
 
   if (is({"organizations", "search"}, "GET")) return search_organizations(call);
   if (is({"organizations", "create_or_update"}, "POST")) return create_organization(call, true);
@@ -257,7 +259,7 @@ Result<void, std::string> ZendeskEmulator::restore(const nlohmann::json& state) 
   for (const auto& record : records("tickets")) {
     const Json data(record);
     const std::int64_t id = *json_id(data["id"]);
-    Ticket ticket{data, {}, 0};
+    Ticket ticket{data, {}, 0, {}};
     if (const auto it = comments.find(std::to_string(id)); it != comments.end()) {
       for (const auto& comment : *it) {
         ticket.comments.emplace_back(comment);

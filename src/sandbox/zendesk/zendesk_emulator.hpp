@@ -4,8 +4,9 @@
 //
 // Auth: Basic base64("{email}/token:{api_token}") only (no OAuth tokens are issued, so a
 // Bearer token is always refused). Resources: tickets (create with Idempotency-Key, show,
-// update with safe_update, cursor and offset lists, comments, the cursor-based incremental
-// export), organizations and users (show, search by external_id, create_or_update).
+// update with safe_update, cursor and offset lists, comments, show_many, the cursor-based
+// incremental export and the time-based ticket-events export with each update's changes as
+// child_events), organizations and users (show, search by external_id, create_or_update).
 // Webhooks: event-subscription envelopes ("zen:event-type:ticket.status_changed", subject
 // "zen:ticket:<id>", string ids in detail) signed with X-Zendesk-Webhook-Signature.
 //
@@ -29,6 +30,7 @@ struct Options {
   std::int64_t account_id = 12514403;                 // the envelope's account_id
   std::chrono::seconds idempotency_ttl{2 * 60 * 60};  // Zendesk keeps keys for 2 h
   int requests_per_minute = 700;                      // X-Rate-Limit (the Enterprise plan)
+  std::size_t export_page_size = 1000;                // ticket events per export page
 };
 
 class ZendeskEmulator final : public PlatformEmulator {
@@ -53,6 +55,9 @@ class ZendeskEmulator final : public PlatformEmulator {
     Json data;                   // as GET /tickets/{id} shows it
     std::vector<Json> comments;  // oldest first
     std::int64_t change_seq = 0;  // position in the incremental export
+    // Its updates as the ticket-events export shows them, oldest first (not kept by
+    // state()/restore(): a restored ticket's history starts afresh).
+    std::vector<Json> audits;
   };
   struct Replay {  // a ticket create remembered under its Idempotency-Key
     Json request;
@@ -71,6 +76,9 @@ class ZendeskEmulator final : public PlatformEmulator {
   http::Response list_tickets(Call& call);
   http::Response list_comments(Call& call, std::int64_t id);
   http::Response incremental_tickets(Call& call);
+  // (zendesk_ticket_events.cpp)
+  http::Response incremental_ticket_events(Call& call);
+  http::Response show_many_tickets(Call& call);
 
   // Organizations and users (zendesk_directory.cpp).
   http::Response show_organization(Call& call, std::int64_t id);

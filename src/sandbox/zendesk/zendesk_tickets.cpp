@@ -294,6 +294,69 @@ Json audit_events(const Changes& changes, const Json* comment, bool creating,
   return events;
 }
 
+// One update as the incremental ticket-events export shows it: an "Audit" whose
+// child_events hold each change as {"<field>": new value, "previous_value": old} (tags as
+// the whole list with added_tags/removed_tags, custom fields under custom_ticket_fields),
+// "Create" children on the ticket's creation, and a comment as comment_present/comment_public.
+Json export_event(const Json& ticket, std::int64_t audit_id, const std::string& at,
+                  std::int64_t updater_id, const Changes& changes, const Json* comment,
+                  bool creating, const std::function<std::int64_t()>& next_id) {
+  const char* kind = creating ? "Create" : "Change";
+  Json children = Json::array();
+  const auto child = [&](Json fields, const char* event_type) {
+    Json event{{"id", next_id()}, {"via", "Web Service"}, {"via_reference_id", nullptr}};
+    for (auto& [key, value] : fields.items()) event[key] = value;
+    event["event_type"] = event_type;
+    children.push_back(std::move(event));
+  };
+  // A creation lists the ticket's initial values, whether or not the request set them.
+  std::vector<std::tuple<std::string, Json, Json>> changed = changes.fields;
+  if (creating) {
+    changed.clear();
+    for (const char* field : {"subject", "status", "priority", "type", "requester_id",
+                              "organization_id", "assignee_id", "group_id"}) {
+      changed.emplace_back(field, Json(nullptr), ticket.value(field, Json(nullptr)));
+    }
+  }
+  for (const auto& [field, previous, current] : changed) {
+    Json fields{{field, current}};
+    if (!creating) fields["previous_value"] = previous;
+    child(std::move(fields), kind);
+    if (field == "status" && current.is_string()) {  // the custom status follows the status
+      Json custom{{"custom_status_id", custom_status_id(current.get<std::string>())}};
+      if (!creating && previous.is_string()) {
+        custom["previous_value"] = custom_status_id(previous.get<std::string>());
+      }
+      child(std::move(custom), kind);
+    }
+  }
+  if (creating || !changes.tags_added.empty() || !changes.tags_removed.empty()) {
+    child(Json{{"tags", ticket.value("tags", Json::array())},
+               {"added_tags", changes.tags_added},
+               {"removed_tags", changes.tags_removed}},
+          kind);
+  }
+  for (const auto& [field_id, previous, current] : changes.custom_fields) {
+    Json fields{{"custom_ticket_fields", Json{{std::to_string(field_id), current}}}};
+    if (!creating) fields["previous_value"] = previous;
+    child(std::move(fields), kind);
+  }
+  if (comment) {
+    child(Json{{"comment_present", true}, {"comment_public", (*comment)["public"]}}, "Comment");
+  }
+  return Json{{"id", audit_id},
+              {"ticket_id", ticket["id"]},
+              {"timestamp", parse_iso8601_ms(at).value_or(0) / 1000},
+              {"created_at", at},
+              {"updater_id", updater_id},
+              {"via", "Web Service"},
+              {"system", Json::object()},
+              {"metadata", Json{{"system", Json::object()}, {"custom", Json::object()}}},
+              {"event_type", "Audit"},
+              {"child_events", std::move(children)},
+              {"merged_ticket_ids", Json::array()}};
+}
+
 std::string upper(const Json& value) {
   if (!value.is_string()) return "";
   std::string out = value.get<std::string>();
@@ -435,6 +498,9 @@ http::Response ZendeskEmulator::create_ticket_once(Call& call, const Json& input
              {"via", via_api()},
              {"events", audit_events(*changes, &*comment, true, [this] { return next_object_id(); })}};
 
+  stored.audits.push_back(export_event(stored.data, audit_id, at, agent_id_, *changes, &*comment,
+                                      true, [this] { return next_object_id(); }));
+
   send_event("ticket.created", "zen:ticket:" + std::to_string(id), ticket_detail(stored.data),
              Json{{"meta", Json{{"sequence", Json{{"id", new_uuid()}, {"position", 1}}}}}});
 
@@ -500,6 +566,9 @@ http::Response ZendeskEmulator::update_ticket(Call& call, std::int64_t id) {
     ticket.data = std::move(updated);
     if (comment) ticket.comments.push_back(*comment);
     touch(ticket, call.now);
+    ticket.audits.push_back(export_event(ticket.data, audit_id, at, agent_id_, *changes,
+                                         comment ? &*comment : nullptr, false,
+                                         [this] { return next_object_id(); }));
 
     // One webhook per kind of change, one sequence for the whole update.
     const std::string sequence = new_uuid();
