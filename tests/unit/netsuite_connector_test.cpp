@@ -157,6 +157,20 @@ TEST_F(NetSuiteConnectorTest, UpsertTakesTheBodysExternalIdButNotAContradictingO
   EXPECT_NE(f.message.find("differ"), std::string::npos) << f.message;
 }
 
+TEST_F(NetSuiteConnectorTest, UpsertReplacesTheSublistsItsBodyGivesSoARetryDoesNotAddLines) {
+  const json lines = {{"items", json::array({{{"item", {{"id", "13"}}}, {"amount", 10}}})}};
+  const auto r = prepared(call("upsert_invoice", {{"external_id", "in_1"},
+                                                  {"body", {{"entity", {{"id", "14"}}},
+                                                            {"item", lines},
+                                                            {"apply", lines}}}}));
+  EXPECT_EQ(r.url, std::string(kBase) + "/services/rest/record/v1/invoice/eid:in_1?replace=apply%2Citem");
+  // A replace the step gives is sent as it is.
+  const auto given = prepared(call("upsert_invoice", {{"external_id", "in_1"},
+                                                      {"replace", "apply"},
+                                                      {"body", {{"item", lines}, {"apply", lines}}}}));
+  EXPECT_EQ(given.url, std::string(kBase) + "/services/rest/record/v1/invoice/eid:in_1?replace=apply");
+}
+
 TEST_F(NetSuiteConnectorTest, UpsertWithNeitherExternalIdNorIdempotencyKeyFails) {
   const auto f = refused(call("upsert_customer", {{"body", json::object()}}, ""));
   EXPECT_NE(f.message.find("external_id is required"), std::string::npos) << f.message;

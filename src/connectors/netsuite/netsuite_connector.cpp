@@ -90,6 +90,17 @@ bool is_json_object(const http::Response& response, json& out) {
   return out.is_object();
 }
 
+// The sublists a record body holds ({"item": {"items": […]}} → "item"), comma-separated.
+std::string sublists_of(const json& body) {
+  std::string out;
+  for (const auto& [key, value] : body.items()) {
+    if (!value.is_object() || !value.contains("items") || !value["items"].is_array()) continue;
+    if (!out.empty()) out += ',';
+    out += key;
+  }
+  return out;
+}
+
 Result<Plan, std::string> resolve(const engine::ActionRequest& request) {
   Plan plan;
   plan.spec = find_action(request.action);
@@ -222,6 +233,14 @@ Result<Plan, std::string> resolve(const engine::ActionRequest& request) {
                   " must be a string, a boolean, an integer or a list of strings");
     }
     plan.query.emplace_back(std::string(key), std::move(*value));
+  }
+  // An upsert that finds its record updates it like a PATCH, which appends sublist lines: a
+  // retried upsert would double an invoice's items. Replacing the sublists the body gives
+  // makes the retry write the same record again.
+  if (op == Operation::upsert && !input.contains("replace")) {
+    if (auto sublists = sublists_of(plan.body); !sublists.empty()) {
+      plan.query.emplace_back("replace", std::move(sublists));
+    }
   }
   return plan;
 }
