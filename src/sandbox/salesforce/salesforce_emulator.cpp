@@ -252,6 +252,15 @@ RequestFacts SalesforceEmulator::describe(const http::Request& request,
   return facts;
 }
 
+http::Response SalesforceEmulator::handle_admin(const http::Request& request, std::string_view subpath) {
+  if (subpath != "/expire_sessions") return PlatformEmulator::handle_admin(request, subpath);
+  if (request.method != "POST") return method_not_allowed(request.method, "POST");
+  std::lock_guard lock(mutex_);
+  const auto expired = tokens_.size();
+  tokens_.clear();
+  return json_response(200, Json{{"expired", expired}});
+}
+
 http::Response SalesforceEmulator::fault_response(int status) const {
   if (status == 429) {
     return error_response(429, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");

@@ -47,6 +47,9 @@ class SalesforceEmulator final : public PlatformEmulator {
   void reset() override;
   // An upsert's idempotency key is its external id path: "Account/External_Id__c/ACME-1".
   RequestFacts describe(const http::Request& request, const http::Response& response) const override;
+  // POST /_sandbox/salesforce/expire_sessions: every token issued so far expires now, as when
+  // the org's session timeout passes or an admin revokes them (401 INVALID_SESSION_ID next).
+  http::Response handle_admin(const http::Request& request, std::string_view subpath) override;
 
   struct Call;  // one API request (salesforce_http.hpp)
 
