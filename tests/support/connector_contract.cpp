@@ -152,8 +152,9 @@ json ConnectorContract::state() const { return admin_get("/_sandbox/state")[type
 
 std::size_t ConnectorContract::count_records(const std::string& type, const std::string& field,
                                              const json& value) const {
+  const json records = state()[type];  // a range-for over state()[type] would dangle
   std::size_t n = 0;
-  for (const json& record : state()[type]) n += record.value(field, json()) == value ? 1 : 0;
+  for (const json& record : records) n += record.value(field, json()) == value ? 1 : 0;
   return n;
 }
 
