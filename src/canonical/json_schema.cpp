@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <filesystem>
 #include <optional>
 #include <regex>
 #include <set>
@@ -387,7 +388,10 @@ class Compiler {
   void resolve(const PendingRef& p) {
     const std::string& text = p.node->ref_text;
     const auto hash = text.find('#');
-    const std::string target = hash == 0 ? p.document : text.substr(0, hash);
+    // A document part is resolved against the referring document's name, as a relative URI.
+    const std::string target =
+        hash == 0 ? p.document
+                  : (std::filesystem::path(p.document).parent_path() / text.substr(0, hash)).lexically_normal().generic_string();
     const std::string fragment = hash == std::string::npos ? "" : text.substr(hash + 1);
     const auto doc = out_.documents.find(target);
     const std::string where = p.node->location.substr(p.node->location.find('#') + 1) + "/$ref";

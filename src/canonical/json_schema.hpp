@@ -10,7 +10,8 @@
 // minItems, maxItems, uniqueItems, minLength, maxLength (in code points), pattern (ECMAScript),
 // minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, allOf, anyOf, oneOf, not,
 // if/then/else, definitions/$defs, $ref (within a document, or to another document of the set
-// by its name: "money.json#/definitions/amount"), boolean schemas; annotations ($schema, $id,
+// by its name relative to the referring one's: "../common.v1.json#/definitions/id"), boolean
+// schemas; annotations ($schema, $id,
 // $comment, title, description, default, examples, readOnly, writeOnly) are accepted and
 // ignored. `format` is asserted, not only annotated, for "date-time" (RFC 3339), "date" and
 // "email" (one '@', non-empty sides); any other format is a load error.

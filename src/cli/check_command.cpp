@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "canonical/event_schemas.hpp"
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "engine/workflow_catalog.hpp"
@@ -19,7 +20,11 @@ int run_check(const CheckOptions& options) {
     return 1;
   }
   std::vector<config::ConfigError> errors;
-  std::size_t mappings = 0, workflows = 0;
+  std::size_t mappings = 0, workflows = 0, schemas = 0;
+  // The schemas load even without a schemas_dir: the built-in ones must compile too.
+  auto event_schemas = canonical::EventSchemas::load(loaded->schemas_dir);
+  if (event_schemas) schemas = event_schemas->event_types().size();
+  else errors.insert(errors.end(), event_schemas.error().begin(), event_schemas.error().end());
   if (loaded->mappings_dir) {
     auto set = mapping::MappingSet::load_dir(*loaded->mappings_dir);
     if (set) mappings = set->size();
@@ -36,7 +41,7 @@ int run_check(const CheckOptions& options) {
     return 1;
   }
   std::cout << options.config_path << ": ok (" << loaded->connectors.size() << " connectors, " << mappings
-            << " mappings, " << workflows << " workflows)\n";
+            << " mappings, " << schemas << " event schemas, " << workflows << " workflows)\n";
   return 0;
 }
 

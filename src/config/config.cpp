@@ -43,8 +43,9 @@ namespace fs = std::filesystem;
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 7> kTopKeys{"hub",        "storage",       "log",          "engine",
-                                                   "connectors", "workflows_dir", "mappings_dir"};
+constexpr std::array<std::string_view, 8> kTopKeys{"hub",        "storage",       "log",          "engine",
+                                                   "connectors", "workflows_dir", "mappings_dir",
+                                                   "schemas_dir"};
 constexpr std::array<std::string_view, 4> kHubKeys{"listen", "threads", "max_body_bytes",
                                                    "idle_timeout_seconds"};
 constexpr std::array<std::string_view, 4> kStorageKeys{"url", "synchronous", "max_batch",
@@ -682,15 +683,17 @@ Result<Config, std::vector<ConfigError>> Loader::run(const std::string& document
           read_engine(e, config.engine);
         } else if (e.key == "connectors") {
           read_connectors(e, config.connectors);
-        } else if (e.key == "workflows_dir" || e.key == "mappings_dir") {
+        } else if (e.key == "workflows_dir" || e.key == "mappings_dir" || e.key == "schemas_dir") {
           const auto s = text(e);
           if (!s) return;
           if (s->empty()) {
             error(e.line, e.field + " is empty (leave the key out instead)");
             return;
           }
-          (e.key == "workflows_dir" ? config.workflows_dir : config.mappings_dir) =
-              resolve_path(*s, base_dir_);
+          auto& dir = e.key == "workflows_dir"  ? config.workflows_dir
+                      : e.key == "mappings_dir" ? config.mappings_dir
+                                                : config.schemas_dir;
+          dir = resolve_path(*s, base_dir_);
         }
       });
     }

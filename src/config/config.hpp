@@ -117,6 +117,8 @@ struct Config {
   std::map<std::string, ConnectorConfig> connectors;
   std::optional<std::string> workflows_dir;  // absolute after loading
   std::optional<std::string> mappings_dir;   // absolute after loading
+  // Canonical event schemas added to (or replacing) the built-in ones; absolute after loading.
+  std::optional<std::string> schemas_dir;
 };
 
 // Known connector types.

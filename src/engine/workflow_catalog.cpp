@@ -1,19 +1,13 @@
 #include "engine/workflow_catalog.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <system_error>
 #include <utility>
 
+#include "config/source_files.hpp"
 #include "engine/definition_parser.hpp"
 
 namespace weft::engine {
 
-namespace fs = std::filesystem;
 
 Result<WorkflowDefinition, DefinitionErrors> load_definition(const std::string& text,
                                                              const std::string& file,
@@ -35,50 +29,20 @@ Result<WorkflowDefinition, DefinitionErrors> load_definition(const std::string& 
 
 Result<WorkflowDefinition, DefinitionErrors> load_definition_file(
     const std::string& path, const ValidationOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(DefinitionErrors{config::ConfigError{
-        Location{path, 0}, std::string("cannot read: ") + std::strerror(errno)}});
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return fail(DefinitionErrors{config::ConfigError{Location{path, 0}, "cannot read the file"}});
-  }
-  return load_definition(text.str(), path, options);
+  auto text = config::read_text_file(path);
+  if (!text) return fail(DefinitionErrors{config::ConfigError{Location{path, 0}, text.error()}});
+  return load_definition(*text, path, options);
 }
 
 Result<WorkflowCatalog, DefinitionErrors> WorkflowCatalog::load(const std::string& dir,
                                                                 const ValidationOptions& options) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(dir, ec);
-  std::string problem;
-  if (status.type() == fs::file_type::not_found) {
-    problem = "the workflows folder does not exist";
-  } else if (ec) {
-    problem = "cannot read the workflows folder: " + ec.message();
-  } else if (!fs::is_directory(status)) {
-    problem = "the workflows folder is not a folder";
-  }
-  if (!problem.empty())
-    return fail(DefinitionErrors{config::ConfigError{Location{dir, 0}, problem}});
-  std::vector<fs::path> files;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const fs::path& path = it->path();
-    const std::string ext = path.extension().string();
-    std::error_code type_ec;
-    if ((ext == ".yaml" || ext == ".yml") && it->is_regular_file(type_ec)) files.push_back(path);
-  }
-  if (ec) {
-    return fail(DefinitionErrors{config::ConfigError{
-        Location{dir, 0}, "cannot list the workflows folder: " + ec.message()}});
-  }
-  std::sort(files.begin(), files.end());
+  auto files = config::read_source_files(dir, "workflows", {".yaml", ".yml"});
+  if (!files) return fail(std::move(files).error());
 
   WorkflowCatalog catalog;
   DefinitionErrors errors;
-  for (const fs::path& file : files) {
-    auto loaded = load_definition_file(file.string(), options);
+  for (const config::SourceFile& file : *files) {
+    auto loaded = load_definition(file.text, file.path, options);
     if (!loaded) {
       const DefinitionErrors& found = loaded.error();
       errors.insert(errors.end(), found.begin(), found.end());

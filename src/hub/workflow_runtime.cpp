@@ -28,9 +28,13 @@ Result<std::unique_ptr<WorkflowRuntime>, std::string> WorkflowRuntime::create(
     r->catalog_ = std::make_shared<engine::WorkflowCatalog>();
   }
 
+  auto schemas = canonical::EventSchemas::load(config.schemas_dir);
+  if (!schemas) return fail("schemas: " + config::format_errors(schemas.error()));
+
   std::map<std::string, std::string, std::less<>> types;
   for (const auto& [name, connector] : config.connectors) types.emplace(name, connector.type);
-  r->router_ = std::make_unique<pipeline::RawEventRouter>(r->mappings_, r->catalog_, std::move(types));
+  r->router_ = std::make_unique<pipeline::RawEventRouter>(
+      r->mappings_, r->catalog_, std::move(types), std::make_shared<const canonical::EventSchemas>(std::move(*schemas)));
   r->engine_metrics_ = std::make_unique<engine::EngineMetrics>(registry);
   r->pipeline_metrics_ = std::make_unique<pipeline::PipelineMetrics>(registry, events_unprocessed);
   engine::ExecutorOptions options;

@@ -5,15 +5,12 @@
 
 #include <algorithm>
 #include <array>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
-#include <system_error>
 #include <vector>
 
+#include "config/source_files.hpp"
 #include "mapping/mapping_set.hpp"
 #include "mapping/mapping_table.hpp"
 
@@ -21,7 +18,6 @@ namespace weft::mapping {
 
 namespace {
 
-namespace fs = std::filesystem;
 
 constexpr std::array<std::string_view, 4> kFileKeys{"platform", "version", "description",
                                                     "mappings"};
@@ -258,45 +254,11 @@ Result<MappingSet, std::vector<config::ConfigError>> MappingSet::from_sources(
 }
 
 Result<MappingSet, std::vector<config::ConfigError>> MappingSet::load_dir(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    return fail(std::vector<config::ConfigError>{
-        {config::Location{dir, 0}, "mappings directory does not exist or is not a directory"}});
-  }
-  std::vector<fs::path> paths;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const fs::path& path = it->path();
-    const auto extension = path.extension();
-    if ((extension == ".yaml" || extension == ".yml") && it->is_regular_file(ec)) {
-      paths.push_back(path);
-    }
-  }
-  if (ec) {
-    return fail(std::vector<config::ConfigError>{
-        {config::Location{dir, 0}, "cannot list mappings directory: " + ec.message()}});
-  }
-  std::sort(paths.begin(), paths.end());  // the same errors in the same order on every run
-
-  std::vector<config::ConfigError> errors;
+  auto files = config::read_source_files(dir, "mappings", {".yaml", ".yml"});
+  if (!files) return fail(std::move(files).error());
   std::vector<MappingSource> sources;
-  for (const auto& path : paths) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    if (in) text << in.rdbuf();
-    if (!in || in.bad()) {
-      errors.push_back({config::Location{path.string(), 0}, "cannot read file"});
-      continue;
-    }
-    sources.push_back({path.string(), std::move(text).str()});
-  }
-  auto loaded = from_sources(sources);
-  if (!loaded) {
-    const auto& more = loaded.error();
-    errors.insert(errors.end(), more.begin(), more.end());
-    return fail(std::move(errors));
-  }
-  if (!errors.empty()) return fail(std::move(errors));
-  return std::move(loaded).value();
+  for (auto& file : *files) sources.push_back({std::move(file.path), std::move(file.text)});
+  return from_sources(sources);
 }
 
 }  // namespace weft::mapping

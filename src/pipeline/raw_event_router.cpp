@@ -68,8 +68,12 @@ const char* to_string(RouteSummary::Outcome outcome) {
 
 RawEventRouter::RawEventRouter(std::shared_ptr<const mapping::MappingSet> mappings,
                                std::shared_ptr<const engine::WorkflowCatalog> catalog,
-                               std::map<std::string, std::string, std::less<>> connector_types)
-    : mappings_(std::move(mappings)), catalog_(std::move(catalog)), connector_types_(std::move(connector_types)) {}
+                               std::map<std::string, std::string, std::less<>> connector_types,
+                               std::shared_ptr<const canonical::EventSchemas> schemas)
+    : mappings_(std::move(mappings)),
+      catalog_(std::move(catalog)),
+      connector_types_(std::move(connector_types)),
+      schemas_(std::move(schemas)) {}
 
 std::string RawEventRouter::instance_id(std::string_view workflow, std::string_view event_id) {
   return hashed_id("wf_", {workflow, event_id});
@@ -110,6 +114,27 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms) const {
                                            " canonical events; at most " + std::to_string(kEventsPerRawEvent) +
                                            " per raw event are allowed",
                                        raw_context(raw), now_ms));
+    return out;
+  }
+  // Checked before anything is kept, so an event that breaks its contract triggers nothing.
+  for (const mapping::CanonicalEvent& c : *mapped) {
+    const auto violations = schemas_->validate(c);
+    if (violations.empty()) continue;
+    json context = raw_context(raw);
+    context["canonical_event"] = c;
+    context["schema"] = canonical::EventSchemas::document_for(c.type, c.schema_version);
+    context["violations"] = json::array();
+    for (const auto& v : violations) {
+      context["violations"].push_back(
+          {{"instance_path", v.instance_path}, {"schema_path", v.schema_path}, {"message", v.message}});
+    }
+    add_exception(out, event_exception(raw, "schema", "schema",
+                                       "the mapping produced a " + c.type + " v" + std::to_string(c.schema_version) +
+                                           " event that does not match its schema: " + violations.front().to_string() +
+                                           (violations.size() > 1 ? " (and " + std::to_string(violations.size() - 1) +
+                                                                        " more)"
+                                                                  : ""),
+                                       std::move(context), now_ms));
     return out;
   }
   for (std::size_t i = 0; i < mapped->size(); ++i) {

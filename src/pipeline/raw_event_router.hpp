@@ -22,6 +22,7 @@
 #include <string>
 
 #include "engine/jq_cache.hpp"
+#include "canonical/event_schemas.hpp"
 #include "engine/workflow_catalog.hpp"
 #include "mapping/mapping_set.hpp"
 #include "weft/workflow_store.hpp"
@@ -48,9 +49,13 @@ struct Routed {
 class RawEventRouter {
  public:
   // `connector_types`: connector name in the config → its type (stripe, zendesk, …).
+  // `schemas`: every mapped event is checked against its type's schema first; a raw event
+  // whose mapping produced an event that does not match opens a "schema" exception and
+  // produces nothing.
   RawEventRouter(std::shared_ptr<const mapping::MappingSet> mappings,
                  std::shared_ptr<const engine::WorkflowCatalog> catalog,
-                 std::map<std::string, std::string, std::less<>> connector_types);
+                 std::map<std::string, std::string, std::less<>> connector_types,
+                 std::shared_ptr<const canonical::EventSchemas> schemas);
 
   Routed route(const RawEvent& raw, std::int64_t now_ms) const;
 
@@ -64,6 +69,7 @@ class RawEventRouter {
   std::shared_ptr<const mapping::MappingSet> mappings_;
   std::shared_ptr<const engine::WorkflowCatalog> catalog_;
   std::map<std::string, std::string, std::less<>> connector_types_;
+  std::shared_ptr<const canonical::EventSchemas> schemas_;
   mutable engine::JqCache jq_;  // thread-safe; caches compiled trigger programs
 };
 

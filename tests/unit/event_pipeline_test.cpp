@@ -29,6 +29,13 @@ mappings:
     jq: 'empty'
   - event: invoice.voided
     jq: 'error("cannot read a voided invoice")'
+  - event: invoice.marked_uncollectible
+    jq: |
+      {type: "invoice.paid", schema_version: 1, business_key: .data.object.customer,
+       payload: {invoice: 42, amount: 1}}
+  - event: invoice.upcoming
+    jq: |
+      {type: "invoice.teleported", schema_version: 1, business_key: .data.object.customer, payload: {}}
   - event: charge.dispute.closed
     jq: |
       {type: "invoice.dispute_resolved", schema_version: 1, business_key: .data.object.customer,
@@ -117,9 +124,17 @@ class EventPipelineTest : public ::testing::Test {
       ASSERT_TRUE(catalog->add(*def).ok());
     }
     catalog_ = catalog;
-    router_ = std::make_unique<RawEventRouter>(std::make_shared<mapping::MappingSet>(std::move(*mappings)),
-                                               catalog_,
-                                               std::map<std::string, std::string, std::less<>>{{"billing", "stripe"}});
+    // This test's mappings make payloads of their own: schemas that describe them.
+    const json invoice_event = json::parse(R"({"type": "object", "required": ["invoice"],
+                                               "properties": {"invoice": {"type": "string"}}})");
+    auto schemas = canonical::EventSchemas::load(
+        std::nullopt, {{"events/invoice.paid.v1.json", invoice_event},
+                       {"events/invoice.dispute_resolved.v1.json", invoice_event}});
+    ASSERT_TRUE(schemas.ok()) << config::format_errors(schemas.error());
+    router_ = std::make_unique<RawEventRouter>(
+        std::make_shared<mapping::MappingSet>(std::move(*mappings)), catalog_,
+        std::map<std::string, std::string, std::less<>>{{"billing", "stripe"}},
+        std::make_shared<const canonical::EventSchemas>(std::move(*schemas)));
     executor_ = std::make_unique<engine::Executor>(workflows_, catalog_, invoker_, engine_metrics_, clock_,
                                                    engine::ExecutorOptions{1, 7, {}});
     ASSERT_TRUE(executor_->start(/*threads=*/false).ok());
@@ -224,6 +239,36 @@ TEST_F(EventPipelineTest, FailingMappingOpensAnExceptionWithItsMessage) {
   EXPECT_EQ(open[0].failure_class, "mapping");
   EXPECT_NE(open[0].reason.find("cannot read a voided invoice"), std::string::npos) << open[0].reason;
   EXPECT_EQ(json::parse(open[0].context_json)["mapping"]["event"], "invoice.voided");
+}
+
+TEST_F(EventPipelineTest, EventBreakingItsSchemaOpensAnExceptionNamingTheSchemaPathAndTriggersNothing) {
+  append(stripe_event("evt_1", "invoice.marked_uncollectible", "cus_1", "in_1", 0));
+  drain();
+  const auto open = open_exceptions();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].failure_class, "schema");
+  EXPECT_NE(open[0].reason.find("/invoice: is an integer, must be string "
+                                "(events/invoice.paid.v1.json#/properties/invoice/type)"),
+            std::string::npos)
+      << open[0].reason;
+  const json context = json::parse(open[0].context_json);
+  EXPECT_EQ(context["schema"], "events/invoice.paid.v1.json");
+  EXPECT_EQ(context["violations"][0]["instance_path"], "/invoice");
+  EXPECT_EQ(context["canonical_event"]["payload"]["invoice"], 42);
+  EXPECT_TRUE(instances("post-payment").empty());
+  EXPECT_TRUE(workflows_.canonical_events("cus_1", 10).value().empty()) << "nothing is kept";
+  EXPECT_EQ(events_.count_unprocessed().value(), 0);
+}
+
+TEST_F(EventPipelineTest, EventOfATypeWithoutASchemaOpensAnException) {
+  append(stripe_event("evt_1", "invoice.upcoming", "cus_1", "in_1", 0));
+  drain();
+  const auto open = open_exceptions();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].failure_class, "schema");
+  EXPECT_NE(open[0].reason.find("no schema for event type 'invoice.teleported' version 1"), std::string::npos)
+      << open[0].reason;
+  EXPECT_TRUE(workflows_.canonical_events("cus_1", 10).value().empty());
 }
 
 TEST_F(EventPipelineTest, IgnoredEventIsProcessedWithoutException) {

@@ -103,23 +103,23 @@ TEST(JsonSchema, RefsReachOtherDocumentsOfTheSet) {
   auto set = SchemaSet::compile(
       {{"money.json", json::parse(R"({"definitions": {"amount": {"type": "integer", "minimum": 0},
                                      "currency": {"type": "string", "pattern": "^[a-z]{3}$"}}})")},
-       {"invoice.json", json::parse(R"({"type": "object", "required": ["amount", "currency"],
-           "properties": {"amount": {"$ref": "money.json#/definitions/amount"},
-                          "currency": {"$ref": "money.json#/definitions/currency"}},
+       {"events/invoice.json", json::parse(R"({"type": "object", "required": ["amount", "currency"],
+           "properties": {"amount": {"$ref": "../money.json#/definitions/amount"},
+                          "currency": {"$ref": "./../money.json#/definitions/currency"}},
            "additionalProperties": false})")}});
   ASSERT_TRUE(set) << set.error().front().to_string();
-  EXPECT_TRUE(set->validate("invoice.json", json{{"amount", 1200}, {"currency", "usd"}}).empty());
+  EXPECT_TRUE(set->validate("events/invoice.json", json{{"amount", 1200}, {"currency", "usd"}}).empty());
 
   const auto violations =
-      set->validate("invoice.json", json{{"amount", -5}, {"currency", "USD"}, {"note", "x"}});
+      set->validate("events/invoice.json", json{{"amount", -5}, {"currency", "USD"}, {"note", "x"}});
   ASSERT_EQ(violations.size(), 3u);
   std::map<std::string, SchemaViolation> by_path;
   for (const auto& v : violations) by_path[v.instance_path + "|" + v.schema_path] = v;
   ASSERT_TRUE(by_path.count("/amount|money.json#/definitions/amount/minimum"));
   EXPECT_EQ(by_path["/amount|money.json#/definitions/amount/minimum"].message, "must be >= 0");
   ASSERT_TRUE(by_path.count("/currency|money.json#/definitions/currency/pattern"));
-  ASSERT_TRUE(by_path.count("|invoice.json#/additionalProperties"));
-  EXPECT_EQ(by_path["|invoice.json#/additionalProperties"].message, "property 'note' is not allowed");
+  ASSERT_TRUE(by_path.count("|events/invoice.json#/additionalProperties"));
+  EXPECT_EQ(by_path["|events/invoice.json#/additionalProperties"].message, "property 'note' is not allowed");
 }
 
 TEST(JsonSchema, ViolationsReadWellAndAreCapped) {

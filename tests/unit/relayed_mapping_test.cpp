@@ -9,23 +9,14 @@
 
 #include "mapping/canonical_event.hpp"
 #include "mapping/mapping_set.hpp"
+#include "support/shipped_mappings.hpp"
 
 namespace weft::mapping {
 namespace {
 
 using nlohmann::json;
 
-const MappingSet& shipped() {
-  static const MappingSet set = [] {
-    auto loaded = MappingSet::load_dir(std::string(WEFT_SOURCE_DIR) + "/mappings");
-    if (!loaded) {
-      ADD_FAILURE() << config::format_errors(loaded.error());
-      return MappingSet();
-    }
-    return std::move(loaded).value();
-  }();
-  return set;
-}
+const MappingSet& shipped() { return test::shipped_mappings(); }
 
 // The relays' envelope.
 json relayed(const std::string& type, const std::string& record_id, json record,
@@ -50,7 +41,11 @@ Result<std::vector<CanonicalEvent>, MappingError> map_event(const std::string& p
   raw.occurred_at_ms = 1'700'000'000'000;
   raw.received_at_ms = 1'700'000'005'000;
   raw.seq = 3;
-  return shipped().apply(platform, raw);
+  auto result = shipped().apply(platform, raw);
+  if (result) {
+    EXPECT_EQ(test::schema_violations(*result), "") << "mapping " << platform << " " << raw.event_type;
+  }
+  return result;
 }
 
 std::vector<CanonicalEvent> events(const Result<std::vector<CanonicalEvent>, MappingError>& r) {
@@ -72,7 +67,7 @@ json netsuite_customer(json hold) {
               {"phone", "+49 30 1234"},
               {"externalId", "cus_QXg1o8vcGmoR32"},
               {"subsidiary", {{"id", "1"}, {"refName", "Parent Company"}}},
-              {"currency", {{"id", "1"}, {"refName", "USA"}}},
+              {"currency", {{"id", "1"}, {"refName", "USA"}, {"symbol", "USD"}}},
               {"creditLimit", 5000.0},
               {"balance", 6200.5},
               {"overdueBalance", 1200.0},
@@ -104,7 +99,7 @@ TEST(RelayedMappings, NetSuiteCreditHoldSetIsCustomerUpsertedThenCreditHoldChang
                                                      json::array({"creditHoldOverride"}), "cus_QXg1o8vcGmoR32")));
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].type, "customer.upserted");
-  EXPECT_EQ(out[1].type, "customer.credit_hold_changed");
+  EXPECT_EQ(out[1].type, "account.credit_hold_set");
   for (const auto& e : out) {
     EXPECT_EQ(e.business_key, "ns:customer:14");
     EXPECT_EQ(e.occurred_at_ms, 1717171717000);
@@ -117,10 +112,10 @@ TEST(RelayedMappings, NetSuiteCreditHoldSetIsCustomerUpsertedThenCreditHoldChang
   EXPECT_EQ(hold["name"], "Acme GmbH");
   EXPECT_EQ(hold["on_hold"], true);
   EXPECT_EQ(hold["credit_hold_override"], "ON");
-  EXPECT_EQ(hold["credit_limit"], 5000.0);
-  EXPECT_EQ(hold["account_balance"], 6200.5);
-  EXPECT_EQ(hold["overdue_balance"], 1200.0);
-  EXPECT_EQ(hold["currency"], "USA");
+  EXPECT_EQ(hold["credit_limit"], 500000);  // minor units
+  EXPECT_EQ(hold["account_balance"], 620050);
+  EXPECT_EQ(hold["overdue_balance"], 120000);
+  EXPECT_EQ(hold["currency"], "usd");  // from the symbol, not the record name
   EXPECT_NE(out[0].id, out[1].id);
 }
 
@@ -169,7 +164,7 @@ TEST(RelayedMappings, NetSuiteCustomerChangesWithoutTheHoldAreOnlyCustomerUpsert
     EXPECT_EQ(e.payload["external_id"], "cus_QXg1o8vcGmoR32");  // from the record
     EXPECT_EQ(e.payload["entity_id"], "ACME-001");
     EXPECT_EQ(e.payload["subsidiary_id"], "1");
-    EXPECT_EQ(e.payload["credit_limit"], 5000.0);
+    EXPECT_EQ(e.payload["credit_limit"], 500000);
     EXPECT_EQ(e.payload["change"], std::string(type).substr(9));
   }
   // A person: the name from first and last name.
@@ -243,19 +238,19 @@ TEST(RelayedMappings, SalesforceOpportunityWonIsOpportunityClosedWon) {
                                                       opportunity(true), json::array({"StageName", "IsWon"}))));
   ASSERT_EQ(out.size(), 1u);
   const auto& e = out[0];
-  EXPECT_EQ(e.type, "opportunity.closed_won");
+  EXPECT_EQ(e.type, "order.closed_won");
   EXPECT_EQ(e.business_key, "0015g00000XyZwVAAV");  // the account
   const json& p = e.payload;
   EXPECT_EQ(p["opportunity_id"], "0065g00000AbCdEAAZ");
   EXPECT_EQ(p["account_id"], "0015g00000XyZwVAAV");
   EXPECT_EQ(p["name"], "Acme - 200 seats");
-  EXPECT_EQ(p["amount"], 48000.0);
-  EXPECT_EQ(p["currency"], "EUR");
+  EXPECT_EQ(p["amount"], 4800000);  // minor units
+  EXPECT_EQ(p["currency"], "eur");
   EXPECT_EQ(p["close_date"], "2024-06-28");
   ASSERT_EQ(p["line_items"].size(), 1u);
   EXPECT_EQ(p["line_items"][0]["product_id"], "01t5g00000PrOdAAAA");
   EXPECT_EQ(p["line_items"][0]["quantity"], 200);
-  EXPECT_EQ(p["line_items"][0]["total_price"], 48000.0);
+  EXPECT_EQ(p["line_items"][0]["total_price"], 4800000);
 
   // Created already won, or without changed_fields: won too. A plain array of lines works.
   json plain = opportunity(true);
