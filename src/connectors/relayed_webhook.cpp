@@ -5,12 +5,21 @@
 
 namespace weft::connectors {
 
+std::optional<std::string> relayed_event_id(std::string_view record_type,
+                                            std::string_view record_id, std::string_view change,
+                                            std::string_view last_modified) {
+  const auto ms = parse_iso8601_ms(last_modified);
+  if (!ms) return std::nullopt;
+  std::string id = std::string(record_type) + ":" + std::string(record_id) + ":" +
+                   format_iso8601_ms(*ms);
+  if (change == "deleted") id += ":deleted";
+  return id;
+}
+
 Result<EventIdentity, PayloadError> RelayedInboundConnector::identify(
     const http::Headers& /*headers*/, std::string_view body) const {
   auto doc = JsonPayload::parse(body);
   if (!doc) return fail(std::move(doc).error());
-  auto id = doc->require_string({"id"});
-  if (!id) return fail(std::move(id).error());
   auto type = doc->require_string({"type"});
   if (!type) return fail(std::move(type).error());
   const auto dot = type->rfind('.');
@@ -33,6 +42,21 @@ Result<EventIdentity, PayloadError> RelayedInboundConnector::identify(
     return fail(PayloadError{PayloadErrc::wrong_type,
                              "field 'occurred_at' must be an ISO-8601 time, got \"" +
                                  *occurred_at + "\""});
+  }
+
+  std::optional<std::string> id;
+  if (const auto stamp = doc->string_at({"record", version_field_})) {
+    id = relayed_event_id(*record_type, *record_id, type->substr(dot + 1), *stamp);
+  }
+  if (!id) {
+    auto sent = doc->require_string({"id"});
+    if (!sent && sent.error().code != PayloadErrc::missing_field) return fail(std::move(sent).error());
+    if (!sent) {
+      return fail(PayloadError{PayloadErrc::missing_field,
+                               "the envelope needs record." + version_field_ +
+                                   " (an ISO-8601 time) or an id"});
+    }
+    id = std::move(*sent);
   }
 
   EventIdentity identity;

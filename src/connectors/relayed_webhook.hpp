@@ -9,12 +9,25 @@
 //    "external_id": "<external id>" | null, "changed_fields": ["<field>", …],
 //    "record": {<the record's fields as the platform's REST API returns them>}}
 //
-// The event id is the dedupe key; the record id is the business key (one record's changes
-// apply in order).
+// The record id is the business key (one record's changes apply in order). The event id is
+// the dedupe key, and it names the record version that changed:
+//
+//   "<record_type>:<record_id>:<last modified>"           created, updated
+//   "<record_type>:<record_id>:<last modified>:deleted"   deleted
+//
+// <last modified> is the record's version stamp (NetSuite lastModifiedDate, Salesforce
+// SystemModstamp) as ISO-8601 UTC with milliseconds. A backfill poll that reads the same
+// version (src/pollers/) builds the same id, so a change that arrives both ways is stored once.
+// identify() derives the id itself from record.<version field> rather than trusting the
+// envelope's "id": a relay that sends another id, or writes the stamp in another ISO form
+// (…Z, ….000Z, +0000), still dedupes against the poll. Only a record without a readable stamp
+// falls back to the envelope's "id". Deletions get their own suffix: the record a delete
+// carries is the last version, whose id its update already took.
 //
 // Threads: immutable after construction; every method from any thread.
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "connectors/weft_signature.hpp"
@@ -24,24 +37,35 @@ namespace weft::connectors {
 
 class RelayedInboundConnector : public weft::InboundConnector {
  public:
-  RelayedInboundConnector(std::string name, std::string type, std::string secret,
-                          std::chrono::seconds tolerance)
+  // `version_field`: the record field holding its version stamp (lastModifiedDate,
+  // SystemModstamp).
+  RelayedInboundConnector(std::string name, std::string type, std::string version_field,
+                          std::string secret, std::chrono::seconds tolerance)
       : name_(std::move(name)),
         type_(std::move(type)),
+        version_field_(std::move(version_field)),
         verifier_(std::string(kWeftSignatureHeader), std::move(secret), tolerance) {}
 
   const std::string& name() const override { return name_; }
   const std::string& type() const override { return type_; }
   const WebhookVerifier& verifier() const override { return verifier_; }
-  // id, type ("<record>.<change>", both parts non-empty), record_type, record_id (a string or
-  // an integer) and occurred_at (ISO-8601) are required; the rest is the mappings' business.
+  // type ("<record>.<change>", both parts non-empty), record_type, record_id (a string or an
+  // integer) and occurred_at (ISO-8601) are required, and either record.<version field> (an
+  // ISO-8601 time) or id; the rest is the mappings' business.
   Result<EventIdentity, PayloadError> identify(const http::Headers& headers,
                                                std::string_view body) const override;
 
  private:
   std::string name_;
   std::string type_;
+  std::string version_field_;
   TimestampedSignatureVerifier verifier_;
 };
+
+// The event id of one record version (above); nullopt when `last_modified` is not an
+// ISO-8601 time. `change` is created, updated or deleted.
+std::optional<std::string> relayed_event_id(std::string_view record_type,
+                                            std::string_view record_id, std::string_view change,
+                                            std::string_view last_modified);
 
 }  // namespace weft::connectors

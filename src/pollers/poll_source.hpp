@@ -27,6 +27,9 @@ namespace weft::pollers {
 struct PageRead {
   std::vector<std::string> bodies;          // to append now, in this order
   std::optional<nlohmann::json> next_input;  // the input of the next page of this round
+  // The action that fetches it when not this page's (NetSuite lists ids with suiteql, then
+  // reads each record with get_record); unset: the same action.
+  std::optional<std::string> next_action;
   std::optional<std::string> cursor;         // to save once `bodies` are committed
 };
 
@@ -43,7 +46,8 @@ class PollSource {
   virtual nlohmann::json first_input(const std::optional<std::string>& cursor,
                                      std::int64_t now_s) const = 0;
 
-  // Reads one page's output; `input` is the one that fetched it. `round` is scratch state
+  // Reads one page's output; `input` is the one that fetched it (with action() or the
+  // next_action that asked for it). `round` is scratch state
   // for this round (null at its start).
   // An error is about the page (an answer that is not the list expected): the round stops
   // without saving anything, and the next round starts again from the saved cursor.

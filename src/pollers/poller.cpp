@@ -144,6 +144,7 @@ RoundResult Poller::poll_once(const PollSource& source) {
     }
     if (!page->next_input) break;
     request.input = std::move(*page->next_input);
+    if (page->next_action) request.action = std::move(*page->next_action);
   }
   // Bodies never covered by a cursor are appended anyway (nothing is lost), but the next
   // round reads them again.

@@ -396,3 +396,27 @@ TEST_F(NetSuiteEmulatorTest, StateRestoresAfterResetAndIdsContinue) {
 
 }  // namespace
 }  // namespace weft::sandbox
+
+namespace weft::sandbox {
+namespace {
+
+TEST_F(NetSuiteEmulatorTest, SuiteQlFormatsAndComparesTimesWithToCharAndToTimestamp) {
+  const std::string id = create("customer", {{"companyName", "Acme"}});
+  const auto r = suiteql("SELECT id, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS modified FROM customer "
+                         "WHERE lastmodifieddate >= TO_TIMESTAMP('2000-01-01 00:00:00', 'YYYY-MM-DD HH24:MI:SS') "
+                         "ORDER BY lastmodifieddate, id");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json items = body_of(r)["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["id"], id);
+  EXPECT_EQ(items[0]["modified"].get<std::string>().size(), 19u);
+  EXPECT_EQ(items[0]["modified"].get<std::string>()[10], ' ');
+  const auto later = suiteql("SELECT id FROM customer WHERE lastmodifieddate > TO_TIMESTAMP('" +
+                             items[0]["modified"].get<std::string>() + "', 'YYYY-MM-DD HH24:MI:SS')");
+  ASSERT_EQ(later.status, 200) << later.body;
+  EXPECT_TRUE(body_of(later)["items"].empty());
+  EXPECT_EQ(suiteql("SELECT id FROM customer WHERE lastmodifieddate > TO_TIMESTAMP('2000-01-01', 'DD/MM/YYYY')").status, 400);
+}
+
+}  // namespace
+}  // namespace weft::sandbox

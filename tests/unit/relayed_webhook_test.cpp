@@ -10,6 +10,7 @@
 #include "connectors/salesforce/salesforce_webhook.hpp"
 #include "connectors/weft_signature.hpp"
 #include "crypto/hmac.hpp"
+#include <nlohmann/json.hpp>
 
 namespace weft::connectors {
 namespace {
@@ -247,6 +248,38 @@ TEST(RelayedRegistry, NetSuiteAndSalesforceConnectorsGetWebhookEndpoints) {
                 .code,
             VerifyErrc::stale_timestamp);
   EXPECT_TRUE(inbound.at("crm")->verifier().verify(header("sf_secret", kT), kBody, at(kT + 61)).ok());
+}
+
+}  // namespace
+}  // namespace weft::connectors
+
+namespace weft::connectors {
+namespace {
+
+// The id names the record version, whatever id or stamp form the relay used, so a relay and
+// a backfill poll of the same version dedupe; a record without a stamp keeps the sent id.
+TEST(RelayedIdentity, DerivesTheEventIdFromTheRecordVersion) {
+  const netsuite::InboundConnector ns("netsuite", "s", std::chrono::seconds(300));
+  const auto id_of = [&](const std::string& sent_id, const std::string& change, const nlohmann::json& record) {
+    const nlohmann::json body{{"id", sent_id}, {"type", "customer." + change}, {"occurred_at", "2024-05-31T16:08:37Z"},
+                              {"record_type", "customer"}, {"record_id", "14"}, {"record", record}};
+    const auto identity = ns.identify({}, body.dump());
+    EXPECT_TRUE(identity.ok()) << identity.error().message;
+    return identity.ok() ? identity->event_id : std::string();
+  };
+  EXPECT_EQ(id_of("a", "updated", {{"lastModifiedDate", "2024-05-31T16:08:37Z"}}), "customer:14:2024-05-31T16:08:37.000Z");
+  EXPECT_EQ(id_of("b", "updated", {{"lastModifiedDate", "2024-05-31T18:08:37.000+02:00"}}),
+            "customer:14:2024-05-31T16:08:37.000Z");
+  EXPECT_EQ(id_of("c", "deleted", {{"lastModifiedDate", "2024-05-31T16:08:37Z"}}),
+            "customer:14:2024-05-31T16:08:37.000Z:deleted");
+  EXPECT_EQ(id_of("d", "updated", {{"lastModifiedDate", "last tuesday"}}), "d");
+  EXPECT_EQ(id_of("e", "updated", nlohmann::json::object()), "e");
+  const salesforce::InboundConnector sf("crm", "s", std::chrono::seconds(300));
+  const auto account = sf.identify({}, R"({"type":"Account.updated","occurred_at":"2024-05-31T16:08:37Z",)"
+                                       R"("record_type":"Account","record_id":"001A",)"
+                                       R"("record":{"SystemModstamp":"2024-05-31T16:08:37.000+0000"}})");
+  ASSERT_TRUE(account.ok()) << account.error().message;
+  EXPECT_EQ(account->event_id, "Account:001A:2024-05-31T16:08:37.000Z");
 }
 
 }  // namespace

@@ -8,10 +8,14 @@
 
 namespace weft::connectors::netsuite {
 
+// The record field that names a version: the event id is built from it (relayed_webhook.hpp).
+inline constexpr std::string_view kVersionField = "lastModifiedDate";
+
 class InboundConnector final : public RelayedInboundConnector {
  public:
   InboundConnector(std::string name, std::string secret, std::chrono::seconds tolerance)
-      : RelayedInboundConnector(std::move(name), "netsuite", std::move(secret), tolerance) {}
+      : RelayedInboundConnector(std::move(name), "netsuite", std::string(kVersionField),
+                                std::move(secret), tolerance) {}
 };
 
 }  // namespace weft::connectors::netsuite

@@ -9,10 +9,14 @@
 
 namespace weft::connectors::salesforce {
 
+// The record field that names a version: the event id is built from it (relayed_webhook.hpp).
+inline constexpr std::string_view kVersionField = "SystemModstamp";
+
 class InboundConnector final : public RelayedInboundConnector {
  public:
   InboundConnector(std::string name, std::string secret, std::chrono::seconds tolerance)
-      : RelayedInboundConnector(std::move(name), "salesforce", std::move(secret), tolerance) {}
+      : RelayedInboundConnector(std::move(name), "salesforce", std::string(kVersionField),
+                                std::move(secret), tolerance) {}
 };
 
 }  // namespace weft::connectors::salesforce

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "connectors/relayed_webhook.hpp"
 #include "connectors/weft_signature.hpp"
 #include "core/time_format.hpp"
 #include "crypto/hmac.hpp"
@@ -320,7 +321,10 @@ void NetSuiteEmulator::send_webhook(const std::string& type, const std::string& 
                                     std::vector<std::string> changed_fields) {
   const http::Request none;
   Call call{none, {}, {}, "http://127.0.0.1:7171", clock_->now()};
-  const std::string id = "ns_evt_" + crypto::random_hex(12);
+  // The id Weft's relay sends: the record version (connectors/relayed_webhook.hpp).
+  const std::string id = connectors::relayed_event_id(type, record.value("id", ""), action,
+                                                      record.value("lastModifiedDate", ""))
+                             .value_or("ns_evt_" + crypto::random_hex(12));
   const Json body{{"id", id},
                   {"type", type + "." + action},
                   {"occurred_at", format_iso8601_ms(clock_->unix_millis())},
@@ -665,8 +669,11 @@ http::Response NetSuiteEmulator::suiteql(Call& call) {
       rows.push_back(std::move(row));
     }
   }
+  for (const auto& [alias, column] : query->formatted) {
+    if (!known.contains(column)) return search_error("Field '" + column + "' for record '" + query->table + "' was not found.");
+  }
   for (const auto& c : query->columns) {
-    if (!known.contains(c)) {
+    if (!known.contains(c) && !query->formatted.contains(c)) {
       return search_error("Field '" + c + "' for record '" + query->table +
                           "' was not found. Reason: NOT_EXPOSED - Not available for channel SEARCH");
     }
@@ -685,7 +692,11 @@ http::Response NetSuiteEmulator::suiteql(Call& call) {
       }
     } else {
       for (const auto& c : query->columns) {
-        if (row.contains(c) && !row[c].is_null()) item[c] = row[c];
+        if (const auto f = query->formatted.find(c); f != query->formatted.end()) {
+          if (const auto text = to_char_datetime(row.value(f->second, Json(nullptr)))) item[c] = *text;
+        } else if (row.contains(c) && !row[c].is_null()) {
+          item[c] = row[c];
+        }
       }
     }
     items.push_back(std::move(item));

@@ -10,6 +10,8 @@ namespace weft::sandbox::netsuite {
 
 namespace {
 
+constexpr std::string_view kDateTimeFormat = "YYYY-MM-DD HH24:MI:SS";
+
 std::string lower(std::string_view text) {
   std::string out(text);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -86,6 +88,11 @@ class Parser {
       do {
         const Token& col = next();
         if (col.type != Token::Type::word) return fail("unexpected '" + col.text + "' in the column list");
+        if (peek().text == "(" && lower(col.text) == "to_char") {
+          auto formatted = parse_to_char(q);
+          if (!formatted) return fail(std::move(formatted).error());
+          continue;
+        }
         if (peek().text == "(") return fail("functions such as " + col.text + "() are not supported by the sandbox");
         q.columns.push_back(lower(col.text));
       } while (symbol(","));
@@ -139,6 +146,31 @@ class Parser {
     return true;
   }
 
+  // After TO_CHAR: (<col>, 'YYYY-MM-DD HH24:MI:SS') [AS] <alias>.
+  Result<void, std::string> parse_to_char(SuiteQlQuery& q) {
+    symbol("(");
+    const Token& col = next();
+    if (col.type != Token::Type::word || !symbol(",")) return fail(std::string("TO_CHAR takes (<column>, '<format>')"));
+    auto format = datetime_format();
+    if (!format) return fail(std::move(format).error());
+    keyword("as");
+    const Token& alias = next();
+    if (alias.type != Token::Type::word) return fail(std::string("the sandbox needs an alias after TO_CHAR(…)"));
+    q.columns.push_back(lower(alias.text));
+    q.formatted[lower(alias.text)] = lower(col.text);
+    return {};
+  }
+
+  // The format argument and the closing parenthesis: only NetSuite's ISO-like one.
+  Result<void, std::string> datetime_format() {
+    const Token& format = next();
+    if (format.type != Token::Type::text || format.text != kDateTimeFormat || !symbol(")")) {
+      return fail("the sandbox knows TO_CHAR and TO_TIMESTAMP with the format '" + std::string(kDateTimeFormat) +
+                  "' only");
+    }
+    return {};
+  }
+
   Result<SqlCondition, std::string> parse_condition() {
     if (peek().text == "(") return fail(std::string("parentheses in WHERE are not supported by the sandbox"));
     const Token& col = next();
@@ -159,6 +191,17 @@ class Parser {
       return fail("expected an operator after " + col.text + ", found '" + peek().text + "'");
     }
     const Token& value = next();
+    if (value.type == Token::Type::word && lower(value.text) == "to_timestamp" && symbol("(")) {
+      const Token& text = next();
+      if (text.type != Token::Type::text || !symbol(",")) return fail(std::string("TO_TIMESTAMP takes ('<time>', '<format>')"));
+      auto format = datetime_format();
+      if (!format) return fail(std::move(format).error());
+      if (text.text.size() != 19 || !parse_iso8601_ms(text.text.substr(0, 10) + "T" + text.text.substr(11) + "Z")) {
+        return fail("TO_TIMESTAMP('" + text.text + "') does not match its format");
+      }
+      c.value = text.text;  // compared as a time (as_time)
+      return c;
+    }
     if (value.type == Token::Type::text) {
       c.value = value.text;
     } else if (value.type == Token::Type::number && c.op != "LIKE") {
@@ -232,6 +275,13 @@ bool holds(const SqlCondition& c, const Json& row) {
 }
 
 }  // namespace
+
+std::optional<std::string> to_char_datetime(const Json& value) {
+  const auto ms = as_time(value);
+  if (!ms) return std::nullopt;
+  const std::string iso = format_iso8601_ms(*ms);  // 2024-05-01T10:00:00.000Z
+  return iso.substr(0, 10) + " " + iso.substr(11, 8);
+}
 
 Result<SuiteQlQuery, std::string> parse_suiteql(std::string_view sql) {
   auto tokens = tokenize(sql);

@@ -10,7 +10,13 @@
 // 10:00:00' works), else as text. Enough for "customers modified after X" and lookups by
 // externalid or email; anything else is an error naming what is unsupported. Rows are JSON
 // objects with lower-case keys. Internal to src/sandbox/netsuite.
+//
+// Two functions, in the one format NetSuite's date-time text takes independently of the
+// user's date preference (what Weft's backfill poller sends, src/pollers/):
+//   SELECT TO_CHAR(<col>, 'YYYY-MM-DD HH24:MI:SS') [AS] <alias>
+//   WHERE <col> <op> TO_TIMESTAMP('2024-05-01 10:00:00', 'YYYY-MM-DD HH24:MI:SS')
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,12 +40,17 @@ struct SqlOrder {
 
 struct SuiteQlQuery {
   std::string table;                 // lower case
-  std::vector<std::string> columns;  // empty for *
+  std::vector<std::string> columns;  // empty for *; output names (aliases for TO_CHAR)
+  std::map<std::string, std::string> formatted;  // TO_CHAR alias → its source column
   std::vector<SqlCondition> where;
   std::vector<SqlOrder> order_by;
 };
 
 Result<SuiteQlQuery, std::string> parse_suiteql(std::string_view sql);
+
+// A stored date-time ("2024-05-01T10:00:00Z") as TO_CHAR(…, 'YYYY-MM-DD HH24:MI:SS') writes
+// it ("2024-05-01 10:00:00"); nullopt when it is not one.
+std::optional<std::string> to_char_datetime(const Json& value);
 
 // The rows that satisfy the query, in its order (input order when it has no ORDER BY).
 std::vector<const Json*> run_suiteql(const SuiteQlQuery& query, const std::vector<Json>& rows);

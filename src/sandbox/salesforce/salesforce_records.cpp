@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "connectors/relayed_webhook.hpp"
 #include "connectors/weft_signature.hpp"
 #include "core/time_format.hpp"
 #include "crypto/hmac.hpp"
@@ -183,7 +184,10 @@ void SalesforceEmulator::send_webhook(const SObjectSpec& object, const std::stri
                                  {"url", std::string("/services/data/v") + kWebhookApiVersion +
                                              "/sobjects/" + object.name + "/" + record.value("Id", "")}}}};
   for (const auto& [key, value] : record.items()) shown[key] = value;
-  const std::string id = "evt_sf_" + crypto::random_hex(12);
+  // The id Weft's relay sends: the record version (connectors/relayed_webhook.hpp).
+  const std::string id = connectors::relayed_event_id(object.name, record.value("Id", ""), action,
+                                                      record.value("SystemModstamp", ""))
+                             .value_or("evt_sf_" + crypto::random_hex(12));
   const Json body{{"id", id},
                   {"type", object.name + "." + action},
                   {"occurred_at", format_iso8601_ms(clock_->unix_millis())},
