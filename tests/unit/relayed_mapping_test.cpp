@@ -144,6 +144,21 @@ TEST(RelayedMappings, NetSuiteCreditHoldOffAndAutoAndPlainStringValues) {
   EXPECT_EQ(no_limit[1].payload["on_hold"], false);
 }
 
+// A poll cannot say what changed (changed_fields null): the hold is reported as it stands,
+// so a hold whose relay was lost still arrives; without the field there is nothing to report.
+TEST(RelayedMappings, NetSuitePolledUpdateReportsTheHoldAsItStands) {
+  auto polled = events(map_event("netsuite", relayed("customer.updated", "14", netsuite_customer("ON"), nullptr)));
+  ASSERT_EQ(polled.size(), 2u);
+  EXPECT_EQ(polled[1].type, "account.credit_hold_set");
+  EXPECT_EQ(polled[1].payload["on_hold"], true);
+
+  json without_hold = netsuite_customer("ON");
+  without_hold.erase("creditHoldOverride");
+  auto plain = events(map_event("netsuite", relayed("customer.updated", "14", without_hold, nullptr)));
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].type, "customer.upserted");
+}
+
 TEST(RelayedMappings, NetSuiteCustomerChangesWithoutTheHoldAreOnlyCustomerUpserted) {
   for (const char* type : {"customer.created", "customer.updated"}) {
     const auto out = events(map_event("netsuite", relayed(type, "14", netsuite_customer("OFF"),
