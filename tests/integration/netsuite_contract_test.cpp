@@ -5,15 +5,12 @@
 // (INVALID_LOGIN, 429 with Retry-After, CONCURRENCY_LIMIT_EXCEEDED, an outage, an error after
 // the effect).
 
-#include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "connectors/netsuite/netsuite_actions.hpp"
-#include "support/connector_contract.hpp"
+#include "integration/contract_fixture.hpp"
 
 namespace weft::test {
 namespace {
@@ -21,8 +18,9 @@ namespace {
 using nlohmann::json;
 
 // The sandbox's default credentials (src/sandbox/credentials.hpp).
-ConnectorContract::Settings netsuite_settings(const std::string& account_id = "1234567_SB1",
-                                              const std::string& token_secret = "ns_demo_token_secret") {
+ConnectorContract::Settings netsuite_settings(
+    const std::string& account_id = "1234567_SB1",
+    const std::string& token_secret = "ns_demo_token_secret") {
   return {{"account_id", account_id},
           {"consumer_key", "ns_demo_consumer_key"},
           {"consumer_secret", "ns_demo_consumer_secret"},
@@ -31,16 +29,13 @@ ConnectorContract::Settings netsuite_settings(const std::string& account_id = "1
           {"webhook_secret", "ns_demo_webhook_secret"}};
 }
 
-class NetSuiteContractTest : public ::testing::Test, protected ConnectorContract {
+class NetSuiteContractTest : public ContractTest {
  protected:
-  NetSuiteContractTest() : ConnectorContract(weft_binary(), "netsuite", netsuite_settings()) {}
-  void SetUp() override { start(); }
-  void TearDown() override {
-    if (HasFailure()) print_sandbox_log();
-  }
+  NetSuiteContractTest() : ContractTest("netsuite", netsuite_settings()) {}
 
   json upsert_customer(const std::string& external_id, const std::string& name) {
-    return ok(call("upsert_customer", {{"external_id", external_id}, {"body", {{"companyName", name}}}},
+    return ok(call("upsert_customer",
+                   {{"external_id", external_id}, {"body", {{"companyName", name}}}},
                    "wf:" + external_id));
   }
 
@@ -55,10 +50,11 @@ TEST_F(NetSuiteContractTest, AnUpsertByExternalIdTwiceIsOneRecord) {
   EXPECT_EQ(created["external_id"], "cus_ACME");
   ASSERT_TRUE(created["id"].is_string()) << created.dump();
 
-  const json again = ok(call("upsert_customer",
-                             {{"external_id", "cus_ACME"},
-                              {"body", {{"companyName", "Acme GmbH"}, {"creditHoldOverride", "ON"}}}},
-                             "wf:cus_ACME"));
+  const json again =
+      ok(call("upsert_customer",
+              {{"external_id", "cus_ACME"},
+               {"body", {{"companyName", "Acme GmbH"}, {"creditHoldOverride", "ON"}}}},
+              "wf:cus_ACME"));
   EXPECT_EQ(again["id"], created["id"]);
   EXPECT_EQ(count_records("customer", "externalId", "cus_ACME"), 1u);
   // Both went to the same eid: path, NetSuite's idempotent write.
@@ -67,15 +63,12 @@ TEST_F(NetSuiteContractTest, AnUpsertByExternalIdTwiceIsOneRecord) {
   const json by_eid = ok(call("get_customer", {{"external_id", "cus_ACME"}}));
   EXPECT_EQ(by_eid["id"], created["id"]);
   EXPECT_EQ(by_eid["creditHoldOverride"], "ON");
-  const json by_id = ok(call("get_record", {{"record_type", "customer"},
-                                            {"id", created["id"]},
-                                            {"fields", {"companyName"}}}));
+  const json by_id =
+      ok(call("get_record",
+              {{"record_type", "customer"}, {"id", created["id"]}, {"fields", {"companyName"}}}));
   EXPECT_EQ(by_id["companyName"], "Acme GmbH");
 
-  const delivery::Failure missing = failed(call("get_customer", {{"id", "999999"}}));
-  EXPECT_EQ(missing.cls, delivery::FailureClass::validation);
-  EXPECT_EQ(missing.http_status, 404);
-  EXPECT_EQ(missing.platform_code, "RCRD_DSNT_EXIST");
+  expect_not_found("get_customer", {{"id", "999999"}}, "RCRD_DSNT_EXIST");
 }
 
 TEST_F(NetSuiteContractTest, WithoutAnExternalIdTheStepsKeyNamesTheRecord) {
@@ -121,10 +114,11 @@ TEST_F(NetSuiteContractTest, EveryTypedUpsertAndUpdateLands) {
   }
 
   // The generic upsert on any record type, with the external id in the body.
-  const json generic = ok(call("upsert_record",
-                               {{"record_type", "invoice"},
-                                {"body", {{"externalId", "in_1"}, {"entity", entity}, {"item", one_line(40)}}}},
-                               "wf-3:generic"));
+  const json generic =
+      ok(call("upsert_record",
+              {{"record_type", "invoice"},
+               {"body", {{"externalId", "in_1"}, {"entity", entity}, {"item", one_line(40)}}}},
+              "wf-3:generic"));
   EXPECT_EQ(generic["external_id"], "in_1");
 
   // A PATCH by internal id and by external id; replace keeps a retry from adding lines.
@@ -140,37 +134,35 @@ TEST_F(NetSuiteContractTest, EveryTypedUpsertAndUpdateLands) {
                                                 {"external_id", "in_1"},
                                                 {"body", {{"memo", "Seats, renewed"}}}}));
   EXPECT_EQ(by_eid["external_id"], "in_1");
-  const json read = ok(call("get_invoice", {{"external_id", "in_1"}, {"expandSubResources", true}}));
+  const json read =
+      ok(call("get_invoice", {{"external_id", "in_1"}, {"expandSubResources", true}}));
   EXPECT_EQ(read["memo"], "Seats, renewed");
   EXPECT_EQ(read["item"]["items"].size(), 1u) << read.dump();
   EXPECT_EQ(read["total"], 45);
 }
 
 TEST_F(NetSuiteContractTest, SuiteQlIsPagedToTheEndWithOffsetAndHasMore) {
-  for (int i = 0; i < 5; ++i) upsert_customer("cus_P" + std::to_string(i), "Paged " + std::to_string(i));
+  for (int i = 0; i < 5; ++i)
+    upsert_customer("cus_P" + std::to_string(i), "Paged " + std::to_string(i));
   const std::vector<json> listed =
       pages("suiteql", {{"q", "SELECT id, companyname FROM customer ORDER BY id"}, {"limit", 2}});
   ASSERT_EQ(listed.size(), 3u);
-  std::set<std::string> seen;
-  for (const json& page : listed) {
-    for (const json& row : page["items"]) EXPECT_TRUE(seen.insert(row["id"].get<std::string>()).second);
-  }
-  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(ids_in(listed, "items").size(), 5u);
   EXPECT_EQ(listed[2]["offset"], 4);
   EXPECT_FALSE(listed.back()["hasMore"].get<bool>());
 
-  const delivery::Failure unsupported = failed(call("suiteql", {{"q", "SELECT id FROM customer WHERE a = 1 OR b = 2"}}));
+  const delivery::Failure unsupported =
+      failed(call("suiteql", {{"q", "SELECT id FROM customer WHERE a = 1 OR b = 2"}}));
   EXPECT_EQ(unsupported.cls, delivery::FailureClass::validation);
   EXPECT_EQ(unsupported.platform_code, "INVALID_PARAMETER");
 }
 
 TEST_F(NetSuiteContractTest, WrongTokenSecretIsAnAuthFailureThatNeverShowsTheSecret) {
-  auto wrong = invoker_with(netsuite_settings("1234567_SB1", "ns_not_the_secret"));
-  const delivery::Failure f = failed(call_with(*wrong, "get_customer", {{"id", "101"}}));
-  EXPECT_EQ(f.cls, delivery::FailureClass::auth);
+  const delivery::Failure f =
+      expect_auth_failure(netsuite_settings("1234567_SB1", "ns_not_the_secret"),
+                          "ns_not_the_secret", "get_customer", {{"id", "101"}});
   EXPECT_EQ(f.http_status, 401);
   EXPECT_EQ(f.platform_code, "INVALID_LOGIN");
-  EXPECT_EQ(f.message.find("ns_not_the_secret"), std::string::npos) << f.message;
 
   // The host-name spelling of the account id signs the same realm.
   auto spelled = invoker_with(netsuite_settings("1234567-sb1"));
@@ -179,21 +171,7 @@ TEST_F(NetSuiteContractTest, WrongTokenSecretIsAnAuthFailureThatNeverShowsTheSec
 }
 
 TEST_F(NetSuiteContractTest, RateLimitCarriesRetryAfterAndAnOutageIsTransient) {
-  faults({{"netsuite", {{"rate_limit", {{"rate", 1.0}, {"retry_after_seconds", 4}}}}}});
-  const delivery::Failure limited = failed(call("get_customer", {{"id", "101"}}));
-  EXPECT_EQ(limited.cls, delivery::FailureClass::rate_limited);
-  EXPECT_EQ(limited.http_status, 429);
-  ASSERT_TRUE(limited.retry_after.has_value());
-  EXPECT_EQ(limited.retry_after->count(), 4000);
-
-  renew_invoker();  // the first one holds NetSuite calls for the Retry-After
-  faults({{"netsuite", {{"outage", true}}}});
-  const delivery::Failure down = failed(call("suiteql", {{"q", "SELECT id FROM customer"}}));
-  EXPECT_EQ(down.cls, delivery::FailureClass::transient);
-  EXPECT_EQ(down.http_status, 503);
-
-  clear_faults();
-  EXPECT_TRUE(ok(call("suiteql", {{"q", "SELECT id FROM customer"}})).contains("items"));
+  expect_rate_limit_outage_and_recovery("suiteql", {{"q", "SELECT id FROM customer"}}, 4);
 }
 
 TEST_F(NetSuiteContractTest, TheAccountsConcurrencyLimitIsRateLimited) {
@@ -210,13 +188,9 @@ TEST_F(NetSuiteContractTest, TheAccountsConcurrencyLimitIsRateLimited) {
 }
 
 TEST_F(NetSuiteContractTest, AnErrorAfterTheEffectIsRetriedOnTheSameExternalIdAndLandsOnce) {
-  faults({{"netsuite", {{"error_after_effect", true}, {"error_rate", 1.0}, {"status", 500}}}});
-  const delivery::Failure f =
-      failed(call("upsert_customer", {{"body", {{"companyName", "Once Ltd"}}}}, "wf-4:customer"));
-  EXPECT_TRUE(delivery::default_handling(f.cls).retryable) << delivery::to_string(f.cls);
-
-  clear_faults();
-  const json retried = ok(call("upsert_customer", {{"body", {{"companyName", "Once Ltd"}}}}, "wf-4:customer"));
+  const json input = {{"body", {{"companyName", "Once Ltd"}}}};
+  expect_retryable_error_after_effect("upsert_customer", input, "wf-4:customer");
+  const json retried = ok(call("upsert_customer", input, "wf-4:customer"));
   const std::string external_id = connectors::netsuite::derived_external_id("wf-4:customer");
   EXPECT_EQ(retried["external_id"], external_id);
   EXPECT_EQ(count_records("customer", "externalId", external_id), 1u);

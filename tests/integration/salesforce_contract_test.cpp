@@ -5,15 +5,13 @@
 // session expired, and the failures Salesforce answers (bad client credentials, 429 with
 // Retry-After, an outage, an error after the effect).
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "support/connector_contract.hpp"
+#include "integration/contract_fixture.hpp"
 
 namespace weft::test {
 namespace {
@@ -27,19 +25,18 @@ ConnectorContract::Settings salesforce_settings(const std::string& client_secret
           {"webhook_secret", "sf_demo_webhook_secret"}};
 }
 
-class SalesforceContractTest : public ::testing::Test, protected ConnectorContract {
+class SalesforceContractTest : public ContractTest {
  protected:
   SalesforceContractTest()
-      : ConnectorContract(weft_binary(), "salesforce", salesforce_settings("sf_demo_client_secret")) {}
-  void SetUp() override { start(); }
-  void TearDown() override {
-    if (HasFailure()) print_sandbox_log();
-  }
+      : ContractTest("salesforce", salesforce_settings("sf_demo_client_secret")) {}
 
+  static json account_input(const std::string& stripe_id, const std::string& name) {
+    return {{"external_id_field", "Stripe_Customer_Id__c"},
+            {"external_id", stripe_id},
+            {"fields", {{"Name", name}}}};
+  }
   json upsert_account(const std::string& stripe_id, const std::string& name) {
-    return ok(call("upsert_account", {{"external_id_field", "Stripe_Customer_Id__c"},
-                                      {"external_id", stripe_id},
-                                      {"fields", {{"Name", name}}}}));
+    return ok(call("upsert_account", account_input(stripe_id, name)));
   }
 
   // Requests to the token endpoint so far.
@@ -63,54 +60,59 @@ TEST_F(SalesforceContractTest, AnUpsertOnAnExternalIdTwiceIsOneRecord) {
 
   const json read = ok(call("get_account", {{"id", created["id"]}}));
   EXPECT_EQ(read["Name"], "Acme Corp");
-  const json some = ok(call("get_record", {{"sobject", "Account"}, {"id", created["id"]}, {"fields", "Name"}}));
+  const json some =
+      ok(call("get_record", {{"sobject", "Account"}, {"id", created["id"]}, {"fields", "Name"}}));
   EXPECT_EQ(some["Name"], "Acme Corp");
 
-  const json updated = ok(call("update_record", {{"sobject", "Account"}, {"id", created["id"]},
+  const json updated = ok(call("update_record", {{"sobject", "Account"},
+                                                 {"id", created["id"]},
                                                  {"fields", {{"Industry", "Manufacturing"}}}}));
   EXPECT_EQ(updated["id"], created["id"]);
   EXPECT_EQ(ok(call("get_account", {{"id", created["id"]}, {"fields", {"Industry"}}}))["Industry"],
             "Manufacturing");
 
-  const delivery::Failure missing = failed(call("get_account", {{"id", "001000000000000"}}));
-  EXPECT_EQ(missing.cls, delivery::FailureClass::validation);
-  EXPECT_EQ(missing.http_status, 404);
-  EXPECT_EQ(missing.platform_code, "NOT_FOUND");
+  expect_not_found("get_account", {{"id", "001000000000000"}}, "NOT_FOUND");
 }
 
 TEST_F(SalesforceContractTest, OpportunitiesContractsAndTheGenericUpsert) {
   const json account = upsert_account("cus_BETA", "Beta");
-  const json opportunity = ok(call("upsert_opportunity",
-                                   {{"external_id_field", "Weft_Id__c"},
-                                    {"external_id", "opp-1"},
-                                    {"fields", {{"Name", "Beta renewal"}, {"StageName", "Closed Won"},
-                                                {"CloseDate", "2025-06-30"}, {"AccountId", account["id"]},
-                                                {"Amount", 12000}}}}));
+  const json opportunity = ok(call("upsert_opportunity", {{"external_id_field", "Weft_Id__c"},
+                                                          {"external_id", "opp-1"},
+                                                          {"fields",
+                                                           {{"Name", "Beta renewal"},
+                                                            {"StageName", "Closed Won"},
+                                                            {"CloseDate", "2025-06-30"},
+                                                            {"AccountId", account["id"]},
+                                                            {"Amount", 12000}}}}));
   EXPECT_TRUE(opportunity["created"].get<bool>());
   const json read = ok(call("get_opportunity", {{"id", opportunity["id"]}}));
   EXPECT_EQ(read["IsWon"], true);
   EXPECT_EQ(read["Amount"], 12000);
 
-  const json contract = ok(call("upsert_contract",
-                                {{"external_id_field", "Weft_Id__c"},
-                                 {"external_id", 4711},
-                                 {"fields", {{"AccountId", account["id"]}, {"StartDate", "2025-01-01"},
-                                             {"ContractTerm", 12}, {"Status", "Draft"}}}}));
+  const json contract = ok(call("upsert_contract", {{"external_id_field", "Weft_Id__c"},
+                                                    {"external_id", 4711},
+                                                    {"fields",
+                                                     {{"AccountId", account["id"]},
+                                                      {"StartDate", "2025-01-01"},
+                                                      {"ContractTerm", 12},
+                                                      {"Status", "Draft"}}}}));
   const json contract_read = ok(call("get_contract", {{"id", contract["id"]}}));
   EXPECT_EQ(contract_read["EndDate"], "2025-12-31");
   EXPECT_EQ(count_records("Contract", "Weft_Id__c", "4711"), 1u);
 
-  const json contact = ok(call("upsert_record", {{"sobject", "Contact"},
-                                                 {"external_id_field", "Weft_Id__c"},
-                                                 {"external_id", "jane"},
-                                                 {"fields", {{"LastName", "Doe"}, {"FirstName", "Jane"}}}}));
-  EXPECT_EQ(ok(call("get_record", {{"sobject", "Contact"}, {"id", contact["id"]}}))["Name"], "Jane Doe");
+  const json contact =
+      ok(call("upsert_record", {{"sobject", "Contact"},
+                                {"external_id_field", "Weft_Id__c"},
+                                {"external_id", "jane"},
+                                {"fields", {{"LastName", "Doe"}, {"FirstName", "Jane"}}}}));
+  EXPECT_EQ(ok(call("get_record", {{"sobject", "Contact"}, {"id", contact["id"]}}))["Name"],
+            "Jane Doe");
 
   // Salesforce's own validation comes back as a validation failure naming the field.
-  const delivery::Failure invalid = failed(call("upsert_opportunity",
-                                                {{"external_id_field", "Weft_Id__c"},
-                                                 {"external_id", "opp-2"},
-                                                 {"fields", {{"Name", "No stage"}}}}));
+  const delivery::Failure invalid =
+      failed(call("upsert_opportunity", {{"external_id_field", "Weft_Id__c"},
+                                         {"external_id", "opp-2"},
+                                         {"fields", {{"Name", "No stage"}}}}));
   EXPECT_EQ(invalid.cls, delivery::FailureClass::validation);
   EXPECT_EQ(invalid.platform_code, "REQUIRED_FIELD_MISSING");
 }
@@ -128,23 +130,23 @@ TEST_F(SalesforceContractTest, QueriesArePagedToTheEndWithNextRecordsUrl) {
     account["Stripe_Customer_Id__c"] = "cus_Q" + std::to_string(i);
     accounts.push_back(account);
   }
-  const auto file = work_dir().write("salesforce-state.json", json{{"salesforce", {{"Account", accounts}}}}.dump());
+  const auto file = work_dir().write("salesforce-state.json",
+                                     json{{"salesforce", {{"Account", accounts}}}}.dump());
   start({"--state", file.string()});
 
-  const std::vector<json> listed = pages("query", {{"soql", "SELECT Id, Name FROM Account ORDER BY Name"}});
+  const std::vector<json> listed =
+      pages("query", {{"soql", "SELECT Id, Name FROM Account ORDER BY Name"}});
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_FALSE(listed[0]["done"].get<bool>());
   EXPECT_EQ(listed[0]["records"].size(), 2000u);
   EXPECT_TRUE(listed[1]["done"].get<bool>());
-  std::set<std::string> seen;
-  for (const json& page : listed) {
-    EXPECT_EQ(page["totalSize"], 2400);
-    for (const json& r : page["records"]) EXPECT_TRUE(seen.insert(r["Id"].get<std::string>()).second);
-  }
+  for (const json& page : listed) EXPECT_EQ(page["totalSize"], 2400);
+  const std::set<std::string> seen = ids_in(listed, "records", "Id");
   EXPECT_EQ(seen.size(), 2400u);
   EXPECT_FALSE(seen.contains(first["id"].get<std::string>()));  // the state file replaced it
 
-  const delivery::Failure malformed = failed(call("query", {{"soql", "SELECT Id FROM Account WHERE Name = 'a' OR Name = 'b'"}}));
+  const delivery::Failure malformed =
+      failed(call("query", {{"soql", "SELECT Id FROM Account WHERE Name = 'a' OR Name = 'b'"}}));
   EXPECT_EQ(malformed.cls, delivery::FailureClass::validation);
   EXPECT_EQ(malformed.platform_code, "MALFORMED_QUERY");
 }
@@ -167,41 +169,20 @@ TEST_F(SalesforceContractTest, AnExpiredSessionIsRefreshedOnTheRetry) {
 }
 
 TEST_F(SalesforceContractTest, WrongClientSecretIsAnAuthFailureThatNeverShowsTheSecret) {
-  auto wrong = invoker_with(salesforce_settings("sf_not_the_secret"));
-  const delivery::Failure f = failed(call_with(*wrong, "get_account", {{"id", "001000000000000"}}));
-  EXPECT_EQ(f.cls, delivery::FailureClass::auth);
-  EXPECT_EQ(f.message.find("sf_not_the_secret"), std::string::npos) << f.message;
+  const delivery::Failure f =
+      expect_auth_failure(salesforce_settings("sf_not_the_secret"), "sf_not_the_secret",
+                          "get_account", {{"id", "001000000000000"}});
   EXPECT_NE(f.message.find("invalid_client"), std::string::npos) << f.message;
 }
 
 TEST_F(SalesforceContractTest, RateLimitCarriesRetryAfterAndAnOutageIsTransient) {
   const json account = upsert_account("cus_LIMIT", "Limit Ltd");  // the token is fetched
-  faults({{"salesforce", {{"rate_limit", {{"rate", 1.0}, {"retry_after_seconds", 5}}}}}});
-  const delivery::Failure limited = failed(call("get_account", {{"id", account["id"]}}));
-  EXPECT_EQ(limited.cls, delivery::FailureClass::rate_limited);
-  EXPECT_EQ(limited.http_status, 429);
-  ASSERT_TRUE(limited.retry_after.has_value());
-  EXPECT_EQ(limited.retry_after->count(), 5000);
-
-  renew_invoker();  // the first one holds Salesforce calls for the Retry-After (and a token)
-  faults({{"salesforce", {{"outage", true}}}});
-  const delivery::Failure down = failed(call("get_account", {{"id", account["id"]}}));
-  EXPECT_EQ(down.cls, delivery::FailureClass::transient);
-  EXPECT_EQ(down.http_status, 503);
-
-  clear_faults();
-  EXPECT_EQ(ok(call("get_account", {{"id", account["id"]}}))["Name"], "Limit Ltd");
+  expect_rate_limit_outage_and_recovery("get_account", {{"id", account["id"]}}, 5);
 }
 
 TEST_F(SalesforceContractTest, AnErrorAfterTheEffectIsRetriedOnTheSameExternalIdAndLandsOnce) {
   upsert_account("cus_WARM", "Warm-up");  // the token is fetched before the fault
-  faults({{"salesforce", {{"error_after_effect", true}, {"error_rate", 1.0}, {"status", 500}}}});
-  const delivery::Failure f = failed(call("upsert_account", {{"external_id_field", "Stripe_Customer_Id__c"},
-                                                             {"external_id", "cus_ONCE"},
-                                                             {"fields", {{"Name", "Once"}}}}));
-  EXPECT_TRUE(delivery::default_handling(f.cls).retryable) << delivery::to_string(f.cls);
-
-  clear_faults();
+  expect_retryable_error_after_effect("upsert_account", account_input("cus_ONCE", "Once"));
   const json retried = upsert_account("cus_ONCE", "Once");
   EXPECT_FALSE(retried["created"].get<bool>());  // the first attempt made it
   EXPECT_EQ(count_records("Account", "Stripe_Customer_Id__c", "cus_ONCE"), 1u);

@@ -3,14 +3,11 @@
 // retried step land once, pagination, and the failures a platform answers (401, 429 with
 // Retry-After, an outage, an error after the effect took place).
 
-#include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "support/connector_contract.hpp"
+#include "integration/contract_fixture.hpp"
 #include "support/http_client.hpp"
 
 namespace weft::test {
@@ -22,14 +19,9 @@ ConnectorContract::Settings stripe_settings(const std::string& api_key) {
   return {{"api_key", api_key}, {"api_version", "2024-06-20"}, {"webhook_secret", "whsec_x"}};
 }
 
-class StripeContractTest : public ::testing::Test, protected ConnectorContract {
+class StripeContractTest : public ContractTest {
  protected:
-  StripeContractTest()
-      : ConnectorContract(weft_binary(), "stripe", stripe_settings("sk_test_weft_demo")) {}
-  void SetUp() override { start(); }
-  void TearDown() override {
-    if (HasFailure()) print_sandbox_log();
-  }
+  StripeContractTest() : ContractTest("stripe", stripe_settings("sk_test_weft_demo")) {}
 
   // What the scenario driver does: an open invoice made through Stripe's own API.
   json open_invoice(const std::string& customer, int amount) {
@@ -41,44 +33,43 @@ class StripeContractTest : public ::testing::Test, protected ConnectorContract {
                                 "&currency=usd&description=Seats",
                             auth);
     EXPECT_TRUE(item.ok() && item->status == 200) << (item.ok() ? item->body : "");
-    auto invoice = client.post("/v1/invoices", "customer=" + customer + "&pending_invoice_items_behavior=include", auth);
+    auto invoice = client.post(
+        "/v1/invoices", "customer=" + customer + "&pending_invoice_items_behavior=include", auth);
     EXPECT_TRUE(invoice.ok() && invoice->status == 200) << (invoice.ok() ? invoice->body : "");
     const std::string id = json::parse(invoice->body)["id"];
     auto finalized = client.post("/v1/invoices/" + id + "/finalize", "", auth);
-    EXPECT_TRUE(finalized.ok() && finalized->status == 200) << (finalized.ok() ? finalized->body : "");
+    EXPECT_TRUE(finalized.ok() && finalized->status == 200)
+        << (finalized.ok() ? finalized->body : "");
     return json::parse(finalized->body);
   }
 };
 
 TEST_F(StripeContractTest, CustomerActionsAndARetriedCreateLandsOnce) {
-  const json created = ok(call("create_customer",
-                               {{"email", "ops@acme.test"}, {"name", "Acme"},
-                                {"metadata", {{"weft_id", "cust-1"}}}},
-                               "wf-1:create-customer"));
+  const json created =
+      ok(call("create_customer",
+              {{"email", "ops@acme.test"}, {"name", "Acme"}, {"metadata", {{"weft_id", "cust-1"}}}},
+              "wf-1:create-customer"));
   ASSERT_TRUE(created.contains("id")) << created.dump();
   EXPECT_EQ(created["object"], "customer");
   EXPECT_EQ(created["metadata"]["weft_id"], "cust-1");
 
   // The same step again (a retry after a lost answer): Stripe replays, nothing new exists.
-  const json again = ok(call("create_customer",
-                             {{"email", "ops@acme.test"}, {"name", "Acme"},
-                              {"metadata", {{"weft_id", "cust-1"}}}},
-                             "wf-1:create-customer"));
+  const json again =
+      ok(call("create_customer",
+              {{"email", "ops@acme.test"}, {"name", "Acme"}, {"metadata", {{"weft_id", "cust-1"}}}},
+              "wf-1:create-customer"));
   EXPECT_EQ(again["id"], created["id"]);
   const json listed = ok(call("list_customers", {{"email", "ops@acme.test"}}));
   EXPECT_EQ(listed["data"].size(), 1u) << listed.dump();
 
-  const json updated = ok(call("update_customer", {{"id", created["id"]}, {"metadata", {{"tier", "gold"}}}},
-                               "wf-1:tier"));
+  const json updated = ok(call(
+      "update_customer", {{"id", created["id"]}, {"metadata", {{"tier", "gold"}}}}, "wf-1:tier"));
   EXPECT_EQ(updated["metadata"]["tier"], "gold");
   EXPECT_EQ(updated["metadata"]["weft_id"], "cust-1");
   const json read = ok(call("get_customer", {{"id", created["id"]}}));
   EXPECT_EQ(read["metadata"]["tier"], "gold");
 
-  const delivery::Failure missing = failed(call("get_customer", {{"id", "cus_missing"}}));
-  EXPECT_EQ(missing.cls, delivery::FailureClass::validation);
-  EXPECT_EQ(missing.http_status, 404);
-  EXPECT_EQ(missing.platform_code, "resource_missing");
+  expect_not_found("get_customer", {{"id", "cus_missing"}}, "resource_missing");
 }
 
 TEST_F(StripeContractTest, CreditNoteAgainstAnOpenInvoiceAndItsVoid) {
@@ -87,7 +78,9 @@ TEST_F(StripeContractTest, CreditNoteAgainstAnOpenInvoiceAndItsVoid) {
   ASSERT_EQ(invoice["status"], "open") << invoice.dump();
 
   const json note = ok(call("create_credit_note",
-                            {{"invoice", invoice["id"]}, {"amount", 1200}, {"reason", "product_unsatisfactory"},
+                            {{"invoice", invoice["id"]},
+                             {"amount", 1200},
+                             {"reason", "product_unsatisfactory"},
                              {"metadata", {{"ticket", "4711"}}}},
                             "wf-2:credit"));
   EXPECT_EQ(note["object"], "credit_note");
@@ -97,14 +90,14 @@ TEST_F(StripeContractTest, CreditNoteAgainstAnOpenInvoiceAndItsVoid) {
   EXPECT_EQ(fetched["amount_remaining"], 3800) << fetched.dump();
 
   // More than the invoice is worth: Stripe refuses, a business-rule failure.
-  const delivery::Failure too_much =
-      failed(call("create_credit_note", {{"invoice", invoice["id"]}, {"amount", 999999}}, "wf-2:too-much"));
+  const delivery::Failure too_much = failed(call(
+      "create_credit_note", {{"invoice", invoice["id"]}, {"amount", 999999}}, "wf-2:too-much"));
   EXPECT_EQ(too_much.cls, delivery::FailureClass::validation);
   EXPECT_EQ(too_much.http_status, 400);
 
   // The same key with other parameters is a conflict, not a second credit note.
-  const delivery::Failure reused =
-      failed(call("create_credit_note", {{"invoice", invoice["id"]}, {"amount", 100}}, "wf-2:credit"));
+  const delivery::Failure reused = failed(
+      call("create_credit_note", {{"invoice", invoice["id"]}, {"amount", 100}}, "wf-2:credit"));
   EXPECT_EQ(reused.cls, delivery::FailureClass::conflict);
 
   const json voided = ok(call("void_credit_note", {{"id", note["id"]}}, "wf-2:void"));
@@ -117,49 +110,24 @@ TEST_F(StripeContractTest, ListsArePagedToTheEndWithNextPage) {
             "wf-3:c" + std::to_string(i)));
   }
   const std::vector<json> listed = pages("list_customers", {{"limit", 2}});
-  std::set<std::string> seen;
-  for (const json& page : listed) {
-    for (const auto& c : page["data"]) EXPECT_TRUE(seen.insert(c["id"].get<std::string>()).second);
-  }
-  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(ids_in(listed, "data").size(), 5u);
   EXPECT_EQ(listed.size(), 3u);
 }
 
 TEST_F(StripeContractTest, WrongKeyIsAnAuthFailureThatNeverShowsTheKey) {
-  auto wrong = invoker_with(stripe_settings("sk_test_not_the_one"));
-  const delivery::Failure f = failed(call_with(*wrong, "get_customer", {{"id", "cus_1"}}));
-  EXPECT_EQ(f.cls, delivery::FailureClass::auth);
+  const delivery::Failure f =
+      expect_auth_failure(stripe_settings("sk_test_not_the_one"), "sk_test_not_the_one",
+                          "get_customer", {{"id", "cus_1"}});
   EXPECT_EQ(f.http_status, 401);
-  EXPECT_EQ(f.message.find("sk_test_not_the_one"), std::string::npos) << f.message;
 }
 
 TEST_F(StripeContractTest, RateLimitCarriesRetryAfterAndAnOutageIsTransient) {
-  faults({{"stripe", {{"rate_limit", {{"rate", 1.0}, {"retry_after_seconds", 3}}}}}});
-  const delivery::Failure limited = failed(call("list_customers", nullptr));
-  EXPECT_EQ(limited.cls, delivery::FailureClass::rate_limited);
-  EXPECT_EQ(limited.http_status, 429);
-  ASSERT_TRUE(limited.retry_after.has_value());
-  EXPECT_EQ(limited.retry_after->count(), 3000);
-
-  // A fresh invoker: the first one now holds Stripe calls for the Retry-After.
-  renew_invoker();
-  faults({{"stripe", {{"outage", true}}}});
-  const delivery::Failure down = failed(call("list_customers", nullptr));
-  EXPECT_EQ(down.cls, delivery::FailureClass::transient);
-  EXPECT_EQ(down.http_status, 503);
-
-  clear_faults();
-  EXPECT_TRUE(ok(call("list_customers", nullptr)).contains("data"));
+  expect_rate_limit_outage_and_recovery("list_customers", nullptr, 3);
 }
 
 TEST_F(StripeContractTest, AnErrorAfterTheEffectIsRetriedWithTheSameKeyAndLandsOnce) {
-  // The platform applies the request, then fails to answer well (a 500 after the effect).
-  faults({{"stripe", {{"error_after_effect", true}, {"error_rate", 1.0}, {"status", 500}}}});
-  const delivery::Failure f =
-      failed(call("create_customer", {{"email", "once@delta.test"}}, "wf-4:create"));
-  EXPECT_TRUE(delivery::default_handling(f.cls).retryable) << delivery::to_string(f.cls);
-
-  clear_faults();
+  expect_retryable_error_after_effect("create_customer", {{"email", "once@delta.test"}},
+                                      "wf-4:create");
   const json retried = ok(call("create_customer", {{"email", "once@delta.test"}}, "wf-4:create"));
   EXPECT_EQ(retried["email"], "once@delta.test");
   const json listed = ok(call("list_customers", {{"email", "once@delta.test"}}));

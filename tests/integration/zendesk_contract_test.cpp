@@ -4,15 +4,13 @@
 // add_private_comment, upserts on external_id), cursor pagination to the end, and the failures
 // Zendesk answers (401, 429 with Retry-After, an outage, an error after the effect).
 
-#include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "connectors/zendesk/zendesk_connector.hpp"
-#include "support/connector_contract.hpp"
+#include "integration/contract_fixture.hpp"
 
 namespace weft::test {
 namespace {
@@ -26,14 +24,9 @@ ConnectorContract::Settings zendesk_settings(const std::string& api_token) {
           {"webhook_secret", "zd_demo_webhook_secret"}};
 }
 
-class ZendeskContractTest : public ::testing::Test, protected ConnectorContract {
+class ZendeskContractTest : public ContractTest {
  protected:
-  ZendeskContractTest()
-      : ConnectorContract(weft_binary(), "zendesk", zendesk_settings("zd_demo_token")) {}
-  void SetUp() override { start(); }
-  void TearDown() override {
-    if (HasFailure()) print_sandbox_log();
-  }
+  ZendeskContractTest() : ContractTest("zendesk", zendesk_settings("zd_demo_token")) {}
 
   static json new_ticket(const std::string& subject) {
     return {{"subject", subject}, {"comment", {{"body", subject + ", please"}}}};
@@ -72,20 +65,24 @@ TEST_F(ZendeskContractTest, ARetriedCreateIsReplayedFromItsIdempotencyKey) {
 
 TEST_F(ZendeskContractTest, GetAndUpdateATicket) {
   const json ticket = create_ticket("Printer on fire", "wf-2:ticket");
-  const json updated = ok(call("update_ticket",
-                               {{"id", ticket["id"]}, {"status", "open"}, {"priority", "urgent"},
-                                {"additional_tags", {"vip", "fire"}}}));
+  const json updated = ok(call("update_ticket", {{"id", ticket["id"]},
+                                                 {"status", "open"},
+                                                 {"priority", "urgent"},
+                                                 {"additional_tags", {"vip", "fire"}}}));
   EXPECT_EQ(updated["ticket"]["status"], "open");
   EXPECT_TRUE(updated.contains("audit")) << updated.dump();
 
   // Convergent: the same update again leaves the ticket as it was.
-  ok(call("update_ticket", {{"id", ticket["id"]}, {"status", "open"}, {"priority", "urgent"},
+  ok(call("update_ticket", {{"id", ticket["id"]},
+                            {"status", "open"},
+                            {"priority", "urgent"},
                             {"additional_tags", {"vip", "fire"}}}));
   // Ids from webhooks come as strings.
   const json read = ok(call("get_ticket", {{"id", ticket["id"].dump()}}));
   EXPECT_EQ(read["ticket"]["priority"], "urgent");
   const std::vector<std::string> tags = read["ticket"]["tags"];
-  EXPECT_EQ(std::set<std::string>(tags.begin(), tags.end()), (std::set<std::string>{"vip", "fire"}));
+  EXPECT_EQ(std::set<std::string>(tags.begin(), tags.end()),
+            (std::set<std::string>{"vip", "fire"}));
 
   // A comment through update_ticket would be added again by a retry: refused, nothing sent.
   const std::size_t before = requests().size();
@@ -94,25 +91,22 @@ TEST_F(ZendeskContractTest, GetAndUpdateATicket) {
   EXPECT_EQ(comment.cls, delivery::FailureClass::validation);
   EXPECT_EQ(requests().size(), before);
 
-  const delivery::Failure missing = failed(call("get_ticket", {{"id", 999999}}));
-  EXPECT_EQ(missing.cls, delivery::FailureClass::validation);
-  EXPECT_EQ(missing.http_status, 404);
-  EXPECT_EQ(missing.platform_code, "RecordNotFound");
+  expect_not_found("get_ticket", {{"id", 999999}}, "RecordNotFound");
 }
 
 TEST_F(ZendeskContractTest, APrivateCommentIsAddedOnceUnderItsKey) {
   const json ticket = create_ticket("Credit requested", "wf-3:ticket");
-  const json added = ok(call("add_private_comment",
-                             {{"id", ticket["id"]}, {"body", "Credit CN-1 issued: 25.00 EUR"}},
-                             "wf-3:comment"));
+  const json added =
+      ok(call("add_private_comment",
+              {{"id", ticket["id"]}, {"body", "Credit CN-1 issued: 25.00 EUR"}}, "wf-3:comment"));
   EXPECT_FALSE(added["deduplicated"].get<bool>());
   ASSERT_TRUE(added["comment"].is_object()) << added.dump();
   EXPECT_FALSE(added["comment"]["public"].get<bool>());
 
   // The retried step finds its marker and writes nothing.
-  const json again = ok(call("add_private_comment",
-                             {{"id", ticket["id"]}, {"body", "Credit CN-1 issued: 25.00 EUR"}},
-                             "wf-3:comment"));
+  const json again =
+      ok(call("add_private_comment",
+              {{"id", ticket["id"]}, {"body", "Credit CN-1 issued: 25.00 EUR"}}, "wf-3:comment"));
   EXPECT_TRUE(again["deduplicated"].get<bool>()) << again.dump();
 
   const json comments = comments_of(ticket["id"]);
@@ -131,33 +125,30 @@ TEST_F(ZendeskContractTest, CommentsArePagedToTheEndWithTheCursor) {
     ok(call("add_private_comment", {{"id", ticket["id"]}, {"body", "note " + std::to_string(i)}},
             "wf-4:note" + std::to_string(i)));
   }
-  const std::vector<json> listed = pages("list_ticket_comments", {{"id", ticket["id"]}, {"page_size", 2}});
+  const std::vector<json> listed =
+      pages("list_ticket_comments", {{"id", ticket["id"]}, {"page_size", 2}});
   EXPECT_EQ(listed.size(), 3u);
-  std::set<std::int64_t> seen;
-  for (const json& page : listed) {
-    for (const json& c : page["comments"]) EXPECT_TRUE(seen.insert(c["id"].get<std::int64_t>()).second);
-  }
-  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(ids_in(listed, "comments").size(), 5u);
   EXPECT_FALSE(listed.back()["meta"]["has_more"].get<bool>());
 }
 
 TEST_F(ZendeskContractTest, TheIncrementalExportIsFollowedToTheEndOfTheStream) {
-  for (int i = 0; i < 5; ++i) create_ticket("Export " + std::to_string(i), "wf-5:t" + std::to_string(i));
-  const std::vector<json> listed = pages("incremental_tickets", {{"start_time", 0}, {"per_page", 2}});
-  std::set<std::int64_t> seen;
-  for (const json& page : listed) {
-    for (const json& t : page["tickets"]) seen.insert(t["id"].get<std::int64_t>());
-  }
-  EXPECT_EQ(seen.size(), 5u);
+  for (int i = 0; i < 5; ++i)
+    create_ticket("Export " + std::to_string(i), "wf-5:t" + std::to_string(i));
+  const std::vector<json> listed =
+      pages("incremental_tickets", {{"start_time", 0}, {"per_page", 2}});
+  EXPECT_EQ(ids_in(listed, "tickets").size(), 5u);
   EXPECT_GE(listed.size(), 3u);
   EXPECT_TRUE(listed.back()["end_of_stream"].get<bool>());
 }
 
 TEST_F(ZendeskContractTest, OrganizationsAndUsersConvergeOnTheirExternalIds) {
-  const json org = ok(call("upsert_organization",
-                           {{"external_id", "cus_ACME"}, {"name", "Acme GmbH"}, {"tags", {"gold"}}}));
+  const json org =
+      ok(call("upsert_organization",
+              {{"external_id", "cus_ACME"}, {"name", "Acme GmbH"}, {"tags", {"gold"}}}));
   ASSERT_TRUE(org["organization"].contains("id")) << org.dump();
-  const json again = ok(call("upsert_organization", {{"external_id", "cus_ACME"}, {"name", "Acme AG"}}));
+  const json again =
+      ok(call("upsert_organization", {{"external_id", "cus_ACME"}, {"name", "Acme AG"}}));
   EXPECT_EQ(again["organization"]["id"], org["organization"]["id"]);
   EXPECT_EQ(count_records("organizations", "external_id", "cus_ACME"), 1u);
 
@@ -167,46 +158,28 @@ TEST_F(ZendeskContractTest, OrganizationsAndUsersConvergeOnTheirExternalIds) {
   ASSERT_EQ(found["organizations"].size(), 1u) << found.dump();
   EXPECT_EQ(found["organizations"][0]["id"], org["organization"]["id"]);
 
-  const json user = ok(call("upsert_user", {{"email", "jane@acme.test"}, {"name", "Jane"},
+  const json user = ok(call("upsert_user", {{"email", "jane@acme.test"},
+                                            {"name", "Jane"},
                                             {"organization_id", org["organization"]["id"]}}));
-  const json user_again = ok(call("upsert_user", {{"email", "jane@acme.test"}, {"name", "Jane Doe"}}));
+  const json user_again =
+      ok(call("upsert_user", {{"email", "jane@acme.test"}, {"name", "Jane Doe"}}));
   EXPECT_EQ(user_again["user"]["id"], user["user"]["id"]);
   EXPECT_EQ(user_again["user"]["name"], "Jane Doe");
   EXPECT_EQ(count_records("users", "email", "jane@acme.test"), 1u);
 }
 
 TEST_F(ZendeskContractTest, WrongTokenIsAnAuthFailureThatNeverShowsTheToken) {
-  auto wrong = invoker_with(zendesk_settings("zd_not_the_token"));
-  const delivery::Failure f = failed(call_with(*wrong, "get_ticket", {{"id", 1}}));
-  EXPECT_EQ(f.cls, delivery::FailureClass::auth);
+  const delivery::Failure f = expect_auth_failure(zendesk_settings("zd_not_the_token"),
+                                                  "zd_not_the_token", "get_ticket", {{"id", 1}});
   EXPECT_EQ(f.http_status, 401);
-  EXPECT_EQ(f.message.find("zd_not_the_token"), std::string::npos) << f.message;
 }
 
 TEST_F(ZendeskContractTest, RateLimitCarriesRetryAfterAndAnOutageIsTransient) {
-  faults({{"zendesk", {{"rate_limit", {{"rate", 1.0}, {"retry_after_seconds", 7}}}}}});
-  const delivery::Failure limited = failed(call("get_ticket", {{"id", 1}}));
-  EXPECT_EQ(limited.cls, delivery::FailureClass::rate_limited);
-  EXPECT_EQ(limited.http_status, 429);
-  ASSERT_TRUE(limited.retry_after.has_value());
-  EXPECT_EQ(limited.retry_after->count(), 7000);
-
-  renew_invoker();  // the first one holds Zendesk calls for the Retry-After
-  faults({{"zendesk", {{"outage", true}}}});
-  const delivery::Failure down = failed(call("search_organizations", {{"external_id", "x"}}));
-  EXPECT_EQ(down.cls, delivery::FailureClass::transient);
-  EXPECT_EQ(down.http_status, 503);
-
-  clear_faults();
-  EXPECT_TRUE(ok(call("search_organizations", {{"external_id", "x"}})).contains("organizations"));
+  expect_rate_limit_outage_and_recovery("search_organizations", {{"external_id", "x"}}, 7);
 }
 
 TEST_F(ZendeskContractTest, AnErrorAfterTheEffectIsRetriedWithTheSameKeyAndLandsOnce) {
-  faults({{"zendesk", {{"error_after_effect", true}, {"error_rate", 1.0}, {"status", 500}}}});
-  const delivery::Failure f = failed(call("create_ticket", new_ticket("Once only"), "wf-6:create"));
-  EXPECT_TRUE(delivery::default_handling(f.cls).retryable) << delivery::to_string(f.cls);
-
-  clear_faults();
+  expect_retryable_error_after_effect("create_ticket", new_ticket("Once only"), "wf-6:create");
   const json retried = create_ticket("Once only", "wf-6:create");
   EXPECT_EQ(retried["subject"], "Once only");
   EXPECT_EQ(count_records("tickets", "subject", "Once only"), 1u);

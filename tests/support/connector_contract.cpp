@@ -51,7 +51,8 @@ config::Config ConnectorContract::config_with(const Settings& settings) const {
   return std::move(parsed).value();
 }
 
-std::unique_ptr<delivery::DeliveryInvoker> ConnectorContract::invoker_with(const Settings& settings) {
+std::unique_ptr<delivery::DeliveryInvoker> ConnectorContract::invoker_with(
+    const Settings& settings) {
   return delivery::make_delivery_invoker(config_with(settings), registries_.emplace_back(),
                                          system_clock());
 }
@@ -94,6 +95,21 @@ std::vector<json> ConnectorContract::pages(const std::string& action, json input
   }
 }
 
+std::set<std::string> ConnectorContract::ids_in(const std::vector<json>& pages,
+                                                const std::string& list_key,
+                                                const std::string& id_key) {
+  std::set<std::string> ids;
+  for (const json& page : pages) {
+    for (const json& record : page.at(list_key)) {
+      const json& id = record.at(id_key);
+      if (!ids.insert(id.is_string() ? id.get<std::string>() : id.dump()).second) {
+        throw ContractError("record " + id.dump() + " is on two pages of " + list_key);
+      }
+    }
+  }
+  return ids;
+}
+
 json ConnectorContract::ok(const engine::ActionOutcome& outcome) {
   if (const auto* success = std::get_if<engine::ActionSuccess>(&outcome)) return success->output;
   throw ContractError("expected a success, got " + describe(outcome));
@@ -108,8 +124,8 @@ void ConnectorContract::faults(const json& body) {
   HttpClient admin(base_url_);
   auto answer = admin.post("/_sandbox/faults", body.dump());
   if (!answer.ok() || answer->status != 200) {
-    throw ContractError("POST /_sandbox/faults " + body.dump() + " failed: " +
-                        (answer.ok() ? answer->body : answer.error().message));
+    throw ContractError("POST /_sandbox/faults " + body.dump() +
+                        " failed: " + (answer.ok() ? answer->body : answer.error().message));
   }
 }
 
@@ -120,8 +136,8 @@ json ConnectorContract::sandbox_helper(const std::string& subpath, const json& b
   const std::string path = "/_sandbox/" + type_ + subpath;
   auto answer = admin.post(path, body.dump());
   if (!answer.ok() || answer->status != 200) {
-    throw ContractError("POST " + path + " failed: " +
-                        (answer.ok() ? answer->body : answer.error().message));
+    throw ContractError("POST " + path +
+                        " failed: " + (answer.ok() ? answer->body : answer.error().message));
   }
   return json::parse(answer->body);
 }
@@ -130,8 +146,8 @@ json ConnectorContract::admin_get(const std::string& path) const {
   HttpClient admin(base_url_);
   auto answer = admin.get(path);
   if (!answer.ok() || answer->status != 200) {
-    throw ContractError("GET " + path + " failed: " +
-                        (answer.ok() ? answer->body : answer.error().message));
+    throw ContractError("GET " + path +
+                        " failed: " + (answer.ok() ? answer->body : answer.error().message));
   }
   return json::parse(answer->body);
 }

@@ -7,20 +7,15 @@
 //
 // No gtest here (the benchmarks link this library too): ok() and failed() throw
 // ContractError on the wrong outcome, which gtest reports as the test's failure with the
-// message. Tests mix it into their fixture:
-//
-//   class ZendeskContractTest : public ::testing::Test, protected ConnectorContract {
-//    protected:
-//     ZendeskContractTest() : ConnectorContract(weft_binary(), "zendesk", zendesk_settings()) {}
-//     void SetUp() override { start(); }
-//     void TearDown() override { if (HasFailure()) print_sandbox_log(); }
-//   };
+// message. Tests derive their fixture from ContractTest (tests/integration/contract_fixture.hpp),
+// which mixes this in.
 //
 // Threads: one test thread.
 
 #include <deque>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -59,6 +54,7 @@ class ConnectorContract {
   void start(std::vector<std::string> sandbox_args = {});
   // A directory for the test's files, removed with the fixture.
   const TempDir& work_dir() const { return dir_; }
+  const std::string& type() const { return type_; }
   const std::string& base_url() const { return base_url_; }
   const config::Config& config() const { return config_; }
 
@@ -71,14 +67,19 @@ class ConnectorContract {
   void renew_invoker();
 
   // One attempt of `action`, as an engine step makes it.
-  engine::ActionOutcome call(const std::string& action, nlohmann::json input,
-                             std::string key = "");
+  engine::ActionOutcome call(const std::string& action, nlohmann::json input, std::string key = "");
   engine::ActionOutcome call_with(delivery::DeliveryInvoker& invoker, const std::string& action,
                                   nlohmann::json input, std::string key = "");
   // Every page of a list action, following the connector's next_page (as pollers do); throws
   // when there are more than `max_pages`.
   std::vector<nlohmann::json> pages(const std::string& action, nlohmann::json input,
                                     int max_pages = 20);
+
+  // The ids of the records under `list_key` ("data", "items", "records"…) in every page, as
+  // text; throws ContractError when a record shows up twice (pages that overlap).
+  static std::set<std::string> ids_in(const std::vector<nlohmann::json>& pages,
+                                      const std::string& list_key,
+                                      const std::string& id_key = "id");
 
   // The output of a success; throws ContractError naming the failure or deferral otherwise.
   static nlohmann::json ok(const engine::ActionOutcome& outcome);
