@@ -47,9 +47,8 @@ std::optional<std::string> internal_id(const json& value) {
 
 NetSuiteChangesSource::NetSuiteChangesSource(std::string connector, std::string record_type,
                                              std::int64_t first_look_back_s)
-    : connector_(std::move(connector)),
-      record_type_(std::move(record_type)),
-      first_look_back_s_(std::max<std::int64_t>(first_look_back_s, 0)) {
+    : PollSource(std::move(connector), "suiteql", record_type, first_look_back_s),
+      record_type_(std::move(record_type)) {
   table_ = record_type_;
   for (auto& c : table_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
@@ -65,7 +64,7 @@ json NetSuiteChangesSource::first_input(const std::optional<std::string>& cursor
   // A cursor this build did not write (hand-edited) restarts from the look-back.
   const std::string since = cursor && is_suiteql_time(*cursor)
                                 ? *cursor
-                                : suiteql_time(now_s - first_look_back_s_);
+                                : suiteql_time(now_s - first_look_back_s());
   return query("lastmodifieddate >= " + timestamp(since), "lastmodifieddate, id");
 }
 
@@ -167,7 +166,7 @@ Result<PageRead, std::string> NetSuiteChangesSource::read_record(const json& out
   if (!then.is_null()) {
     round["current"] = then;
     page.next_input = continuation(then);
-    page.next_action = action_;
+    page.next_action = action();
   }
   return page;
 }

@@ -30,9 +30,6 @@ class NetSuiteChangesSource final : public PollSource {
   NetSuiteChangesSource(std::string connector, std::string record_type,
                         std::int64_t first_look_back_s);
 
-  const std::string& connector() const override { return connector_; }
-  std::string cursor_name() const override { return connector_ + "." + record_type_; }
-  const std::string& action() const override { return action_; }
   nlohmann::json first_input(const std::optional<std::string>& cursor,
                              std::int64_t now_s) const override;
   Result<PageRead, std::string> read(const nlohmann::json& input, const nlohmann::json& output,
@@ -47,11 +44,8 @@ class NetSuiteChangesSource final : public PollSource {
   nlohmann::json get_input(const nlohmann::json& id) const;
   nlohmann::json continuation(const nlohmann::json& then) const;
 
-  std::string connector_;
   std::string record_type_;
   std::string table_;  // SuiteQL's name: the record type in lower case
-  std::string action_ = "suiteql";
-  std::int64_t first_look_back_s_;
 };
 
 }  // namespace weft::pollers

@@ -35,11 +35,19 @@ struct PageRead {
 
 class PollSource {
  public:
+  // `cursor`: the cursor's name after the connector's ("events": "stripe.events");
+  // `first_look_back_s`: how far back a never-polled connector starts (at least 0).
+  PollSource(std::string connector, std::string action, std::string cursor, std::int64_t first_look_back_s)
+      : connector_(std::move(connector)),
+        action_(std::move(action)),
+        cursor_(std::move(cursor)),
+        first_look_back_s_(first_look_back_s < 0 ? 0 : first_look_back_s) {}
   virtual ~PollSource() = default;
 
-  virtual const std::string& connector() const = 0;  // the config name, e.g. "stripe"
-  virtual std::string cursor_name() const = 0;        // e.g. "stripe.events"
-  virtual const std::string& action() const = 0;      // the listing action, e.g. list_events
+  const std::string& connector() const { return connector_; }  // the config name, e.g. "stripe"
+  std::string cursor_name() const { return connector_ + "." + cursor_; }  // e.g. "stripe.events"
+  const std::string& action() const { return action_; }        // the listing action, e.g. list_events
+  std::int64_t first_look_back_s() const { return first_look_back_s_; }
 
   // The first page's input: from the saved cursor, or (never polled) from `now_s` minus the
   // look-back the source starts with.
@@ -54,6 +62,12 @@ class PollSource {
   virtual Result<PageRead, std::string> read(const nlohmann::json& input,
                                              const nlohmann::json& output,
                                              nlohmann::json& round) const = 0;
+
+ private:
+  std::string connector_;
+  std::string action_;
+  std::string cursor_;
+  std::int64_t first_look_back_s_;
 };
 using PollSourcePtr = std::unique_ptr<PollSource>;
 

@@ -33,9 +33,7 @@ std::vector<std::string> SalesforceChangesSource::default_fields(const std::stri
 SalesforceChangesSource::SalesforceChangesSource(std::string connector, std::string sobject,
                                                  std::int64_t first_look_back_s,
                                                  std::vector<std::string> fields)
-    : connector_(std::move(connector)),
-      sobject_(std::move(sobject)),
-      first_look_back_s_(std::max<std::int64_t>(first_look_back_s, 0)) {
+    : PollSource(std::move(connector), "query", sobject, first_look_back_s), sobject_(std::move(sobject)) {
   if (fields.empty()) fields = default_fields(sobject_);
   select_ = "Id, CreatedDate, " + std::string(connectors::salesforce::kVersionField);
   for (const auto& f : fields) select_ += ", " + f;
@@ -45,7 +43,7 @@ json SalesforceChangesSource::first_input(const std::optional<std::string>& curs
                                           std::int64_t now_s) const {
   // A cursor this build did not write (hand-edited) restarts from the look-back.
   std::optional<std::int64_t> since_ms = cursor ? parse_iso8601_ms(*cursor) : std::nullopt;
-  if (!since_ms) since_ms = (now_s - first_look_back_s_) * 1000;
+  if (!since_ms) since_ms = (now_s - first_look_back_s()) * 1000;
   const std::string stamp(connectors::salesforce::kVersionField);
   // SOQL wants datetimes unquoted; format_iso8601_ms writes 2024-05-01T10:00:00.000Z.
   return {{"soql", "SELECT " + select_ + " FROM " + sobject_ + " WHERE " + stamp +

@@ -30,20 +30,14 @@ class SalesforceChangesSource final : public PollSource {
   // The fields mappings/salesforce.yaml reads of `sobject` (none for other objects).
   static std::vector<std::string> default_fields(const std::string& sobject);
 
-  const std::string& connector() const override { return connector_; }
-  std::string cursor_name() const override { return connector_ + "." + sobject_; }
-  const std::string& action() const override { return action_; }
   nlohmann::json first_input(const std::optional<std::string>& cursor,
                              std::int64_t now_s) const override;
   Result<PageRead, std::string> read(const nlohmann::json& input, const nlohmann::json& output,
                                      nlohmann::json& round) const override;
 
  private:
-  std::string connector_;
   std::string sobject_;
   std::string select_;  // "Id, CreatedDate, SystemModstamp, …"
-  std::string action_ = "query";
-  std::int64_t first_look_back_s_;
 };
 
 }  // namespace weft::pollers

@@ -20,12 +20,12 @@ std::optional<std::int64_t> parse_seconds(const std::string& text) {
 }  // namespace
 
 StripeEventsSource::StripeEventsSource(std::string connector, std::int64_t first_look_back_s)
-    : connector_(std::move(connector)),
-      first_look_back_s_(std::clamp<std::int64_t>(first_look_back_s, 0, kStripeRetentionS)) {}
+    : PollSource(std::move(connector), "list_events", "events",
+                 std::clamp<std::int64_t>(first_look_back_s, 0, kStripeRetentionS)) {}
 
 nlohmann::json StripeEventsSource::first_input(const std::optional<std::string>& cursor,
                                                std::int64_t now_s) const {
-  std::int64_t since = now_s - first_look_back_s_;
+  std::int64_t since = now_s - first_look_back_s();
   if (cursor) {
     // A cursor this build did not write (hand-edited) restarts from the look-back.
     if (const auto saved = parse_seconds(*cursor)) since = *saved;

@@ -15,18 +15,12 @@ class StripeEventsSource final : public PollSource {
   // `first_look_back_s`: how far back a never-polled connector starts (at most 30 days).
   StripeEventsSource(std::string connector, std::int64_t first_look_back_s);
 
-  const std::string& connector() const override { return connector_; }
-  std::string cursor_name() const override { return connector_ + ".events"; }
-  const std::string& action() const override { return action_; }
   nlohmann::json first_input(const std::optional<std::string>& cursor,
                              std::int64_t now_s) const override;
   Result<PageRead, std::string> read(const nlohmann::json& input, const nlohmann::json& output,
                                      nlohmann::json& round) const override;
 
  private:
-  std::string connector_;
-  std::string action_ = "list_events";
-  std::int64_t first_look_back_s_;
 };
 
 }  // namespace weft::pollers

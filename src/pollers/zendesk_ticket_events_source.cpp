@@ -206,11 +206,11 @@ std::optional<std::string> check_audit(const json& audit) {
 
 ZendeskTicketEventsSource::ZendeskTicketEventsSource(std::string connector,
                                                      std::int64_t first_look_back_s)
-    : connector_(std::move(connector)), first_look_back_s_(std::max<std::int64_t>(first_look_back_s, 0)) {}
+    : PollSource(std::move(connector), "incremental_ticket_events", "ticket_events", first_look_back_s) {}
 
 json ZendeskTicketEventsSource::first_input(const std::optional<std::string>& cursor,
                                             std::int64_t now_s) const {
-  std::int64_t since = now_s - first_look_back_s_;
+  std::int64_t since = now_s - first_look_back_s();
   if (cursor) {
     // A cursor this source did not write (hand-edited, or another source's) restarts from
     // the look-back.

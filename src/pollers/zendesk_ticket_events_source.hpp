@@ -39,18 +39,12 @@ class ZendeskTicketEventsSource final : public PollSource {
   // `first_look_back_s`: how far back a never-polled connector starts.
   ZendeskTicketEventsSource(std::string connector, std::int64_t first_look_back_s);
 
-  const std::string& connector() const override { return connector_; }
-  std::string cursor_name() const override { return connector_ + ".ticket_events"; }
-  const std::string& action() const override { return action_; }
   nlohmann::json first_input(const std::optional<std::string>& cursor,
                              std::int64_t now_s) const override;
   Result<PageRead, std::string> read(const nlohmann::json& input, const nlohmann::json& output,
                                      nlohmann::json& round) const override;
 
  private:
-  std::string connector_;
-  std::string action_ = "incremental_ticket_events";
-  std::int64_t first_look_back_s_;
 };
 
 }  // namespace weft::pollers
