@@ -1,8 +1,9 @@
 // The Zendesk connector against `weft sandbox`'s Zendesk, through the real delivery path
 // (DeliveryInvoker + libcurl): every action of docs/connectors/zendesk.md, the idempotency
 // that makes a retried step land once (Idempotency-Key on create_ticket, the marker of
-// add_private_comment, upserts on external_id), cursor pagination to the end, and the failures
-// Zendesk answers (401, 429 with Retry-After, an outage, an error after the effect).
+// add_private_comment, upserts on external_id), cursor pagination to the end, the ticket-events
+// export with its tickets, and the failures Zendesk answers (401, 429 with Retry-After, an
+// outage, an error after the effect).
 
 #include <nlohmann/json.hpp>
 #include <set>
@@ -140,6 +141,29 @@ TEST_F(ZendeskContractTest, TheIncrementalExportIsFollowedToTheEndOfTheStream) {
   EXPECT_EQ(ids_in(listed, "tickets").size(), 5u);
   EXPECT_GE(listed.size(), 3u);
   EXPECT_TRUE(listed.back()["end_of_stream"].get<bool>());
+}
+
+TEST_F(ZendeskContractTest, TicketEventsComeWithTheTicketsTheyName) {
+  const json a = create_ticket("Events A", "wf-7:a");
+  const json b = create_ticket("Events B", "wf-7:b");
+  ok(call("update_ticket", {{"id", a["id"]}, {"status", "pending"}}));
+
+  // Three events, far fewer than a page holds: one page, the end of the stream.
+  const std::vector<json> listed = pages("incremental_ticket_events", {{"start_time", 0}});
+  ASSERT_EQ(listed.size(), 1u);
+  const json& page = listed[0];
+  EXPECT_TRUE(page["end_of_stream"].get<bool>());
+  std::set<std::int64_t> named;
+  for (const json& e : page["ticket_events"]) named.insert(e["ticket_id"].get<std::int64_t>());
+  EXPECT_EQ(named,
+            (std::set<std::int64_t>{a["id"].get<std::int64_t>(), b["id"].get<std::int64_t>()}));
+  EXPECT_EQ(page["ticket_events"].size(), 3u) << page["ticket_events"].dump();
+
+  // The tickets as they are now, fetched with show_many in the same attempt.
+  EXPECT_EQ(ids_in(listed, "tickets"), (std::set<std::string>{a["id"].dump(), b["id"].dump()}));
+  for (const json& t : page["tickets"]) {
+    EXPECT_EQ(t["status"], t["id"] == a["id"] ? "pending" : "new") << t.dump();
+  }
 }
 
 TEST_F(ZendeskContractTest, OrganizationsAndUsersConvergeOnTheirExternalIds) {
