@@ -8,6 +8,16 @@
 
 namespace weft::sandbox::zendesk {
 
+Result<std::int64_t, http::Response> ZendeskEmulator::Call::export_start_time(std::string_view text) const {
+  const auto seconds = parse_unix_seconds(text);
+  if (!seconds) return fail(error_response(400, "InvalidValue", "start_time must be a Unix time in seconds"));
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (*seconds > now_s - 60) {
+    return fail(error_response(400, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute"));
+  }
+  return *seconds;
+}
+
 std::optional<std::string> ZendeskEmulator::Call::param(std::string_view name) const {
   for (const auto& [key, value] : query) {
     if (key == name) return value;

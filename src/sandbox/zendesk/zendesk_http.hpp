@@ -22,6 +22,9 @@ struct ZendeskEmulator::Call {
   std::chrono::system_clock::time_point now;
 
   std::optional<std::string> param(std::string_view name) const;
+  // An incremental export's start_time (`text`): Unix seconds at least a minute old, as
+  // Zendesk requires; otherwise its 400.
+  Result<std::int64_t, http::Response> export_start_time(std::string_view text) const;
   // The path without query and without ".json", e.g. "/tickets/7/comments".
   std::string path() const;
 };

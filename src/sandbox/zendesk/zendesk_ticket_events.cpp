@@ -22,13 +22,8 @@ constexpr std::size_t kShowManyMax = 100;  // Zendesk's limit on ids per request
 http::Response ZendeskEmulator::incremental_ticket_events(Call& call) {
   const auto start = call.param("start_time");
   if (!start) return error_response(400, "InvalidValue", "start_time is required");
-  const auto seconds = parse_unix_seconds(*start);
-  if (!seconds) return error_response(400, "InvalidValue", "start_time must be a Unix time in seconds");
-  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(call.now.time_since_epoch()).count();
-  if (*seconds > now_s - 60) {
-    return error_response(400, "InvalidValue",
-                          "Too recent start_time. Use a start_time older than 1 minute");
-  }
+  const auto seconds = call.export_start_time(*start);
+  if (!seconds) return seconds.error();
 
   std::vector<const Json*> events;
   for (const auto& [id, ticket] : tickets_) {

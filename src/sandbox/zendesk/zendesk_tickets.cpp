@@ -682,13 +682,8 @@ http::Response ZendeskEmulator::incremental_tickets(Call& call) {
       if (t->change_seq > position) candidates.push_back(t);
     }
   } else if (const auto start = call.param("start_time")) {
-    const auto seconds = parse_unix_seconds(*start);
-    if (!seconds) return error_response(400, "InvalidValue", "start_time must be a Unix time in seconds");
-    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(call.now.time_since_epoch()).count();
-    if (*seconds > now_s - 60) {
-      return error_response(400, "InvalidValue",
-                            "Too recent start_time. Use a start_time older than 1 minute");
-    }
+    const auto seconds = call.export_start_time(*start);
+    if (!seconds) return seconds.error();
     for (const Ticket* t : order) {
       if (parse_iso8601_ms(t->data.value("updated_at", "")).value_or(0) >= *seconds * 1000) {
         candidates.push_back(t);
