@@ -404,6 +404,28 @@ TEST_F(ZendeskConnectorTest, IncrementalTicketsStartsAtATimeThenFollowsTheCursor
             std::string::npos);
 }
 
+TEST_F(ZendeskConnectorTest, TicketEventsPagesMoveOnFromEndTimeAndStopWhenAPageDoesNotMove) {
+  const auto request = action("incremental_ticket_events", {{"start_time", 1700000000}});
+  const auto next = connector_.next_page(
+      request, {{"ticket_events", json::array()}, {"end_time", 1700000500}, {"end_of_stream", false}});
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ((*next)["start_time"], 1700000500);
+  EXPECT_FALSE(connector_
+                   .next_page(request, {{"ticket_events", json::array()}, {"end_time", 1700000500},
+                                        {"end_of_stream", true}})
+                   .has_value());
+  // A full page of one second's events ends where it began: asking again would loop forever.
+  EXPECT_FALSE(connector_
+                   .next_page(request, {{"ticket_events", json::array()}, {"end_time", 1700000000},
+                                        {"end_of_stream", false}})
+                   .has_value());
+  const auto as_text = action("incremental_ticket_events", {{"start_time", "1700000000"}});
+  EXPECT_FALSE(connector_
+                   .next_page(as_text, {{"ticket_events", json::array()}, {"end_time", 1700000000},
+                                        {"end_of_stream", false}})
+                   .has_value());
+}
+
 // --- organizations and users ----------------------------------------------------------------
 
 TEST_F(ZendeskConnectorTest, OrganizationsAreReadByIdAndSearchedByExternalId) {
@@ -447,7 +469,8 @@ TEST_F(ZendeskConnectorTest, AnUnknownActionListsTheKnownOnes) {
             std::string::npos)
       << message;
   EXPECT_NE(message.find("incremental_tickets"), std::string::npos) << message;
-  EXPECT_EQ(ZendeskConnector::action_names().size(), 10u);
+  EXPECT_NE(message.find("incremental_ticket_events"), std::string::npos) << message;
+  EXPECT_EQ(ZendeskConnector::action_names().size(), 11u);
 }
 
 // --- reading answers ------------------------------------------------------------------------

@@ -540,6 +540,14 @@ std::optional<nlohmann::json> ZendeskConnector::next_page(const engine::ActionRe
     if (end != output.end() && end->is_boolean() && end->get<bool>()) return std::nullopt;
     const auto end_time = output.find("end_time");
     if (end_time == output.end() || !end_time->is_number_integer()) return std::nullopt;
+    // A page that ends where it started (a full page of one second's events) would be asked
+    // for again forever: there is no later page to give.
+    const auto start_time = request.input.find("start_time");
+    if (start_time != request.input.end() &&
+        (*start_time == *end_time ||
+         (start_time->is_string() && start_time->get<std::string>() == std::to_string(end_time->get<std::int64_t>())))) {
+      return std::nullopt;
+    }
     json next = request.input;
     next["start_time"] = *end_time;
     return next;
