@@ -157,7 +157,10 @@ struct Step {
 };
 
 struct Trigger {
-  std::string event;             // canonical event type, e.g. case.credit_requested
+  // Canonical event types, e.g. {case.credit_requested}; any of them starts an instance.
+  // Several types in one workflow put their events under one per-key order (an invoice's
+  // issue before its payment), which two workflows would not share.
+  std::vector<std::string> events;
   std::optional<JqExpr> filter;  // jq predicate on the canonical event
   JqExpr key;                    // jq on the canonical event → ordering key; ".business_key"
   Location event_where;

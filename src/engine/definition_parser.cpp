@@ -185,6 +185,7 @@ class Parser {
   std::optional<ActionRef> action(const Entry& e, const std::string& context);
 
   void read_trigger(const Entry& e, Trigger& trigger);
+  void read_trigger_events(const Entry& e, Trigger& trigger);
   void read_vars(const Entry& e, std::string& vars_json);
   std::vector<Sla> read_slas(const Entry& e);
   std::vector<Step> read_steps(const Entry& e, const std::string& context);
@@ -399,10 +400,7 @@ void Parser::read_trigger(const Entry& e, Trigger& trigger) {
   const std::string context = "trigger";
   if (e.value.IsScalar()) {  // `trigger: case.opened`, the short form
     trigger.event_where = at(e.line);
-    if (auto value = name(Entry{"event", e.value, e.line}, context, is_event_type,
-                          "a canonical event type such as case.credit_requested")) {
-      trigger.event = *value;
-    }
+    read_trigger_events(Entry{"event", e.value, e.line}, trigger);
     return;
   }
   if (e.value.IsNull()) {
@@ -417,10 +415,7 @@ void Parser::read_trigger(const Entry& e, Trigger& trigger) {
     if (entry.key == "event") {
       has_event = true;
       trigger.event_where = at(entry.line);
-      if (auto value = name(entry, context, is_event_type,
-                            "a canonical event type such as case.credit_requested")) {
-        trigger.event = *value;
-      }
+      read_trigger_events(entry, trigger);
     } else if (entry.key == "filter") {
       trigger.filter = jq(entry, context);
     } else if (entry.key == "key") {
@@ -430,6 +425,27 @@ void Parser::read_trigger(const Entry& e, Trigger& trigger) {
     }
   }
   if (!has_event) error(e.line, context, "missing 'event' (the canonical event type)");
+}
+
+// `event: invoice.issued`, or a list of types: `event: [invoice.issued, invoice.paid]`.
+void Parser::read_trigger_events(const Entry& e, Trigger& trigger) {
+  const std::string context = "trigger";
+  const char* expected = "a canonical event type such as case.credit_requested";
+  if (!e.value.IsSequence()) {
+    if (auto value = name(e, context, is_event_type, expected)) trigger.events.push_back(*value);
+    return;
+  }
+  if (e.value.size() == 0) error(e.line, context, "event lists no event type");
+  for (const auto& item : e.value) {
+    const int line = line_of(item) > 0 ? line_of(item) : e.line;
+    auto value = name(Entry{"event", item, line}, context, is_event_type, expected);
+    if (!value) continue;
+    if (std::find(trigger.events.begin(), trigger.events.end(), *value) != trigger.events.end()) {
+      error(line, context, "event type '" + *value + "' is listed twice");
+    } else {
+      trigger.events.push_back(*value);
+    }
+  }
 }
 
 void Parser::read_vars(const Entry& e, std::string& vars_json) {

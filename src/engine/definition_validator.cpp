@@ -77,7 +77,7 @@ class Validator {
 
   void check_trigger() {
     const Trigger& trigger = definition_.trigger;
-    check_event_type(trigger.event, trigger.event_where, "trigger");
+    for (const std::string& event : trigger.events) check_event_type(event, trigger.event_where, "trigger");
     check_jq(trigger.filter, "trigger", "filter");
     check_jq(trigger.key, "trigger", "key");
   }

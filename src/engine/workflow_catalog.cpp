@@ -111,7 +111,8 @@ std::vector<const WorkflowDefinition*> WorkflowCatalog::triggered_by(
     std::string_view event_type) const {
   std::vector<const WorkflowDefinition*> out;
   for (const WorkflowDefinition* definition : latest_all()) {
-    if (definition->trigger.event == event_type) out.push_back(definition);
+    const auto& events = definition->trigger.events;
+    if (std::find(events.begin(), events.end(), event_type) != events.end()) out.push_back(definition);
   }
   return out;
 }

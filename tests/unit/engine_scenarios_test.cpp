@@ -135,7 +135,7 @@ TEST_P(EngineScenario, RunsAsWritten) {
   ASSERT_TRUE(executor.start(/*threads=*/false).ok());
 
   const json start = spec["start"];
-  json event = {{"id", "ce_1"}, {"type", start.value("type", def->trigger.event)},
+  json event = {{"id", "ce_1"}, {"type", start.value("type", def->trigger.events.front())},
                 {"business_key", start.value("key", "k1")}, {"payload", start.value("payload", json::object())}};
   InstanceRecord record = InstanceRun::start(*def, "wf_1", event, event["business_key"], "ce_1", 1, "corr-1",
                                              clock->unix_millis());

@@ -136,7 +136,7 @@ TEST(WorkflowDefinition, FullWorkflowParsesIntoTheModel) {
   EXPECT_EQ(d.description, "Support-driven service credit");
   EXPECT_EQ(d.where.file, "wf.yaml");
   EXPECT_EQ(d.where.line, 1);
-  EXPECT_EQ(d.trigger.event, "case.credit_requested");
+  EXPECT_EQ(d.trigger.events, std::vector<std::string>{"case.credit_requested"});
   EXPECT_EQ(d.trigger.event_where.line, 5);
   ASSERT_TRUE(d.trigger.filter);
   EXPECT_EQ(d.trigger.filter->text, ".payload.amount > 0");
@@ -257,7 +257,7 @@ steps:
   - id: note
     call: zendesk.add_comment
 )");
-  EXPECT_EQ(d.trigger.event, "case.opened");
+  EXPECT_EQ(d.trigger.events, std::vector<std::string>{"case.opened"});
   EXPECT_EQ(d.trigger.key.text, ".business_key");
   EXPECT_FALSE(d.trigger.filter);
   EXPECT_FALSE(d.deadline);
@@ -266,6 +266,32 @@ steps:
   ASSERT_NE(call, nullptr);
   EXPECT_FALSE(call->with);
   EXPECT_EQ(call->output, "note");
+}
+
+TEST(WorkflowDefinition, TriggerMayListSeveralEventTypes) {
+  const WorkflowDefinition d = load_ok(R"(name: posting
+version: 1
+trigger:
+  event: [invoice.issued, invoice.paid]
+steps:
+  - {id: post, call: netsuite.upsert_invoice}
+)");
+  EXPECT_EQ(d.trigger.events, (std::vector<std::string>{"invoice.issued", "invoice.paid"}));
+  EXPECT_EQ(d.trigger.event_where.line, 4);
+}
+
+TEST(WorkflowDefinition, TriggerEventListsAreChecked) {
+  const std::string steps = "steps:\n  - {id: post, call: netsuite.upsert_invoice}\n";
+  EXPECT_EQ(only_error("name: p\nversion: 1\ntrigger: {event: []}\n" + steps),
+            "wf.yaml:3: trigger: event lists no event type");
+  EXPECT_EQ(only_error("name: p\nversion: 1\ntrigger:\n  event:\n    - invoice.paid\n    - invoice.paid\n" + steps),
+            "wf.yaml:6: trigger: event type 'invoice.paid' is listed twice");
+  EXPECT_EQ(only_error("name: p\nversion: 1\ntrigger:\n  event:\n    - invoice.paid\n    - Invoice Paid\n" + steps),
+            "wf.yaml:6: trigger: event must be a canonical event type such as case.credit_requested (got 'Invoice Paid')");
+  ValidationOptions options;
+  options.event_known = [](std::string_view type) { return type != "invoice.payed"; };
+  EXPECT_EQ(only_error("name: p\nversion: 1\ntrigger: {event: [invoice.issued, invoice.payed]}\n" + steps, options),
+            "wf.yaml:3: trigger: unknown canonical event type 'invoice.payed'");
 }
 
 // The example in the language reference is what users copy: it must stay valid.
@@ -804,7 +830,7 @@ TEST(WorkflowCatalog, VersionsCoexistAndNewInstancesTakeTheLatest) {
   EXPECT_EQ(catalog->latest("service-credit")->version, 3);
   // A running instance of version 2 still finds its definition.
   ASSERT_NE(catalog->find("service-credit", 2), nullptr);
-  EXPECT_EQ(catalog->find("service-credit", 2)->trigger.event, "case.escalated");
+  EXPECT_EQ(catalog->find("service-credit", 2)->trigger.events, std::vector<std::string>{"case.escalated"});
   EXPECT_EQ(catalog->find("service-credit", 4), nullptr);
   EXPECT_EQ(catalog->latest("nope"), nullptr);
 
@@ -816,6 +842,19 @@ TEST(WorkflowCatalog, VersionsCoexistAndNewInstancesTakeTheLatest) {
   EXPECT_EQ(started[1]->name, "service-credit");
   EXPECT_EQ(started[1]->version, 3);
   EXPECT_EQ(catalog->latest_all().size(), 2u);
+}
+
+TEST(WorkflowCatalog, AWorkflowWithSeveralTriggerEventsIsTriggeredByEach) {
+  TempDir dir;
+  dir.write("posting.yaml",
+            "name: posting\nversion: 1\ntrigger: {event: [invoice.issued, invoice.paid]}\n"
+            "steps: [{id: a, call: s.x}]\n");
+  auto catalog = WorkflowCatalog::load(dir.path().string(), dsl_only());
+  ASSERT_TRUE(catalog) << config::format_errors(catalog.error());
+  ASSERT_EQ(catalog->triggered_by("invoice.issued").size(), 1u);
+  ASSERT_EQ(catalog->triggered_by("invoice.paid").size(), 1u);
+  EXPECT_EQ(catalog->triggered_by("invoice.paid")[0]->name, "posting");
+  EXPECT_TRUE(catalog->triggered_by("payment.failed").empty());
 }
 
 TEST(WorkflowCatalog, DuplicateNameAndVersionIsAnErrorNamingBothFiles) {
