@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/identity_store.hpp"
 #include "weft/store.hpp"
 
 namespace weft {
@@ -214,12 +215,13 @@ class WorkflowStore {
 };
 using WorkflowStorePtr = std::unique_ptr<WorkflowStore>;
 
-// Both stores a storage URL names. They share one database: record_mappings marks raw events
-// of `events` processed in the same transaction as what it records for them. Either may be
+// The stores a storage URL names. They share one database: record_mappings marks raw events
+// of `events` processed in the same transaction as what it records for them. Any may be
 // destroyed first.
 struct Storage {
   StorePtr events;
   WorkflowStorePtr workflows;
+  IdentityStorePtr identity;
 };
 
 // Opens the storage a URL names (the forms open_store accepts), applying pending migrations.

@@ -155,6 +155,65 @@ CREATE TABLE poll_cursors (
   saved_at_ms INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 )sql"},
+    Migration{4, "create identity (xref) and canonical records",
+              // identity_store.hpp. Merged entities stay (merged_into set) so that old ids
+              // still resolve; links and keys always name a live entity (a merge re-points
+              // them), so resolution reads one row per lookup.
+              R"sql(
+CREATE TABLE identity_entities (
+  id            TEXT    PRIMARY KEY,
+  kind          TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  merged_into   TEXT    NOT NULL  -- '' while live
+) STRICT, WITHOUT ROWID;
+-- A merge re-points the entities merged into the one it merges away.
+CREATE INDEX identity_entities_merged_into ON identity_entities (merged_into) WHERE merged_into <> '';
+
+-- One canonical id per platform id: the first link wins.
+CREATE TABLE identity_links (
+  kind         TEXT    NOT NULL,
+  connector    TEXT    NOT NULL,
+  platform_id  TEXT    NOT NULL,
+  canonical_id TEXT    NOT NULL,
+  matched_by   TEXT    NOT NULL,
+  linked_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (kind, connector, platform_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX identity_links_canonical ON identity_links (canonical_id);
+
+-- What matching rules look up: normalised attributes by block (a value, or a word of a name).
+CREATE TABLE identity_keys (
+  kind         TEXT NOT NULL,
+  attribute    TEXT NOT NULL,
+  block        TEXT NOT NULL,
+  canonical_id TEXT NOT NULL,
+  value        TEXT NOT NULL,
+  PRIMARY KEY (kind, attribute, block, canonical_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX identity_keys_canonical ON identity_keys (canonical_id);
+
+-- The latest known state per entity: {field: {value, connector, event_id, time_ms, seq}}.
+CREATE TABLE canonical_records (
+  canonical_id  TEXT    PRIMARY KEY,
+  kind          TEXT    NOT NULL,
+  fields_json   TEXT    NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- The audit trail of merges: never changed.
+CREATE TABLE identity_merges (
+  id          TEXT    PRIMARY KEY,
+  kind        TEXT    NOT NULL,
+  from_id     TEXT    NOT NULL,
+  into_id     TEXT    NOT NULL,
+  merged_by   TEXT    NOT NULL,
+  reason      TEXT    NOT NULL,
+  at_ms       INTEGER NOT NULL,
+  links_moved INTEGER NOT NULL
+) STRICT;
+CREATE INDEX identity_merges_from ON identity_merges (from_id);
+CREATE INDEX identity_merges_into ON identity_merges (into_id);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "weft/store.hpp"
 
@@ -237,5 +238,45 @@ class Transaction {
   Connection& connection_;
   bool open_ = false;
 };
+
+// Runs one write statement on `db` with the parameters `bind` sets (it returns SQLite's code);
+// the number of rows it changed. `what` and `subject` name it in an error; the message is
+// built only then, since this runs for every row of a batch.
+template <class Bind>
+StoreResult<int> execute(Connection& db, const char* sql, Bind&& bind, const char* what,
+                         std::string_view subject) {
+  auto stmt = db.prepare(sql);
+  if (!stmt) return fail(std::move(stmt).error());
+  int rc = bind(*stmt);
+  if (rc == SQLITE_OK) rc = stmt->step();
+  if (rc != SQLITE_DONE) {
+    std::string message(what);
+    if (!subject.empty()) message.append(" ").append(subject);
+    return fail(sqlite_error(db.get(), rc, message));
+  }
+  return sqlite3_changes(db.get());
+}
+
+// Every row `stmt` yields, read by `read`.
+template <class Read>
+auto read_all(Connection& db, StmtLease& stmt, Read read, const char* what)
+    -> StoreResult<std::vector<decltype(read(stmt))>> {
+  std::vector<decltype(read(stmt))> out;
+  int rc = SQLITE_OK;
+  while ((rc = stmt.step()) == SQLITE_ROW) out.push_back(read(stmt));
+  if (rc != SQLITE_DONE) return fail(sqlite_error(db.get(), rc, what));
+  return out;
+}
+
+// Every row a query yields: prepares `sql`, binds its parameters with `bind` (which returns
+// SQLite's code) and reads each row with `read`.
+template <class Bind, class Read>
+auto query_rows(Connection& db, const char* sql, Bind&& bind, Read read, const char* what)
+    -> StoreResult<std::vector<decltype(read(std::declval<StmtLease&>()))>> {
+  auto stmt = db.prepare(sql);
+  if (!stmt) return fail(std::move(stmt).error());
+  if (const int rc = bind(*stmt); rc != SQLITE_OK) return fail(sqlite_error(db.get(), rc, what));
+  return read_all(db, *stmt, read, what);
+}
 
 }  // namespace weft::store::sqlite

@@ -26,17 +26,6 @@ std::string select(std::string_view columns, std::string_view rest) {
   return sql;
 }
 
-// Every row `stmt` yields, read by `read`.
-template <class Read>
-auto read_all(Connection& db, StmtLease& stmt, Read read, const char* what)
-    -> StoreResult<std::vector<decltype(read(stmt))>> {
-  std::vector<decltype(read(stmt))> out;
-  int rc = SQLITE_OK;
-  while ((rc = stmt.step()) == SQLITE_ROW) out.push_back(read(stmt));
-  if (rc != SQLITE_DONE) return fail(sqlite_error(db.get(), rc, what));
-  return out;
-}
-
 // The one row a lookup by primary key yields, if any.
 template <class Read>
 auto read_one(Connection& db, const std::string& sql, std::string_view key, Read read,

@@ -61,30 +61,12 @@ constexpr const char* kResolveException =
     "UPDATE exceptions SET status = ?2, resolved_by = ?3, resolution = ?4, resolved_at_ms = ?5 "
     "WHERE id = ?1 AND status = 'open'";
 
-// Runs one write statement on `db` with the parameters `bind` sets (it returns SQLite's code);
-// the number of rows it changed. `what` and `subject` name it in an error; the message is
-// built only then, since this runs for every row of a batch.
-template <class Bind>
-StoreResult<int> write(Connection& db, const char* sql, Bind&& bind, const char* what,
-                       std::string_view subject) {
-  auto stmt = db.prepare(sql);
-  if (!stmt) return fail(std::move(stmt).error());
-  int rc = bind(*stmt);
-  if (rc == SQLITE_OK) rc = stmt->step();
-  if (rc != SQLITE_DONE) {
-    std::string message(what);
-    if (!subject.empty()) message.append(" ").append(subject);
-    return fail(sqlite_error(db.get(), rc, message));
-  }
-  return sqlite3_changes(db.get());
-}
-
 // One transition inside the caller's transaction.
 StoreResult<TransitionOutcome> apply_one(Connection& db, const Transition& t) {
   std::string_view instance_id;
   if (t.create) {
     const InstanceRecord& r = *t.create;
-    auto inserted = write(
+    auto inserted = execute(
         db, kInsertInstance, [&](StmtLease& s) { return rows::bind_instance(s, r, 1); },
         "create instance", r.id);
     if (!inserted) return fail(std::move(inserted).error());
@@ -92,7 +74,7 @@ StoreResult<TransitionOutcome> apply_one(Connection& db, const Transition& t) {
     instance_id = r.id;
   } else if (t.update) {
     const InstanceRecord& r = *t.update;
-    auto updated = write(
+    auto updated = execute(
         db, kUpdateInstance,
         [&](StmtLease& s) {
           return rows::Binder(s)
@@ -113,14 +95,14 @@ StoreResult<TransitionOutcome> apply_one(Connection& db, const Transition& t) {
   }
 
   for (const StepEventRecord& e : t.history) {
-    auto done = write(
+    auto done = execute(
         db, kInsertStepEvent, [&](StmtLease& s) { return rows::bind_step_event(s, e); },
         "record history of", e.instance_id);
     if (!done) return fail(std::move(done).error());
   }
   int exceptions_opened = 0;
   for (const ExceptionRecord& e : t.open_exceptions) {
-    auto done = write(
+    auto done = execute(
         db, kInsertException, [&](StmtLease& s) { return rows::bind_exception(s, e); },
         "open exception", e.id);
     if (!done) return fail(std::move(done).error());
@@ -132,18 +114,18 @@ StoreResult<TransitionOutcome> apply_one(Connection& db, const Transition& t) {
     return TransitionOutcome::duplicate;
   }
   for (const ApprovalRecord& a : t.upsert_approvals) {
-    auto done = write(
+    auto done = execute(
         db, kUpsertApproval, [&](StmtLease& s) { return rows::bind_approval(s, a); },
         "record approval", a.id);
     if (!done) return fail(std::move(done).error());
   }
   if (t.event_waits) {
-    auto cleared = write(
+    auto cleared = execute(
         db, kDeleteEventWaits, [&](StmtLease& s) { return s.bind_text(1, instance_id); },
         "replace event waits of", instance_id);
     if (!cleared) return fail(std::move(cleared).error());
     for (const EventWaitRecord& w : *t.event_waits) {
-      auto done = write(
+      auto done = execute(
           db, kInsertEventWait,
           [&](StmtLease& s) { return rows::bind_event_wait(s, instance_id, w); },
           "record event wait of", instance_id);
@@ -157,7 +139,7 @@ StoreResult<TransitionOutcome> apply_one(Connection& db, const Transition& t) {
 StoreResult<std::vector<TransitionOutcome>> record_one(Connection& db, const MappingRecord& m,
                                                        std::int64_t at_ms) {
   const std::string seq = std::to_string(m.raw_seq);
-  auto marked = write(
+  auto marked = execute(
       db, kMarkProcessed,
       [&](StmtLease& s) { return rows::Binder(s).integer(at_ms).integer(m.raw_seq).rc(); },
       "mark processed: raw event", seq);
@@ -166,7 +148,7 @@ StoreResult<std::vector<TransitionOutcome>> record_one(Connection& db, const Map
     return fail(StoreError{StoreErrc::not_found, "record_mappings: no raw event with seq " + seq});
   }
   for (const CanonicalEventRecord& e : m.events) {
-    auto done = write(
+    auto done = execute(
         db, kInsertCanonicalEvent, [&](StmtLease& s) { return rows::bind_canonical_event(s, e); },
         "record canonical event", e.id);
     if (!done) return fail(std::move(done).error());
@@ -232,7 +214,7 @@ StoreResult<bool> SqliteWorkflowStore::resolve_exception(std::string_view id,
   auto [lock, db] = database_->writer();
   Transaction tx(db);
   if (auto begun = tx.begin_immediate(); !begun) return fail(begun.error());
-  auto changed = write(
+  auto changed = execute(
       db, kResolveException,
       [&](StmtLease& s) {
         return rows::Binder(s)
@@ -265,7 +247,7 @@ StoreResult<std::int64_t> SqliteWorkflowStore::reset_processed(const RawEventQue
   auto [lock, db] = database_->writer();
   Transaction tx(db);
   if (auto begun = tx.begin_immediate(); !begun) return fail(begun.error());
-  auto changed = write(
+  auto changed = execute(
       db, sql.c_str(),
       [&](StmtLease& s) {
         int rc = s.bind_int(":after", q.after_seq);
