@@ -43,11 +43,34 @@ int run(int argc, char** argv) {
   sandbox_cmd->add_option("--state", sandbox.state_path, "JSON file: state loaded at start, saved after changes");
   sandbox_cmd->add_option("--seed", sandbox.seed, "Seed of the fault injector's random draws (repeatable runs)");
 
+  ScenarioRunOptions scenario_run;
+  ScenarioVerifyOptions scenario_verify;
+  auto* scenario_cmd = app.add_subcommand("scenario", "Play the seeded scenario on the sandbox, and verify the outcome");
+  scenario_cmd->require_subcommand(1);
+  auto* scenario_run_cmd = scenario_cmd->add_subcommand("run", "Play the scenario through the sandbox's platform APIs");
+  scenario_run_cmd->add_option("--sandbox", scenario_run.sandbox_url, "The sandbox's URL, e.g. http://127.0.0.1:7171")
+      ->required();
+  scenario_run_cmd->add_option("--seed", scenario_run.seed, "Seed: the same seed plays the same scenario")
+      ->capture_default_str();
+  scenario_run_cmd->add_option("--customers", scenario_run.customers, "Customers to create on every platform")
+      ->capture_default_str();
+  auto* scenario_verify_cmd =
+      scenario_cmd->add_subcommand("verify", "Wait for quiescence; print workflows, exceptions and consistency (JSON)");
+  scenario_verify_cmd->add_option("--sandbox", scenario_verify.sandbox_url, "The sandbox's URL")->required();
+  scenario_verify_cmd->add_option("--hub", scenario_verify.hub_url, "The hub's URL, e.g. http://127.0.0.1:7070")
+      ->required();
+  scenario_verify_cmd->add_option("--timeout", scenario_verify.timeout_seconds, "Seconds to wait for quiescence")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Usage errors exit 2 (help and version still 0).
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
+  if (scenario_run_cmd->parsed()) return run_scenario_run(scenario_run);
+  if (scenario_verify_cmd->parsed()) return run_scenario_verify(scenario_verify);
   if (serve_cmd->parsed()) return run_serve(serve);
   if (check_cmd->parsed()) return run_check(check);
   if (replay_cmd->parsed()) return run_replay(replay);

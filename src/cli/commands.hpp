@@ -38,4 +38,20 @@ struct SandboxOptions {
 };
 int run_sandbox(const SandboxOptions& options);
 
+// `weft scenario run`: plays the seeded scenario through the sandbox's platform APIs.
+struct ScenarioRunOptions {
+  std::string sandbox_url;
+  std::uint64_t seed = 1;
+  int customers = 200;
+};
+int run_scenario_run(const ScenarioRunOptions& options);
+
+// `weft scenario verify`: waits for quiescence, prints the consistency report (JSON).
+struct ScenarioVerifyOptions {
+  std::string sandbox_url;
+  std::string hub_url;
+  double timeout_seconds = 120;
+};
+int run_scenario_verify(const ScenarioVerifyOptions& options);
+
 }  // namespace weft::cli

@@ -63,6 +63,9 @@ Executor::~Executor() { stop(); }
 Result<void, EngineError> Executor::start(bool threads) {
   auto active = store_.active_instances();
   if (!active) return fail(EngineError{EngineErrc::storage, active.error().message});
+  // Every loaded workflow shows in /metrics from the start (at 0), so that an observer (weft
+  // scenario verify) can tell a workflow that is loaded but idle from one that is not loaded.
+  for (const WorkflowDefinition* def : catalog_->latest_all()) metrics_.workflows_running.with({def->name});
   for (const InstanceRecord& r : *active) schedule(r);
   // The gauge of open exceptions starts from what the workbench holds, page by page.
   ExceptionQuery open_query{ExceptionStatus::open, std::nullopt, std::nullopt, "", 1000};

@@ -1,0 +1,355 @@
+#include "scenario/consistency_checks.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <optional>
+
+#include "scenario/scenario_plan.hpp"
+
+namespace weft::scenario {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxExamples = 5;
+
+const json& records(const json& state, const char* platform, const char* type) {
+  static const json kNone = json::array();
+  if (!state.is_object()) return kNone;
+  const auto of_platform = state.find(platform);
+  if (of_platform == state.end() || !of_platform->is_object()) return kNone;
+  const auto list = of_platform->find(type);
+  return list != of_platform->end() && list->is_array() ? *list : kNone;
+}
+
+std::string text(const json& record, const char* field) {
+  const auto it = record.find(field);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::int64_t integer(const json& record, const char* field) {
+  const auto it = record.find(field);
+  return it != record.end() && it->is_number() ? it->get<std::int64_t>() : 0;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void add_example(Check& check, json example) {
+  if (check.examples.size() < kMaxExamples) check.examples.push_back(std::move(example));
+}
+
+// Records sharing a non-empty key: the keys that occur more than once.
+Check unique_by(std::string name, const std::vector<const json*>& list,
+                const std::function<std::string(const json&)>& key_of) {
+  std::map<std::string, int> seen;
+  for (const json* record : list) {
+    if (const std::string key = key_of(*record); !key.empty()) ++seen[key];
+  }
+  Check check{std::move(name), true, 0, 0, json::array()};
+  int duplicated = 0;
+  for (const auto& [key, n] : seen) {
+    if (n < 2) continue;
+    ++duplicated;
+    add_example(check, {{"key", key}, {"records", n}});
+  }
+  check.actual = duplicated;
+  check.ok = duplicated == 0;
+  return check;
+}
+
+std::vector<const json*> all_of(const json& list) {
+  std::vector<const json*> out;
+  for (const json& record : list) out.push_back(&record);
+  return out;
+}
+
+// Every record type of a platform, keyed "<type>:<external id>".
+Check unique_external_ids(std::string name, const json& state, const char* platform, const char* field) {
+  std::vector<const json*> list;
+  std::vector<json> keyed;
+  if (state.contains(platform) && state[platform].is_object()) {
+    for (const auto& [type, items] : state[platform].items()) {
+      if (!items.is_array()) continue;
+      for (const json& record : items) {
+        const std::string id = text(record, field);
+        if (!id.empty()) keyed.push_back(json{{"key", type + ":" + id}});
+      }
+    }
+  }
+  for (const json& k : keyed) list.push_back(&k);
+  return unique_by(std::move(name), list, [](const json& k) { return k["key"].get<std::string>(); });
+}
+
+// Minor units of a major amount in `currency` (ISO 4217 exponents of the common currencies).
+std::int64_t minor_units(double major, const std::string& currency) {
+  static const std::set<std::string> kZero{"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga",
+                                           "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"};
+  static const std::set<std::string> kThree{"bhd", "jod", "kwd", "omr", "tnd"};
+  const double factor = kZero.count(currency) ? 1 : kThree.count(currency) ? 1000 : 100;
+  return static_cast<std::int64_t>(std::llround(major * factor));
+}
+
+// A NetSuite currency as a lower-case code: "USD", {"refName": "USD"} or {"id": "usd"}.
+std::string netsuite_currency(const json& record) {
+  const auto it = record.find("currency");
+  if (it == record.end()) return "";
+  if (it->is_string()) return lower(it->get<std::string>());
+  if (it->is_object()) {
+    for (const char* field : {"refName", "id"}) {
+      if (std::string code = text(*it, field); !code.empty()) return lower(code);
+    }
+  }
+  return "";
+}
+
+double netsuite_total(const json& record) {
+  const auto it = record.find("total");
+  return it != record.end() && it->is_number() ? it->get<double>() : std::nan("");
+}
+
+// Stripe objects (invoices, credit notes) posted to NetSuite under their own id as externalId,
+// once, with the same amount and currency.
+Check posted_once(std::string name, const std::vector<const json*>& billing, const json& erp,
+                  const char* amount_field) {
+  std::map<std::string, std::vector<const json*>> by_external;
+  for (const json& record : erp) by_external[text(record, "externalId")].push_back(&record);
+  Check check{std::move(name), true, static_cast<std::int64_t>(billing.size()), 0, json::array()};
+  std::int64_t matching = 0;
+  for (const json* object : billing) {
+    const std::string id = text(*object, "id");
+    const auto found = by_external.find(id);
+    const std::size_t copies = found == by_external.end() ? 0 : found->second.size();
+    if (copies != 1) {
+      add_example(check, {{"stripe", id}, {"netsuite_records", copies}});
+      continue;
+    }
+    const json& posted = *found->second.front();
+    const std::string currency = text(*object, "currency");
+    const std::int64_t amount = integer(*object, amount_field);
+    const double total = netsuite_total(posted);
+    const bool same_amount = !std::isnan(total) && minor_units(total, currency) == amount;
+    const bool same_currency = netsuite_currency(posted) == currency;
+    if (same_amount && same_currency) {
+      ++matching;
+    } else {
+      add_example(check, {{"stripe", id},
+                          {"amount", amount},
+                          {"currency", currency},
+                          {"netsuite_id", posted.value("id", json())},
+                          {"netsuite_total", std::isnan(total) ? json() : json(total)},
+                          {"netsuite_currency", netsuite_currency(posted)}});
+    }
+  }
+  check.actual = matching;
+  check.ok = matching == static_cast<std::int64_t>(billing.size());
+  return check;
+}
+
+// Per parent (an invoice, a charge): the sum of its children's amounts never above its own.
+Check within_parent(std::string name, const json& parents, const char* parent_amount, const json& children,
+                    const char* parent_field, const char* child_amount,
+                    const std::function<bool(const json&)>& counts) {
+  std::map<std::string, std::int64_t> taken;
+  for (const json& child : children) {
+    if (counts(child)) taken[text(child, parent_field)] += integer(child, child_amount);
+  }
+  Check check{std::move(name), true, 0, 0, json::array()};
+  int over = 0;
+  for (const json& parent : parents) {
+    const auto it = taken.find(text(parent, "id"));
+    if (it == taken.end() || it->second <= integer(parent, parent_amount)) continue;
+    ++over;
+    add_example(check, {{"id", parent.value("id", json())}, {parent_amount, integer(parent, parent_amount)},
+                        {"taken", it->second}});
+  }
+  check.actual = over;
+  check.ok = over == 0;
+  return check;
+}
+
+void generic_checks(const ConsistencyInput& in, Consistency& out) {
+  const json& state = in.state;
+  const json& customers = records(state, "stripe", "customers");
+  std::set<std::string> stripe_ids;
+  std::vector<const json*> live_customers;
+  int scenario_customers = 0;
+  for (const json& c : customers) {
+    if (c.value("deleted", false)) continue;
+    live_customers.push_back(&c);
+    stripe_ids.insert(text(c, "id"));
+    if (c.contains("metadata") && c["metadata"].is_object() && c["metadata"].contains("scenario_customer")) {
+      ++scenario_customers;
+    }
+  }
+
+  // Without a scenario every other check would pass on nothing.
+  out.checks.push_back({"sandbox.scenario_present", scenario_customers > 0, ">= 1 scenario customer in Stripe",
+                        scenario_customers, json::array()});
+
+  out.checks.push_back(unique_by("stripe.customers_unique_by_email", live_customers,
+                                 [](const json& c) { return lower(text(c, "email")); }));
+  out.checks.push_back(unique_by("netsuite.customers_unique_by_external_id",
+                                 all_of(records(state, "netsuite", "customer")),
+                                 [](const json& c) { return text(c, "externalId"); }));
+  out.checks.push_back(unique_by("zendesk.organizations_unique_by_external_id",
+                                 all_of(records(state, "zendesk", "organizations")),
+                                 [](const json& o) { return text(o, "external_id"); }));
+  out.checks.push_back(unique_by("salesforce.accounts_unique_by_external_id",
+                                 all_of(records(state, "salesforce", "Account")),
+                                 [](const json& a) { return text(a, kSalesforceExternalIdField); }));
+
+  // Every link names a Stripe customer that exists; every scenario customer is on all three.
+  Check dangling{"links.resolve_to_stripe_customers", true, 0, 0, json::array()};
+  std::map<std::string, int> linked;
+  int dangling_links = 0;
+  const std::vector<std::tuple<const char*, const char*, const char*>> links{
+      {"netsuite", "customer", "externalId"},
+      {"zendesk", "organizations", "external_id"},
+      {"salesforce", "Account", kSalesforceExternalIdField}};
+  for (const auto& [platform, type, field] : links) {
+    for (const json& record : records(state, platform, type)) {
+      const std::string id = text(record, field);
+      if (id.rfind("cus_", 0) != 0) continue;  // linked by another convention
+      if (stripe_ids.count(id)) {
+        ++linked[id];
+      } else {
+        ++dangling_links;
+        add_example(dangling, {{"platform", platform}, {"record", record.value("id", json())}, {"stripe_customer", id}});
+      }
+    }
+  }
+  dangling.actual = dangling_links;
+  dangling.ok = dangling_links == 0;
+  out.checks.push_back(std::move(dangling));
+
+  Check complete{"links.scenario_customers_on_every_platform", true, 0, 0, json::array()};
+  int missing = 0;
+  for (const json* c : live_customers) {
+    if (!c->contains("metadata") || !(*c)["metadata"].is_object() || !(*c)["metadata"].contains("scenario_customer")) {
+      continue;
+    }
+    const auto it = linked.find(text(*c, "id"));
+    const int found = it == linked.end() ? 0 : it->second;
+    if (found < 3) {
+      ++missing;
+      add_example(complete, {{"stripe_customer", text(*c, "id")}, {"linked_platforms", found}});
+    }
+  }
+  complete.actual = missing;
+  complete.ok = missing == 0;
+  out.checks.push_back(std::move(complete));
+
+  // One applied write per idempotency key: Stripe and Zendesk take the key in a header and
+  // answer a repeat from the saved response (replayed). NetSuite and Salesforce log the
+  // external id of an upsert as the key, where a second write is an update of the same
+  // record: their doubled effects show as two records with one external id (below).
+  const json requests = in.requests.value("requests", json::array());
+  std::map<std::string, int> applied;
+  for (const json& r : requests) {
+    const std::string platform = text(r, "platform");
+    const std::string key = text(r, "idempotency_key");
+    const int status = r.value("status", 0);
+    if (key.empty() || r.value("replayed", false) || status < 200 || status > 299) continue;
+    if (platform != "stripe" && platform != "zendesk") continue;
+    ++applied[platform + " " + text(r, "method") + " " + text(r, "path") + " " + key];
+  }
+  Check once{"effects.applied_once_per_idempotency_key", true, 0, 0, json::array()};
+  int twice = 0;
+  for (const auto& [key, n] : applied) {
+    if (n < 2) continue;
+    ++twice;
+    add_example(once, {{"request", key}, {"applied", n}});
+  }
+  once.actual = twice;
+  once.ok = twice == 0;
+  out.checks.push_back(std::move(once));
+  const std::int64_t dropped = in.requests.value("dropped", 0);
+  out.checks.push_back({"sandbox.request_log_complete", dropped == 0, 0, dropped, json::array()});
+
+  out.checks.push_back(unique_external_ids("effects.netsuite_one_record_per_external_id", state, "netsuite", "externalId"));
+  out.checks.push_back(unique_external_ids("effects.salesforce_one_record_per_external_id", state, "salesforce",
+                                           kSalesforceExternalIdField));
+  out.checks.push_back(unique_by("effects.zendesk_one_ticket_per_external_id",
+                                 all_of(records(state, "zendesk", "tickets")),
+                                 [](const json& t) { return text(t, "external_id"); }));
+  out.checks.push_back(within_parent("effects.stripe_credit_notes_within_invoice_total",
+                                     records(state, "stripe", "invoices"), "total",
+                                     records(state, "stripe", "credit_notes"), "invoice", "total",
+                                     [](const json& n) { return text(n, "status") != "void"; }));
+  out.checks.push_back(within_parent("effects.stripe_refunds_within_charge", records(state, "stripe", "charges"),
+                                     "amount", records(state, "stripe", "refunds"), "charge", "amount",
+                                     [](const json& r) {
+                                       const std::string s = text(r, "status");
+                                       return s != "failed" && s != "canceled";
+                                     }));
+
+  const json counts = in.webhooks.value("counts", json::object());
+  if (in.webhooks.value("hub_url", json()).is_null()) {
+    out.skipped.push_back({"sandbox.webhooks_delivered", "the sandbox runs without --hub: webhooks are recorded, not sent"});
+  } else {
+    const json actual = {{"failed", counts.value("failed", 0)}, {"pending", counts.value("pending", 0)}};
+    out.checks.push_back({"sandbox.webhooks_delivered", actual["failed"] == 0 && actual["pending"] == 0,
+                          json{{"failed", 0}, {"pending", 0}}, actual, json::array()});
+  }
+}
+
+void workflow_checks(const ConsistencyInput& in, Consistency& out) {
+  auto when_loaded = [&](const std::string& workflow, const std::string& name, const std::function<Check()>& make) {
+    if (in.workflows.count(workflow)) {
+      out.checks.push_back(make());
+    } else {
+      out.skipped.push_back({name, "workflow " + workflow + " is not loaded in the hub"});
+    }
+  };
+  when_loaded("invoice-posting", "invoice-posting.stripe_invoices_posted_once", [&] {
+    std::vector<const json*> finalized;
+    for (const json& invoice : records(in.state, "stripe", "invoices")) {
+      const std::string status = text(invoice, "status");
+      if (status == "open" || status == "paid" || status == "uncollectible") finalized.push_back(&invoice);
+    }
+    return posted_once("invoice-posting.stripe_invoices_posted_once", finalized,
+                       records(in.state, "netsuite", "invoice"), "total");
+  });
+  when_loaded("service-credit", "service-credit.credit_notes_posted_once", [&] {
+    std::vector<const json*> notes;
+    for (const json& note : records(in.state, "stripe", "credit_notes")) {
+      if (text(note, "status") != "void") notes.push_back(&note);
+    }
+    return posted_once("service-credit.credit_notes_posted_once", notes, records(in.state, "netsuite", "creditMemo"),
+                       "total");
+  });
+}
+
+}  // namespace
+
+bool Consistency::ok() const {
+  return std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.ok; });
+}
+
+Consistency check_consistency(const ConsistencyInput& input) {
+  Consistency out;
+  generic_checks(input, out);
+  workflow_checks(input, out);
+  return out;
+}
+
+json to_json(const Consistency& consistency) {
+  json checks = json::array();
+  for (const Check& c : consistency.checks) {
+    json entry = {{"name", c.name}, {"ok", c.ok}, {"expected", c.expected}, {"actual", c.actual}};
+    if (!c.examples.empty()) entry["examples"] = c.examples;
+    checks.push_back(std::move(entry));
+  }
+  json skipped = json::array();
+  for (const SkippedCheck& s : consistency.skipped) skipped.push_back({{"name", s.name}, {"reason", s.reason}});
+  return {{"ok", consistency.ok()}, {"checks", std::move(checks)}, {"skipped", std::move(skipped)}};
+}
+
+}  // namespace weft::scenario
