@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -43,15 +44,18 @@ namespace fs = std::filesystem;
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 8> kTopKeys{"hub",        "storage",       "log",          "engine",
-                                                   "connectors", "workflows_dir", "mappings_dir",
-                                                   "schemas_dir"};
+constexpr std::array<std::string_view, 9> kTopKeys{"hub",        "storage",       "log",          "engine",
+                                                   "identity",   "connectors",    "workflows_dir",
+                                                   "mappings_dir", "schemas_dir"};
 constexpr std::array<std::string_view, 4> kHubKeys{"listen", "threads", "max_body_bytes",
                                                    "idle_timeout_seconds"};
 constexpr std::array<std::string_view, 4> kStorageKeys{"url", "synchronous", "max_batch",
                                                        "max_queue"};
 constexpr std::array<std::string_view, 2> kLogKeys{"level", "sink"};
 constexpr std::array<std::string_view, 3> kEngineKeys{"workers", "max_batch", "max_queue"};
+constexpr std::array<std::string_view, 4> kIdentityKeys{"rules", "name_threshold", "possible_duplicate",
+                                                        "free_mail_domains"};
+constexpr std::array<std::string_view, 4> kIdentityRules{"external_id", "email_domain", "tax_id", "name"};
 constexpr std::array<std::string_view, 2> kSynchronousModes{"full", "normal"};
 constexpr std::array<std::string_view, 4> kLogLevels{"debug", "info", "warn", "error"};
 
@@ -217,6 +221,8 @@ class Loader {
   void read_storage(const Entry& section, StorageConfig& storage);
   void read_log(const Entry& section, LogConfig& log);
   void read_engine(const Entry& section, EngineConfig& engine);
+  void read_identity(const Entry& section, IdentityConfig& identity);
+  std::optional<std::vector<Entry>> items(const Entry& e);
   void read_connectors(const Entry& section, std::map<std::string, ConnectorConfig>& connectors);
   ConnectorConfig read_connector(const Entry& entry);
   void check_salesforce(const Entry& entry, ConnectorConfig& c,
@@ -290,8 +296,11 @@ void Loader::unknown_key(const std::string& key, int line, const std::string& se
   std::string hint = suggestion(key, known);
   if (hint.empty() && section.empty()) {
     // A section's key written at the top level: say where it belongs.
-    const std::array<std::pair<std::string_view, Keys>, 4> sections{
-        {{"hub", kHubKeys}, {"storage", kStorageKeys}, {"log", kLogKeys}, {"engine", kEngineKeys}}};
+    const std::array<std::pair<std::string_view, Keys>, 5> sections{{{"hub", kHubKeys},
+                                                                      {"storage", kStorageKeys},
+                                                                      {"log", kLogKeys},
+                                                                      {"engine", kEngineKeys},
+                                                                      {"identity", kIdentityKeys}}};
     for (const auto& [name, keys] : sections) {
       if (contains(keys, key)) hint = " (it belongs under " + std::string(name) + ":)";
     }
@@ -429,6 +438,75 @@ void Loader::read_engine(const Entry& section, EngineConfig& engine) {
       parse_int(e, *s, engine.max_queue, 1, std::size_t{1} << 24);
     }
   });
+}
+
+// The items of a list value, each an Entry with its own line ("identity.rules[2]"); nullopt,
+// reported, when the value is not a list.
+std::optional<std::vector<Entry>> Loader::items(const Entry& e) {
+  if (!e.value.IsSequence()) {
+    error(e.line, e.field + " must be a list" + (e.value.IsScalar() ? got(e) : std::string()));
+    return std::nullopt;
+  }
+  std::vector<Entry> out;
+  for (std::size_t i = 0; i < e.value.size(); ++i) {
+    const YAML::Node item = e.value[i];
+    out.push_back(Entry{e.key, e.field + "[" + std::to_string(i) + "]", item, line_of(item)});
+  }
+  return out;
+}
+
+void Loader::read_identity(const Entry& section, IdentityConfig& identity) {
+  identity.where = Location{file_, section.line};
+  std::optional<Entry> lower_bound;
+  for_each_entry(section.value, section.line, "identity", kIdentityKeys, [&](const Entry& e) {
+    if (e.key == "rules" || e.key == "free_mail_domains") {
+      auto list = items(e);
+      if (!list) return;
+      std::vector<std::string> values;
+      for (const Entry& item : *list) {
+        auto s = text(item);
+        if (!s) continue;
+        if (e.key == "rules") {
+          if (!contains(Keys(kIdentityRules), *s)) {
+            error(item.line, item.field + " must be one of " + join(kIdentityRules) +
+                                 got(item, nearest(*s, kIdentityRules)));
+            continue;
+          }
+        } else {
+          std::transform(s->begin(), s->end(), s->begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          if (s->find('.') == std::string::npos || s->find_first_of("@ \t/") != std::string::npos) {
+            error(item.line, item.field + " must be an email domain such as gmail.com" + got(item));
+            continue;
+          }
+        }
+        if (std::find(values.begin(), values.end(), *s) != values.end()) {
+          error(item.line, item.field + " repeats '" + *s + "'");
+          continue;
+        }
+        values.push_back(*s);
+      }
+      if (e.key == "rules") {
+        identity.rules = std::move(values);
+      } else {
+        identity.free_mail_domains = std::move(values);
+      }
+      return;
+    }
+    const auto s = text(e);
+    if (!s) return;
+    if (e.key == "name_threshold") {
+      parse_double(e, *s, identity.name_threshold, 0, 1);
+    } else if (e.key == "possible_duplicate") {
+      parse_double(e, *s, identity.possible_duplicate, 0, 1);
+      lower_bound = e;
+    }
+  });
+  if (identity.possible_duplicate > identity.name_threshold) {
+    error(lower_bound ? lower_bound->line : section.line,
+          "identity.possible_duplicate (" + number_text(identity.possible_duplicate) +
+              ") must not exceed identity.name_threshold (" + number_text(identity.name_threshold) +
+              "): names between the two are the possible duplicates");
+  }
 }
 
 void Loader::read_log(const Entry& section, LogConfig& log) {
@@ -681,6 +759,8 @@ Result<Config, std::vector<ConfigError>> Loader::run(const std::string& document
           read_log(e, config.log);
         } else if (e.key == "engine") {
           read_engine(e, config.engine);
+        } else if (e.key == "identity") {
+          read_identity(e, config.identity);
         } else if (e.key == "connectors") {
           read_connectors(e, config.connectors);
         } else if (e.key == "workflows_dir" || e.key == "mappings_dir" || e.key == "schemas_dir") {
@@ -713,6 +793,11 @@ Result<Config, std::vector<ConfigError>> Loader::run(const std::string& document
 }
 
 }  // namespace
+
+const std::vector<std::string>& identity_rules() {
+  static const std::vector<std::string> rules(kIdentityRules.begin(), kIdentityRules.end());
+  return rules;
+}
 
 const std::vector<std::string>& connector_types() {
   static const std::vector<std::string> types = [] {

@@ -74,6 +74,18 @@ struct EngineConfig {
   std::size_t max_queue = 65536;  // queued transitions beyond which one is refused and its instance retried
 };
 
+// Identity resolution (docs/identity.md): which rules link a platform record to an existing
+// canonical entity, in order, and how alike two names must be.
+struct IdentityConfig {
+  // Tried in this order after the exact platform-id link: external_id, email_domain, tax_id, name.
+  std::vector<std::string> rules = {"external_id", "tax_id", "email_domain", "name"};
+  double name_threshold = 0.92;       // Jaro-Winkler similarity at or above which names match
+  double possible_duplicate = 0.85;   // [this, name_threshold): a possible duplicate, for a person
+  // Email domains that say nothing about the company (gmail.com, …); nullopt: the built-in list.
+  std::optional<std::vector<std::string>> free_mail_domains;
+  Location where;  // the line of identity:, for errors found later
+};
+
 struct ConnectorConfig {
   std::string name;      // key under connectors:
   std::string type;      // stripe | zendesk | netsuite | salesforce | http
@@ -114,12 +126,16 @@ struct Config {
   StorageConfig storage;
   LogConfig log;
   EngineConfig engine;
+  IdentityConfig identity;
   std::map<std::string, ConnectorConfig> connectors;
   std::optional<std::string> workflows_dir;  // absolute after loading
   std::optional<std::string> mappings_dir;   // absolute after loading
   // Canonical event schemas added to (or replacing) the built-in ones; absolute after loading.
   std::optional<std::string> schemas_dir;
 };
+
+// The identity rules there are.
+const std::vector<std::string>& identity_rules();
 
 // Known connector types.
 const std::vector<std::string>& connector_types();
