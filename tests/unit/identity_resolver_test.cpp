@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "identity/normalise.hpp"
+#include "identity/record_planner.hpp"
 #include "identity/record_update.hpp"
 #include "identity/similarity.hpp"
 #include "store/memory/memory_identity_store.hpp"
@@ -268,6 +269,34 @@ TEST(IdentityRecordUpdate, ACanonicalEventBecomesAFieldUpdateOfItsEntity) {
   EXPECT_EQ(u.platform_time_ms, 42'000);
   EXPECT_EQ(u.platform_seq, 7);
   EXPECT_EQ(u.fields, (std::map<std::string, std::string>{{"balance", "1200"}, {"name", "\"Acme\""}}));
+}
+
+TEST(IdentityRecordPlanner, ChangesAreKnownBeforeTheWriteAndAgreeWithIt) {
+  MemoryIdentityStore store;
+  IdentityWrites setup;
+  setup.entities = {IdentityEntity{"customer_a", "customer", 1, ""}};
+  setup.updates = {RecordUpdate{"customer_a", "customer", "stripe", "ce_0", 10'000, 0, {{"status", "\"active\""}}}};
+  ASSERT_TRUE(store.write(setup, 1).ok());
+
+  // One batch: a newer status, then an older event (out of order), then a same-value repeat.
+  IdentityWrites batch;
+  const auto plan = [&](std::int64_t time_ms, const char* status, const char* event_id) {
+    auto change = plan_record_update(
+        store, RecordUpdate{"customer_a", "customer", "stripe", event_id, time_ms, 0, {{"status", status}}}, batch, 2);
+    EXPECT_TRUE(change.ok());
+    return change.ok() ? change->changed_fields : std::vector<std::string>{};
+  };
+  EXPECT_EQ(plan(12'000, "\"past_due\"", "ce_2"), std::vector<std::string>{"status"});
+  EXPECT_TRUE(plan(11'000, "\"trial\"", "ce_1").empty()) << "older than ce_2, planned earlier in the batch";
+  EXPECT_TRUE(plan(13'000, "\"past_due\"", "ce_3").empty()) << "newer, but the same value";
+
+  auto written = store.write(batch, 2);
+  ASSERT_TRUE(written.ok());
+  ASSERT_EQ(written->size(), 3u);
+  EXPECT_EQ((*written)[0].changed_fields, std::vector<std::string>{"status"});
+  EXPECT_TRUE((*written)[1].changed_fields.empty());
+  EXPECT_TRUE((*written)[2].changed_fields.empty());
+  EXPECT_EQ(store.load_record("customer_a")->value().fields.at("status").event_id, "ce_3");
 }
 
 }  // namespace
