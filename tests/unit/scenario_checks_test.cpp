@@ -1,0 +1,207 @@
+// The consistency checks of `weft scenario verify`, fed with hand-made sandbox states and
+// request logs: a clean state passes; a duplicated customer, a doubled effect, a dangling
+// link and an over-credited invoice are each caught by their check; workflow checks are
+// skipped (not passed) when the workflow is not loaded. And the hub's /metrics as read.
+
+#include <gtest/gtest.h>
+
+#include "scenario/consistency_checks.hpp"
+#include "scenario/hub_metrics.hpp"
+
+namespace weft::scenario {
+namespace {
+
+using nlohmann::json;
+
+json clean_state() {
+  return json::parse(R"({
+    "stripe": {
+      "customers": [
+        {"id": "cus_A", "email": "a@x.example", "metadata": {"scenario_customer": "c0001"}},
+        {"id": "cus_B", "email": "b@y.example", "metadata": {"scenario_customer": "c0002"}}],
+      "invoices": [
+        {"id": "in_1", "customer": "cus_A", "status": "paid", "total": 12345, "currency": "usd"},
+        {"id": "in_2", "customer": "cus_B", "status": "draft", "total": 500, "currency": "eur"}],
+      "credit_notes": [{"id": "cn_1", "invoice": "in_1", "status": "issued", "total": 2000, "currency": "usd"}],
+      "charges": [{"id": "ch_1", "amount": 12345}],
+      "refunds": [{"id": "re_1", "charge": "ch_1", "amount": 345, "status": "succeeded"}]
+    },
+    "netsuite": {
+      "customer": [{"id": "101", "externalId": "cus_A"}, {"id": "102", "externalId": "cus_B"}],
+      "invoice": [{"id": "201", "externalId": "in_1", "total": 123.45, "currency": {"refName": "USD"}}],
+      "creditMemo": [{"id": "301", "externalId": "cn_1", "total": 20.0, "currency": "usd"}]
+    },
+    "zendesk": {
+      "organizations": [{"id": 1, "external_id": "cus_A"}, {"id": 2, "external_id": "cus_B"}],
+      "tickets": [{"id": 10, "external_id": null}, {"id": 11, "external_id": null}]
+    },
+    "salesforce": {
+      "Account": [{"Id": "001A", "External_Id__c": "cus_A"}, {"Id": "001B", "External_Id__c": "cus_B"}]
+    }
+  })");
+}
+
+json request(int seq, const char* platform, const char* path, const char* key, int status, bool replayed) {
+  return {{"seq", seq}, {"platform", platform}, {"method", "POST"}, {"path", path}, {"idempotency_key", key},
+          {"status", status}, {"replayed", replayed}, {"fault", nullptr}};
+}
+
+json clean_requests() {
+  return {{"dropped", 0},
+          {"requests", json::array({request(1, "stripe", "/v1/customers", "k1", 200, false),
+                                    // a retry answered from the saved response: no new effect
+                                    request(2, "stripe", "/v1/customers", "k1", 200, true),
+                                    // a fault, then the retry that applied it
+                                    request(3, "zendesk", "/api/v2/tickets.json", "k2", 503, false),
+                                    request(4, "zendesk", "/api/v2/tickets.json", "k2", 201, false),
+                                    // NetSuite logs an upsert's external id: two upserts are one record
+                                    request(5, "netsuite", "/services/rest/record/v1/customer/eid:cus_A", "cus_A", 204, false),
+                                    request(6, "netsuite", "/services/rest/record/v1/customer/eid:cus_A", "cus_A", 204, false)})}};
+}
+
+json webhooks(int pending = 0, int failed = 0) {
+  return {{"hub_url", "http://127.0.0.1:7070"}, {"counts", {{"pending", pending}, {"failed", failed}, {"delivered", 9}}}};
+}
+
+ConsistencyInput input(json state, json requests = clean_requests(), std::set<std::string> workflows = {}) {
+  return {std::move(state), std::move(requests), webhooks(), std::move(workflows)};
+}
+
+const Check& named(const Consistency& c, const std::string& name) {
+  for (const Check& check : c.checks) {
+    if (check.name == name) return check;
+  }
+  throw std::runtime_error("no check " + name + " in " + to_json(c).dump());
+}
+
+std::vector<std::string> failing(const Consistency& c) {
+  std::vector<std::string> out;
+  for (const Check& check : c.checks) {
+    if (!check.ok) out.push_back(check.name);
+  }
+  return out;
+}
+
+TEST(ScenarioChecks, CleanStatePasses) {
+  const Consistency c = check_consistency(input(clean_state(), clean_requests(), {"invoice-posting", "service-credit"}));
+  EXPECT_TRUE(c.ok()) << to_json(c).dump(2);
+  EXPECT_TRUE(c.skipped.empty());
+  EXPECT_EQ(named(c, "invoice-posting.stripe_invoices_posted_once").actual, 1);  // in_2 is a draft
+  EXPECT_EQ(named(c, "service-credit.credit_notes_posted_once").actual, 1);
+  const json report = to_json(c);
+  EXPECT_EQ(report["ok"], true);
+  for (const json& check : report["checks"]) {
+    for (const char* field : {"name", "ok", "expected", "actual"}) EXPECT_TRUE(check.contains(field)) << check;
+  }
+}
+
+TEST(ScenarioChecks, EmptySandboxDoesNotPass) {
+  const Consistency c = check_consistency(input(json::object(), {{"requests", json::array()}}));
+  EXPECT_FALSE(c.ok());
+  EXPECT_EQ(failing(c), std::vector<std::string>{"sandbox.scenario_present"});
+}
+
+TEST(ScenarioChecks, DuplicateCustomerIsCaughtOnEachPlatform) {
+  json state = clean_state();
+  state["stripe"]["customers"].push_back({{"id", "cus_C"}, {"email", "A@X.example"}});  // same email, other case
+  state["zendesk"]["organizations"].push_back({{"id", 3}, {"external_id", "cus_A"}});
+  state["salesforce"]["Account"].push_back({{"Id", "001C"}, {"External_Id__c", "cus_B"}});
+  const Consistency c = check_consistency(input(state));
+  EXPECT_EQ(failing(c), (std::vector<std::string>{"stripe.customers_unique_by_email",
+                                                  "zendesk.organizations_unique_by_external_id",
+                                                  "salesforce.accounts_unique_by_external_id",
+                                                  "effects.salesforce_one_record_per_external_id"}));
+  const Check& stripe = named(c, "stripe.customers_unique_by_email");
+  EXPECT_EQ(stripe.actual, 1);
+  EXPECT_EQ(stripe.examples[0]["key"], "a@x.example");
+  EXPECT_EQ(stripe.examples[0]["records"], 2);
+}
+
+TEST(ScenarioChecks, EffectAppliedTwiceUnderOneKeyIsCaught) {
+  json requests = clean_requests();
+  requests["requests"].push_back(request(7, "stripe", "/v1/customers", "k1", 200, false));
+  const Consistency c = check_consistency(input(clean_state(), requests));
+  EXPECT_EQ(failing(c), std::vector<std::string>{"effects.applied_once_per_idempotency_key"});
+  const Check& once = named(c, "effects.applied_once_per_idempotency_key");
+  EXPECT_EQ(once.actual, 1);
+  EXPECT_EQ(once.examples[0]["applied"], 2);
+}
+
+TEST(ScenarioChecks, DroppedLogEntriesFailTheCompletenessCheck) {
+  json requests = clean_requests();
+  requests["dropped"] = 12;
+  const Consistency c = check_consistency(input(clean_state(), requests));
+  EXPECT_EQ(failing(c), std::vector<std::string>{"sandbox.request_log_complete"});
+}
+
+TEST(ScenarioChecks, DanglingLinkAndMissingPlatformAreCaught) {
+  json state = clean_state();
+  state["netsuite"]["customer"][1]["externalId"] = "cus_GONE";
+  const Consistency c = check_consistency(input(state));
+  EXPECT_EQ(failing(c), (std::vector<std::string>{"links.resolve_to_stripe_customers",
+                                                  "links.scenario_customers_on_every_platform"}));
+  EXPECT_EQ(named(c, "links.resolve_to_stripe_customers").examples[0]["stripe_customer"], "cus_GONE");
+}
+
+TEST(ScenarioChecks, DoubledCreditNoteOrRefundIsCaught) {
+  json state = clean_state();
+  state["stripe"]["credit_notes"].push_back({{"id", "cn_2"}, {"invoice", "in_1"}, {"status", "issued"}, {"total", 12000}});
+  state["stripe"]["refunds"].push_back({{"id", "re_2"}, {"charge", "ch_1"}, {"amount", 12345}, {"status", "succeeded"}});
+  const Consistency c = check_consistency(input(state));
+  EXPECT_EQ(failing(c), (std::vector<std::string>{"effects.stripe_credit_notes_within_invoice_total",
+                                                  "effects.stripe_refunds_within_charge"}));
+}
+
+TEST(ScenarioChecks, WorkflowChecksAreSkippedWhenNotLoadedAndCompareWhenLoaded) {
+  json state = clean_state();
+  state["netsuite"]["invoice"][0]["total"] = 123.40;  // posted with the wrong amount
+  const Consistency unloaded = check_consistency(input(state));
+  EXPECT_TRUE(unloaded.ok());
+  ASSERT_EQ(unloaded.skipped.size(), 2u);
+  EXPECT_NE(unloaded.skipped[0].reason.find("not loaded"), std::string::npos);
+
+  const Consistency loaded = check_consistency(input(state, clean_requests(), {"invoice-posting"}));
+  EXPECT_EQ(failing(loaded), std::vector<std::string>{"invoice-posting.stripe_invoices_posted_once"});
+  const Check& posted = named(loaded, "invoice-posting.stripe_invoices_posted_once");
+  EXPECT_EQ(posted.expected, 1);
+  EXPECT_EQ(posted.actual, 0);
+  EXPECT_EQ(posted.examples[0]["netsuite_total"], 123.40);
+}
+
+TEST(ScenarioChecks, UndeliveredWebhooksFail) {
+  ConsistencyInput in = input(clean_state());
+  in.webhooks = webhooks(0, 2);
+  EXPECT_EQ(failing(check_consistency(in)), std::vector<std::string>{"sandbox.webhooks_delivered"});
+}
+
+TEST(HubMetrics, ReadsWorkflowsExceptionsAndIdleness) {
+  const std::string text =
+      "# HELP weft_workflows_running Workflow instances not yet finished\n"
+      "# TYPE weft_workflows_running gauge\n"
+      "weft_workflows_running{workflow=\"service-credit\"} 2\n"
+      "weft_workflows_running{workflow=\"invoice-posting\"} 0\n"
+      "weft_workflows_total{workflow=\"service-credit\",status=\"completed\"} 14\n"
+      "weft_workflows_total{workflow=\"service-credit\",status=\"failed\"} 1\n"
+      "weft_exceptions_open{class=\"transient\"} 3\n"
+      "weft_events_unprocessed 0\n"
+      "weft_tasks_due 1\n"
+      "weft_outbound_requests_total{connector=\"a\\\"b\",action=\"x\",outcome=\"success\"} 5\n";
+  auto samples = parse_prometheus(text);
+  ASSERT_TRUE(samples.ok()) << samples.error();
+  EXPECT_EQ(samples->back().labels.at("connector"), "a\"b");
+  const HubStatus status = hub_status(*samples);
+  EXPECT_EQ(status.loaded(), (std::set<std::string>{"invoice-posting", "service-credit"}));
+  EXPECT_EQ(status.workflows.at("service-credit"), (json{{"running", 2}, {"completed", 14}, {"failed", 1}}));
+  EXPECT_EQ(status.workflows.at("invoice-posting"), (json{{"running", 0}}));
+  EXPECT_EQ(status.exceptions_open.at("transient"), 3);
+  EXPECT_FALSE(status.idle());  // a task is due
+}
+
+TEST(HubMetrics, ALineThatIsNotASampleIsAnError) {
+  auto samples = parse_prometheus("weft_x 1\nweft_y{a=\"1\" 2\n");
+  ASSERT_FALSE(samples.ok());
+  EXPECT_NE(samples.error().find("line 2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace weft::scenario
