@@ -45,6 +45,21 @@ void add_example(Check& check, json example) {
   if (check.examples.size() < kMaxExamples) check.examples.push_back(std::move(example));
 }
 
+// Keys counted more than once: none expected. Examples are {key_label: key, count_label: n}.
+Check repeated(std::string name, const std::map<std::string, int>& counts, const char* key_label,
+               const char* count_label) {
+  Check check{std::move(name), true, 0, 0, json::array()};
+  int over = 0;
+  for (const auto& [key, n] : counts) {
+    if (n < 2) continue;
+    ++over;
+    add_example(check, {{key_label, key}, {count_label, n}});
+  }
+  check.actual = over;
+  check.ok = over == 0;
+  return check;
+}
+
 // Records sharing a non-empty key: the keys that occur more than once.
 Check unique_by(std::string name, const std::vector<const json*>& list,
                 const std::function<std::string(const json&)>& key_of) {
@@ -52,16 +67,7 @@ Check unique_by(std::string name, const std::vector<const json*>& list,
   for (const json* record : list) {
     if (const std::string key = key_of(*record); !key.empty()) ++seen[key];
   }
-  Check check{std::move(name), true, 0, 0, json::array()};
-  int duplicated = 0;
-  for (const auto& [key, n] : seen) {
-    if (n < 2) continue;
-    ++duplicated;
-    add_example(check, {{"key", key}, {"records", n}});
-  }
-  check.actual = duplicated;
-  check.ok = duplicated == 0;
-  return check;
+  return repeated(std::move(name), seen, "key", "records");
 }
 
 std::vector<const json*> all_of(const json& list) {
@@ -260,16 +266,7 @@ void generic_checks(const ConsistencyInput& in, Consistency& out) {
     if (platform != "stripe" && platform != "zendesk") continue;
     ++applied[platform + " " + text(r, "method") + " " + text(r, "path") + " " + key];
   }
-  Check once{"effects.applied_once_per_idempotency_key", true, 0, 0, json::array()};
-  int twice = 0;
-  for (const auto& [key, n] : applied) {
-    if (n < 2) continue;
-    ++twice;
-    add_example(once, {{"request", key}, {"applied", n}});
-  }
-  once.actual = twice;
-  once.ok = twice == 0;
-  out.checks.push_back(std::move(once));
+  out.checks.push_back(repeated("effects.applied_once_per_idempotency_key", applied, "request", "applied"));
   const std::int64_t dropped = in.requests.value("dropped", 0);
   out.checks.push_back({"sandbox.request_log_complete", dropped == 0, 0, dropped, json::array()});
 
