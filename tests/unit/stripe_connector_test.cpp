@@ -781,9 +781,10 @@ TEST(StripeConnectorRegistry, StripeConnectorsAreBuiltFromTheConfig) {
 
 TEST(StripeConnectorActions, NamesEveryActionOnce) {
   const auto& names = StripeConnector::action_names();
-  EXPECT_EQ(names.size(), 19u);
+  EXPECT_EQ(names.size(), 25u);
   for (const char* expected :
-       {"create_customer", "update_customer", "get_customer", "search_customers",
+       {"create_product", "create_price", "create_invoice_item", "create_invoice", "finalize_invoice",
+        "pay_invoice", "create_customer", "update_customer", "get_customer", "search_customers",
         "find_customers_by_metadata", "list_customers", "get_invoice", "list_invoices",
         "create_credit_note", "void_credit_note", "get_credit_note", "create_refund",
         "get_subscription", "create_subscription", "update_subscription", "cancel_subscription",
