@@ -1,0 +1,200 @@
+#include "support/shipped_workflow_hub.hpp"
+
+#include <signal.h>
+
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "config/config.hpp"
+#include "connectors/stripe/stripe_webhook.hpp"
+#include "connectors/weft_signature.hpp"
+#include "support/http_client.hpp"
+
+namespace weft::test {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The demo credentials (docs/sandbox.md), which the sandbox accepts by default.
+constexpr const char* kStripeWebhookSecret = "whsec_weft_demo";
+constexpr const char* kNetSuiteWebhookSecret = "ns_demo_webhook_secret";
+
+std::string config_yaml(std::uint16_t port, const std::string& sandbox, const std::string& db) {
+  const std::string source = WEFT_SOURCE_DIR;
+  const std::string base = "    base_url: " + json(sandbox).dump() + "\n";
+  return "hub:\n  listen: \"127.0.0.1:" + std::to_string(port) + "\"\n  threads: 2\n" +
+         "storage:\n  url: " + json("sqlite:" + db).dump() + "\n" +
+         "log:\n  level: info\n  sink: stderr\n" +
+         "mappings_dir: " + json(source + "/mappings").dump() + "\n" +
+         "workflows_dir: " + json(source + "/workflows").dump() + "\n" +
+         "connectors:\n"
+         "  stripe:\n    type: stripe\n" + base +
+         "    api_key: sk_test_weft_demo\n    api_version: \"2024-06-20\"\n"
+         "    webhook_secret: " + kStripeWebhookSecret + "\n"
+         "  netsuite:\n    type: netsuite\n" + base +
+         "    account_id: 1234567_SB1\n    consumer_key: ns_demo_consumer_key\n"
+         "    consumer_secret: ns_demo_consumer_secret\n    token_id: ns_demo_token_id\n"
+         "    token_secret: ns_demo_token_secret\n    webhook_secret: " + kNetSuiteWebhookSecret + "\n"
+         "  zendesk:\n    type: zendesk\n" + base +
+         "    email: demo@weft.example\n    api_token: zd_demo_token\n"
+         "    webhook_secret: zd_demo_webhook_secret\n";
+}
+
+json admin(const std::string& base, const std::string& method, const std::string& path,
+           const std::string& body = "") {
+  HttpClient client(base);
+  auto answer = client.request(method, path, {{"Content-Type", "application/json"}}, body);
+  if (!answer.ok() || answer->status != 200) {
+    throw std::runtime_error(method + " " + path + " failed: " +
+                             (answer.ok() ? std::to_string(answer->status) + " " + answer->body
+                                          : answer.error().message));
+  }
+  return json::parse(answer->body);
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ShippedWorkflowHub::ShippedWorkflowHub(std::string binary, const std::string& name)
+    : binary_(std::move(binary)),
+      dir_("weft-" + name),
+      port_(free_loopback_port()),
+      hub_url_("http://127.0.0.1:" + std::to_string(port_)),
+      sandbox_(binary_, dir_.path()) {}
+
+ShippedWorkflowHub::~ShippedWorkflowHub() {
+  storage_.reset();
+  stop_hub();
+}
+
+void ShippedWorkflowHub::start() {
+  sandbox_url_ = sandbox_.start({"--hub", hub_url_, "--seed", "7"});
+  const std::string yaml = config_yaml(port_, sandbox_url_, (dir_ / "weft.db").string());
+  write_file(dir_ / "weft.yaml", yaml);
+  auto parsed = config::parse(yaml, (dir_ / "weft.yaml").string());
+  if (!parsed) throw std::runtime_error(config::format_errors(parsed.error()));
+  client_ = delivery::make_delivery_invoker(*parsed, registry_, system_clock());
+  serve_ = std::make_unique<ServeRunner>(binary_, dir_.path(), dir_ / "weft.yaml", hub_url_);
+  hub_.emplace(serve_->start());
+}
+
+void ShippedWorkflowHub::stop_hub() {
+  if (hub_) hub_->stop(SIGTERM, 10s);
+  hub_.reset();
+}
+
+json ShippedWorkflowHub::act(const std::string& connector, const std::string& action, json input,
+                             const std::string& key) {
+  engine::ActionRequest request;
+  request.connector = connector;
+  request.action = action;
+  request.input = std::move(input);
+  request.idempotency_key = key;
+  request.correlation_id = "test-client";
+  auto outcome = client_->invoke(request);
+  if (const auto* success = std::get_if<engine::ActionSuccess>(&outcome)) return success->output;
+  if (const auto* failure = std::get_if<delivery::Failure>(&outcome)) {
+    throw std::runtime_error(connector + "." + action + " failed: " + failure->message);
+  }
+  throw std::runtime_error(connector + "." + action + " was deferred: " + std::get<engine::Deferred>(outcome).reason);
+}
+
+json ShippedWorkflowHub::state() const { return admin(sandbox_url_, "GET", "/_sandbox/state"); }
+
+json ShippedWorkflowHub::requests(const std::string& platform) const {
+  return admin(sandbox_url_, "GET", "/_sandbox/requests?platform=" + platform + "&limit=100000")["requests"];
+}
+
+void ShippedWorkflowHub::faults(const json& body) { admin(sandbox_url_, "POST", "/_sandbox/faults", body.dump()); }
+
+void ShippedWorkflowHub::clear_faults() { admin(sandbox_url_, "DELETE", "/_sandbox/faults"); }
+
+void ShippedWorkflowHub::settle(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last;
+  int quiet_rounds = 0;  // settled twice in a row: a webhook in flight between the two reads shows
+  while (std::chrono::steady_clock::now() < deadline) {
+    const json hooks = admin(sandbox_url_, "GET", "/_sandbox/webhooks")["counts"];
+    const auto unprocessed = storage().events->count_unprocessed();
+    InstanceQuery running;
+    running.status = InstanceStatus::running;
+    running.limit = 1;
+    const auto busy = storage().workflows->query_instances(running);
+    const bool settled = hooks.value("pending", 1) == 0 && unprocessed.ok() && *unprocessed == 0 &&
+                         busy.ok() && busy->empty();
+    last = "webhooks " + hooks.dump() + ", unprocessed " +
+           (unprocessed.ok() ? std::to_string(*unprocessed) : unprocessed.error().message) + ", running " +
+           (busy.ok() ? (busy->empty() ? "none" : busy->front().id) : busy.error().message);
+    quiet_rounds = settled ? quiet_rounds + 1 : 0;
+    if (quiet_rounds == 2) return;
+    std::this_thread::sleep_for(100ms);
+  }
+  throw std::runtime_error("not settled after " + std::to_string(timeout.count()) + " ms: " + last);
+}
+
+Storage& ShippedWorkflowHub::storage() {
+  if (!storage_) {
+    auto opened = open_storage("sqlite:" + (dir_ / "weft.db").string());
+    if (!opened) throw std::runtime_error("open the hub's database: " + opened.error().message);
+    storage_.emplace(std::move(opened).value());
+  }
+  return *storage_;
+}
+
+std::vector<InstanceRecord> ShippedWorkflowHub::instances(const std::string& workflow) {
+  InstanceQuery query;
+  query.workflow = workflow;
+  query.limit = 1000;
+  auto found = storage().workflows->query_instances(query);
+  if (!found) throw std::runtime_error(found.error().message);
+  return *found;
+}
+
+std::vector<ExceptionRecord> ShippedWorkflowHub::open_exceptions(const std::string& workflow) {
+  auto found = storage().workflows->query_exceptions(ExceptionQuery{ExceptionStatus::open, workflow, {}, "", 1000});
+  if (!found) throw std::runtime_error(found.error().message);
+  return *found;
+}
+
+RawEvent ShippedWorkflowHub::raw_event(const std::string& connector, const std::string& type) {
+  RawEventQuery query;
+  query.connector = connector;
+  query.event_type = type;
+  query.limit = 1000;
+  auto found = storage().events->query_raw_events(query);
+  if (!found || found->empty()) {
+    throw std::runtime_error("no raw " + connector + " event " + type +
+                             (found ? std::string() : ": " + found.error().message));
+  }
+  return found->back();
+}
+
+int ShippedWorkflowHub::post_webhook(const std::string& connector, const std::string& body) {
+  HeaderList headers;
+  if (connector == "stripe") {
+    headers = {{"Stripe-Signature", connectors::stripe::SignatureVerifier::sign(kStripeWebhookSecret, unix_now(), body)}};
+  } else if (connector == "netsuite") {
+    headers = {{"X-Weft-Signature",
+                connectors::TimestampedSignatureVerifier::sign(kNetSuiteWebhookSecret, unix_now(), body)}};
+  } else {
+    throw std::runtime_error("post_webhook: no signer for " + connector);
+  }
+  HttpClient client(hub_url_);
+  auto answer = client.post("/hooks/" + connector, body, headers);
+  if (!answer.ok()) throw std::runtime_error("POST /hooks/" + connector + ": " + answer.error().message);
+  return answer->status;
+}
+
+std::string ShippedWorkflowHub::logs() const {
+  return "--- sandbox ---\n" + sandbox_.log_tail(6000) + "\n--- hub ---\n" +
+         (serve_ ? serve_->log_tails(12000) : std::string());
+}
+
+}  // namespace weft::test

@@ -1,0 +1,84 @@
+#pragma once
+// ShippedWorkflowHub: the shipped workflows end to end. `weft sandbox` (its webhooks sent to
+// the hub) and `weft serve` with the repository's mappings/ and workflows/ and the Stripe,
+// NetSuite and Zendesk connectors pointed at the sandbox with the demo credentials. Tests act
+// as the platforms' users would (creating records through the platforms' APIs, here through
+// Weft's own connectors as clients), wait until everything settled, and read the outcome
+// from the sandbox's admin API and the hub's database.
+//
+// No gtest here: failures throw std::runtime_error with what was seen. Threads: one.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "delivery/delivery_invoker.hpp"
+#include "support/process.hpp"
+#include "support/sandbox_runner.hpp"
+#include "support/serve_runner.hpp"
+#include "weft/metrics.hpp"
+#include "weft/workflow_store.hpp"
+
+namespace weft::test {
+
+class ShippedWorkflowHub {
+ public:
+  // `binary`: the weft to run (tests pass weft_binary()); `name` names the temporary directory.
+  ShippedWorkflowHub(std::string binary, const std::string& name);
+  ~ShippedWorkflowHub();
+
+  // Starts the sandbox, then the hub.
+  void start();
+  // SIGTERM the hub (an outage of Weft itself is not what these tests are about; the
+  // platforms' outages are faults).
+  void stop_hub();
+
+  // One call of `connector`.`action` against the sandbox, as a platform's user makes it;
+  // the output, or a throw naming the failure. `key`: the idempotency key (Stripe POSTs).
+  nlohmann::json act(const std::string& connector, const std::string& action, nlohmann::json input,
+                     const std::string& key = "");
+
+  // The sandbox's admin API.
+  nlohmann::json state() const;                                  // GET /_sandbox/state
+  nlohmann::json requests(const std::string& platform) const;   // the request log, oldest first
+  void faults(const nlohmann::json& body);                       // POST /_sandbox/faults
+  void clear_faults();                                           // DELETE /_sandbox/faults
+
+  // Waits until the sandbox has no webhook pending, the hub has processed every raw event
+  // and no instance is running (waiting ones count as settled); throws after `timeout`.
+  void settle(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+  // The hub's database (opened once, read while the hub runs).
+  Storage& storage();
+  std::vector<InstanceRecord> instances(const std::string& workflow);
+  std::vector<ExceptionRecord> open_exceptions(const std::string& workflow);
+  // The last raw event the hub stored from `connector` of `type`.
+  RawEvent raw_event(const std::string& connector, const std::string& type);
+  // Posts `body` to /hooks/<connector>, signed now as that platform signs; the HTTP status.
+  int post_webhook(const std::string& connector, const std::string& body);
+
+  const std::string& sandbox_url() const { return sandbox_url_; }
+
+  // The logs of the sandbox and the hub, for a failure message.
+  std::string logs() const;
+  void keep_files() { dir_.keep(); }
+
+ private:
+  std::string binary_;
+  TempDir dir_;
+  std::uint16_t port_;
+  std::string hub_url_;
+  SandboxRunner sandbox_;
+  std::string sandbox_url_;
+  std::unique_ptr<ServeRunner> serve_;
+  std::optional<Process> hub_;
+  metrics::Registry registry_;
+  std::unique_ptr<delivery::DeliveryInvoker> client_;
+  std::optional<Storage> storage_;
+};
+
+}  // namespace weft::test
