@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "support/process.hpp"
-#include "support/shipped_workflow_hub.hpp"
+#include "shipped_workflow_fixture.hpp"
 
 namespace weft::test {
 namespace {
@@ -22,15 +22,9 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class CreditHoldTest : public ::testing::Test {
+class CreditHoldTest : public ShippedWorkflowTest {
  protected:
-  void SetUp() override { ASSERT_NO_THROW(hub_.start()); }
-  void TearDown() override {
-    if (HasFailure()) {
-      hub_.keep_files();
-      std::fprintf(stderr, "%s\n", hub_.logs().c_str());
-    }
-  }
+  CreditHoldTest() : ShippedWorkflowTest("credit-hold") {}
 
   // A customer in all three platforms, linked by the external-id convention: the Stripe
   // customer, the Zendesk organization and the NetSuite customer whose externalId is the
@@ -84,15 +78,7 @@ class CreditHoldTest : public ::testing::Test {
     throw std::runtime_error("no relayed change to " + mode);
   }
 
-  std::size_t faulted_requests(const std::string& platform) {
-    std::size_t faulted = 0;
-    for (const json& entry : hub_.requests(platform)) {
-      if (!entry["fault"].is_null()) ++faulted;
-    }
-    return faulted;
-  }
 
-  ShippedWorkflowHub hub_{weft_binary(), "credit-hold"};
   std::string stripe_id_;
   std::string netsuite_id_;
 };
@@ -142,7 +128,7 @@ TEST_F(CreditHoldTest, BillingAndSupportAnswering429And5xxForAWhileLoseNothing) 
   std::this_thread::sleep_for(4s);
   hub_.clear_faults();
   ASSERT_NO_THROW(hub_.settle(90s));
-  EXPECT_GT(faulted_requests("stripe") + faulted_requests("zendesk"), 0u) << "no fault injected";
+  EXPECT_GT(hub_.faulted_requests("stripe") + hub_.faulted_requests("zendesk"), 0u) << "no fault injected";
   expect_hold(true);
 }
 
@@ -157,7 +143,7 @@ TEST_F(CreditHoldTest, BillingAndSupportDownForAWhileThenBackGetTheHoldOnce) {
   }
   hub_.clear_faults();
   ASSERT_NO_THROW(hub_.settle(120s));
-  EXPECT_GT(faulted_requests("stripe"), 0u);
+  EXPECT_GT(hub_.faulted_requests("stripe"), 0u);
   expect_hold(true);
   // One effect per Stripe write: each idempotency key applied once, repeats replayed.
   std::map<std::string, int> applied;

@@ -15,7 +15,7 @@
 
 #include "support/http_client.hpp"
 #include "support/process.hpp"
-#include "support/shipped_workflow_hub.hpp"
+#include "shipped_workflow_fixture.hpp"
 
 namespace weft::test {
 namespace {
@@ -23,15 +23,9 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class InvoicePostingTest : public ::testing::Test {
+class InvoicePostingTest : public ShippedWorkflowTest {
  protected:
-  void SetUp() override { ASSERT_NO_THROW(hub_.start()); }
-  void TearDown() override {
-    if (HasFailure()) {
-      hub_.keep_files();
-      std::fprintf(stderr, "%s\n", hub_.logs().c_str());
-    }
-  }
+  InvoicePostingTest() : ShippedWorkflowTest("invoice-posting") {}
 
   // A Stripe customer, and (when `in_netsuite`) the NetSuite customer linked to it by the
   // external-id convention (externalId = the Stripe customer id). The Stripe id.
@@ -101,17 +95,7 @@ class InvoicePostingTest : public ::testing::Test {
     EXPECT_TRUE(hub_.open_exceptions("invoice-posting").empty());
   }
 
-  // How many NetSuite requests got an injected fault: a fault test that injected none would
-  // prove nothing.
-  std::size_t faulted_netsuite_requests() {
-    std::size_t faulted = 0;
-    for (const json& entry : hub_.requests("netsuite")) {
-      if (!entry["fault"].is_null()) ++faulted;
-    }
-    return faulted;
-  }
 
-  ShippedWorkflowHub hub_{weft_binary(), "invoice-posting"};
   std::string erp_customer_id_;
 };
 
@@ -164,7 +148,7 @@ TEST_F(InvoicePostingTest, NetSuiteAnswering429And5xxForAWhileLosesAndDoublesNot
   std::this_thread::sleep_for(4s);
   hub_.clear_faults();
   ASSERT_NO_THROW(hub_.settle(90s));
-  EXPECT_GT(faulted_netsuite_requests(), 0u) << "no fault was injected: the test proves nothing";
+  EXPECT_GT(hub_.faulted_requests("netsuite"), 0u) << "no fault was injected: the test proves nothing";
   expect_posted_once(invoice);
 }
 
@@ -183,7 +167,7 @@ TEST_F(InvoicePostingTest, NetSuiteDownForAWhileThenBackPostsEverythingOnce) {
   }
   hub_.clear_faults();
   ASSERT_NO_THROW(hub_.settle(120s));
-  EXPECT_GT(faulted_netsuite_requests(), 0u);
+  EXPECT_GT(hub_.faulted_requests("netsuite"), 0u);
   expect_posted_once(invoice);
 }
 

@@ -112,6 +112,14 @@ json ShippedWorkflowHub::requests(const std::string& platform) const {
   return admin(sandbox_url_, "GET", "/_sandbox/requests?platform=" + platform + "&limit=100000")["requests"];
 }
 
+std::size_t ShippedWorkflowHub::faulted_requests(const std::string& platform) const {
+  std::size_t faulted = 0;
+  for (const json& entry : requests(platform)) {
+    if (!entry["fault"].is_null()) ++faulted;
+  }
+  return faulted;
+}
+
 void ShippedWorkflowHub::faults(const json& body) { admin(sandbox_url_, "POST", "/_sandbox/faults", body.dump()); }
 
 void ShippedWorkflowHub::clear_faults() { admin(sandbox_url_, "DELETE", "/_sandbox/faults"); }

@@ -45,6 +45,9 @@ class ShippedWorkflowHub {
   // The sandbox's admin API.
   nlohmann::json state() const;                                  // GET /_sandbox/state
   nlohmann::json requests(const std::string& platform) const;   // the request log, oldest first
+  // How many of `platform`'s requests got an injected fault (a fault test that injected
+  // none would prove nothing).
+  std::size_t faulted_requests(const std::string& platform) const;
   void faults(const nlohmann::json& body);                       // POST /_sandbox/faults
   void clear_faults();                                           // DELETE /_sandbox/faults
 
