@@ -179,9 +179,10 @@ class WorkflowStore {
   // transaction for the whole batch; repeating a record (a replay) changes nothing already
   // there: canonical events and instances are keyed by deterministic ids. Outcomes: per
   // record, one per start. A raw_seq that is not in the event log fails the call with
-  // StoreErrc::not_found, and then nothing of it is written.
+  // StoreErrc::not_found, and then nothing of it is written. `identity` (what resolving the
+  // batch planned: entities, links, keys, record updates) is applied in the same transaction.
   virtual StoreResult<std::vector<std::vector<TransitionOutcome>>> record_mappings(
-      std::span<const MappingRecord> records, std::int64_t at_ms) = 0;
+      std::span<const MappingRecord> records, const IdentityWrites& identity, std::int64_t at_ms) = 0;
 
   virtual StoreResult<std::optional<InstanceRecord>> load_instance(std::string_view id) = 0;
   virtual StoreResult<std::vector<InstanceRecord>> query_instances(const InstanceQuery& q) = 0;

@@ -25,6 +25,44 @@ void add_document(std::string name, std::string_view text, std::string origin,
   }
 }
 
+// A schema's "x-weft-identity": [{"kind", "platform_id", "external_id"?, "email"?, "tax_id"?,
+// "name"?, "record"?}], pointers into the payload.
+Result<std::vector<EntityRole>, std::string> read_roles(const json& schema) {
+  std::vector<EntityRole> roles;
+  const auto it = schema.find("x-weft-identity");
+  if (it == schema.end()) return roles;
+  if (!it->is_array()) return fail(std::string("x-weft-identity must be an array of entity roles"));
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const json& item = (*it)[i];
+    const std::string at = "x-weft-identity[" + std::to_string(i) + "]";
+    if (!item.is_object()) return fail(at + " must be an object");
+    EntityRole role;
+    for (const auto& [key, value] : item.items()) {
+      if (key == "record") {
+        if (!value.is_boolean()) return fail(at + ".record must be true or false");
+        role.record = value.get<bool>();
+        continue;
+      }
+      std::string* field = key == "kind"          ? &role.kind
+                           : key == "platform_id" ? &role.platform_id
+                           : key == "external_id" ? &role.external_id
+                           : key == "email"       ? &role.email
+                           : key == "tax_id"      ? &role.tax_id
+                           : key == "name"        ? &role.name
+                                                  : nullptr;
+      if (field == nullptr) return fail(at + " has an unknown member '" + key + "'");
+      if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
+        return fail(at + "." + key + " must be a non-empty string");
+      }
+      *field = value.get<std::string>();
+      if (key != "kind" && field->front() != '/') return fail(at + "." + key + " must be a JSON Pointer (\"/field\")");
+    }
+    if (role.kind.empty() || role.platform_id.empty()) return fail(at + " needs kind and platform_id");
+    roles.push_back(std::move(role));
+  }
+  return roles;
+}
+
 }  // namespace
 
 Result<EventSchemas, std::vector<config::ConfigError>> EventSchemas::load(
@@ -47,6 +85,17 @@ Result<EventSchemas, std::vector<config::ConfigError>> EventSchemas::load(
   }
   if (!errors.empty()) return fail(std::move(errors));
 
+  auto roles = std::make_shared<Roles>();
+  for (const auto& [name, schema] : documents) {
+    auto read = read_roles(schema);
+    if (!read) {
+      errors.push_back({config::Location{origins[name], 0}, read.error()});
+    } else if (!read->empty()) {
+      (*roles)[name] = std::move(*read);
+    }
+  }
+  if (!errors.empty()) return fail(std::move(errors));
+
   auto set = SchemaSet::compile(documents);
   if (!set) {
     for (const auto& e : set.error()) {
@@ -56,7 +105,7 @@ Result<EventSchemas, std::vector<config::ConfigError>> EventSchemas::load(
     }
     return fail(std::move(errors));
   }
-  return EventSchemas(std::make_shared<const SchemaSet>(std::move(*set)));
+  return EventSchemas(std::make_shared<const SchemaSet>(std::move(*set)), std::move(roles));
 }
 
 std::string EventSchemas::document_for(const std::string& type, int schema_version) {
@@ -71,6 +120,12 @@ std::vector<SchemaViolation> EventSchemas::validate(const mapping::CanonicalEven
                                 std::to_string(event.schema_version) + " (expected " + document + ")"}};
   }
   return set_->validate(document, event.payload);
+}
+
+const std::vector<EntityRole>& EventSchemas::roles(const std::string& type, int schema_version) const {
+  static const std::vector<EntityRole> kNone;
+  const auto it = roles_->find(document_for(type, schema_version));
+  return it == roles_->end() ? kNone : it->second;
 }
 
 std::vector<std::string> EventSchemas::event_types() const {

@@ -22,6 +22,19 @@
 
 namespace weft::canonical {
 
+// An entity an event names, as its schema's "x-weft-identity" declares it: identity resolution
+// links the platform id (and what else identifies the entity) to a canonical id, which the
+// event then carries in canonical_ids[kind]. Fields are JSON Pointers into the payload.
+struct EntityRole {
+  std::string kind;         // customer, subscription, invoice, case, …
+  std::string platform_id;  // required, e.g. "/customer_id"; a null value names no entity
+  std::string external_id;  // optional pointers: empty when the event does not carry it
+  std::string email;
+  std::string tax_id;
+  std::string name;
+  bool record = false;  // the payload's fields update this entity's canonical record
+};
+
 class EventSchemas {
  public:
   // The shipped schemas, plus every *.json under `extra_dir` (by relative path; a file with a
@@ -39,9 +52,15 @@ class EventSchemas {
 
   std::vector<std::string> event_types() const;  // "invoice.paid v1", sorted
 
+  // The entities an event of this type and version names; empty for none or an unknown type.
+  const std::vector<EntityRole>& roles(const std::string& type, int schema_version) const;
+
  private:
-  explicit EventSchemas(std::shared_ptr<const SchemaSet> set) : set_(std::move(set)) {}
+  using Roles = std::map<std::string, std::vector<EntityRole>, std::less<>>;  // by document
+  EventSchemas(std::shared_ptr<const SchemaSet> set, std::shared_ptr<const Roles> roles)
+      : set_(std::move(set)), roles_(std::move(roles)) {}
   std::shared_ptr<const SchemaSet> set_;
+  std::shared_ptr<const Roles> roles_;
 };
 
 }  // namespace weft::canonical

@@ -276,7 +276,9 @@ class Compiler {
                const std::string& at) {
     static const std::set<std::string, std::less<>> kAnnotations = {
         "$schema", "$id", "$comment", "title", "description", "default", "examples", "readOnly", "writeOnly"};
-    if (kAnnotations.count(key)) return true;
+    // "x-…" members are extensions for the program that reads the schema (the canonical
+    // schemas' x-weft-identity), annotations to validation.
+    if (kAnnotations.count(key) || key.rfind("x-", 0) == 0) return true;
     if (key == "definitions" || key == "$defs") {
       if (!value.is_object()) error(document, at, "must be an object of schemas");
       return true;  // compiled when a $ref reaches them

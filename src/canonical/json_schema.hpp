@@ -12,8 +12,8 @@
 // if/then/else, definitions/$defs, $ref (within a document, or to another document of the set
 // by its name relative to the referring one's: "../common.v1.json#/definitions/id"), boolean
 // schemas; annotations ($schema, $id,
-// $comment, title, description, default, examples, readOnly, writeOnly) are accepted and
-// ignored. `format` is asserted, not only annotated, for "date-time" (RFC 3339), "date" and
+// $comment, title, description, default, examples, readOnly, writeOnly, and extensions named
+// "x-…") are accepted and ignored. `format` is asserted, not only annotated, for "date-time" (RFC 3339), "date" and
 // "email" (one '@', non-empty sides); any other format is a load error.
 // Tested against the official JSON-Schema-Test-Suite (Debian's json-schema-test-suite).
 //

@@ -25,6 +25,7 @@ struct Hub::Impl {
   ingest::IngestMetrics ingest_metrics{registry};
   StorePtr store;
   std::unique_ptr<WorkflowStore> workflow_store;
+  IdentityStorePtr identity_store;
   std::unique_ptr<engine::ActionInvoker> invoker;
   std::unique_ptr<WorkflowRuntime> runtime;
   std::unique_ptr<ingest::RawEventCommitter> committer;
@@ -92,6 +93,7 @@ Result<void, std::string> Hub::start() {
   }
   s.store = std::move(storage->events);
   s.workflow_store = std::move(storage->workflows);
+  s.identity_store = std::move(storage->identity);
 
   if (auto unprocessed = s.store->count_unprocessed()) {
     s.ingest_metrics.events_unprocessed.set(static_cast<double>(*unprocessed));
@@ -104,7 +106,7 @@ Result<void, std::string> Hub::start() {
   } catch (const std::invalid_argument& e) {
     return fail(std::string("outbound delivery: ") + e.what());
   }
-  auto runtime = WorkflowRuntime::create(s.config, *s.store, *s.workflow_store, *s.invoker, s.registry,
+  auto runtime = WorkflowRuntime::create(s.config, *s.store, *s.workflow_store, *s.identity_store, *s.invoker, s.registry,
                                          s.ingest_metrics.events_unprocessed, s.clock);
   if (!runtime) return fail(runtime.error());
   s.runtime = std::move(*runtime);
@@ -190,6 +192,7 @@ void Hub::stop() {
   s.runtime.reset();
   s.invoker.reset();
   s.workflow_store.reset();
+  s.identity_store.reset();
   s.store.reset();
 }
 

@@ -1,6 +1,7 @@
 #include "hub/workflow_runtime.hpp"
 
 #include "engine/workflow_catalog.hpp"
+#include "identity/resolver.hpp"
 #include "mapping/mapping_set.hpp"
 
 namespace weft::hub {
@@ -8,7 +9,8 @@ namespace weft::hub {
 WorkflowRuntime::~WorkflowRuntime() { stop(); }
 
 Result<std::unique_ptr<WorkflowRuntime>, std::string> WorkflowRuntime::create(
-    const config::Config& config, Store& events, WorkflowStore& workflows, engine::ActionInvoker& invoker,
+    const config::Config& config, Store& events, WorkflowStore& workflows, IdentityStore& identity,
+    engine::ActionInvoker& invoker,
     metrics::Registry& registry, metrics::Gauge& events_unprocessed, ClockPtr clock) {
   std::unique_ptr<WorkflowRuntime> r(new WorkflowRuntime());
   // Without a mappings_dir every event is an exception ("no mapping"), which is what an
@@ -33,8 +35,11 @@ Result<std::unique_ptr<WorkflowRuntime>, std::string> WorkflowRuntime::create(
 
   std::map<std::string, std::string, std::less<>> types;
   for (const auto& [name, connector] : config.connectors) types.emplace(name, connector.type);
+  auto event_schemas = std::make_shared<const canonical::EventSchemas>(std::move(*schemas));
+  auto resolver = std::make_shared<const identity::Resolver>(identity, config.identity);
   r->router_ = std::make_unique<pipeline::RawEventRouter>(
-      r->mappings_, r->catalog_, std::move(types), std::make_shared<const canonical::EventSchemas>(std::move(*schemas)));
+      r->mappings_, r->catalog_, std::move(types), event_schemas,
+      std::make_shared<const pipeline::IdentityStage>(std::move(resolver), event_schemas));
   r->engine_metrics_ = std::make_unique<engine::EngineMetrics>(registry);
   r->pipeline_metrics_ = std::make_unique<pipeline::PipelineMetrics>(registry, events_unprocessed);
   engine::ExecutorOptions options;

@@ -19,7 +19,8 @@ class WorkflowRuntime {
   // Loads and validates the mappings and workflows the config names (every problem as
   // file:line: message) and builds the engine over the given stores and invoker.
   static Result<std::unique_ptr<WorkflowRuntime>, std::string> create(
-      const config::Config& config, Store& events, WorkflowStore& workflows, engine::ActionInvoker& invoker,
+      const config::Config& config, Store& events, WorkflowStore& workflows, IdentityStore& identity,
+      engine::ActionInvoker& invoker,
       metrics::Registry& registry, metrics::Gauge& events_unprocessed, ClockPtr clock);
   ~WorkflowRuntime();
 

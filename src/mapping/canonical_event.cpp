@@ -15,6 +15,7 @@ void to_json(nlohmann::json& out, const CanonicalEvent& event) {
       {"causation_id", event.causation_id},
       {"mapping_version", event.mapping_version},
       {"payload", event.payload},
+      {"canonical_ids", event.canonical_ids},
   };
 }
 
@@ -30,6 +31,7 @@ void from_json(const nlohmann::json& in, CanonicalEvent& event) {
   event.correlation_id = in.value("correlation_id", std::string());
   event.causation_id = in.value("causation_id", std::string());
   event.mapping_version = in.value("mapping_version", 0);
+  event.canonical_ids = in.value("canonical_ids", std::map<std::string, std::string>());
 }
 
 }  // namespace weft::mapping

@@ -3,6 +3,7 @@
 // model"), produced from a raw platform event by a mapping and consumed by workflows.
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -21,6 +22,9 @@ struct CanonicalEvent {
   std::string correlation_id;       // shared by everything one outside request set off
   std::string causation_id;         // the event that caused this one
   nlohmann::json payload = nlohmann::json::object();
+  // The canonical id of each entity the event names, by kind ({"customer": "customer_…"}),
+  // from identity resolution (docs/identity.md); workflows read .event.canonical_ids.
+  std::map<std::string, std::string> canonical_ids;
   int mapping_version = 0;  // `version` of the mapping file that produced it
 };
 

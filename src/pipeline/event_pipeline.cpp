@@ -86,12 +86,14 @@ StoreResult<std::size_t> EventPipeline::run_once() {
   std::vector<RouteSummary> summaries;
   records.reserve(batch->size());
   summaries.reserve(batch->size());
+  IdentityWrites identity;  // the batch's: each event sees what the ones before it resolved
   for (const RawEvent& raw : *batch) {
-    Routed routed = router_.route(raw, now);
+    Routed routed = router_.route(raw, now, &identity);
+    if (routed.error) return fail(std::move(*routed.error));  // nothing written: the batch runs again
     records.push_back(std::move(routed.record));
     summaries.push_back(routed.summary);
   }
-  auto outcomes = workflows_.record_mappings(records, now);
+  auto outcomes = workflows_.record_mappings(records, identity, now);
   if (!outcomes) return fail(outcomes.error());
 
   metrics_.batch_seconds.observe(std::chrono::duration<double>(clock_->monotonic() - started).count());

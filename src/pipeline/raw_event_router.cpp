@@ -69,17 +69,19 @@ const char* to_string(RouteSummary::Outcome outcome) {
 RawEventRouter::RawEventRouter(std::shared_ptr<const mapping::MappingSet> mappings,
                                std::shared_ptr<const engine::WorkflowCatalog> catalog,
                                std::map<std::string, std::string, std::less<>> connector_types,
-                               std::shared_ptr<const canonical::EventSchemas> schemas)
+                               std::shared_ptr<const canonical::EventSchemas> schemas,
+                               std::shared_ptr<const IdentityStage> identity)
     : mappings_(std::move(mappings)),
       catalog_(std::move(catalog)),
       connector_types_(std::move(connector_types)),
-      schemas_(std::move(schemas)) {}
+      schemas_(std::move(schemas)),
+      identity_(std::move(identity)) {}
 
 std::string RawEventRouter::instance_id(std::string_view workflow, std::string_view event_id) {
   return hashed_id("wf_", {workflow, event_id});
 }
 
-Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms) const {
+Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityWrites* identity) const {
   Routed out;
   out.record.raw_seq = raw.seq;
   const auto type = connector_types_.find(raw.connector);
@@ -136,6 +138,27 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms) const {
                                                                   : ""),
                                        std::move(context), now_ms));
     return out;
+  }
+  if (identity_ != nullptr && identity != nullptr) {
+    // Planned on a copy, kept only when every event resolved: a raw event that opens an
+    // exception leaves no identity behind.
+    IdentityWrites planned = *identity;
+    for (mapping::CanonicalEvent& c : *mapped) {
+      auto problem = identity_->resolve(c, planned, now_ms);
+      if (!problem) {
+        out.error = std::move(problem).error();
+        return out;
+      }
+      if (*problem) {
+        json context = raw_context(raw);
+        context["canonical_event"] = c;
+        context["identity"] = std::move((*problem)->context);
+        add_exception(out, event_exception(raw, "identity", "identity", std::move((*problem)->reason),
+                                           std::move(context), now_ms));
+        return out;
+      }
+    }
+    *identity = std::move(planned);
   }
   for (std::size_t i = 0; i < mapped->size(); ++i) {
     const mapping::CanonicalEvent& c = (*mapped)[i];

@@ -18,11 +18,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 
 #include "engine/jq_cache.hpp"
 #include "canonical/event_schemas.hpp"
+#include "pipeline/identity_stage.hpp"
 #include "engine/workflow_catalog.hpp"
 #include "mapping/mapping_set.hpp"
 #include "weft/workflow_store.hpp"
@@ -44,6 +46,7 @@ const char* to_string(RouteSummary::Outcome outcome);
 struct Routed {
   MappingRecord record;
   RouteSummary summary;
+  std::optional<StoreError> error;  // identity resolution could not read the store: retry the batch
 };
 
 class RawEventRouter {
@@ -55,9 +58,12 @@ class RawEventRouter {
   RawEventRouter(std::shared_ptr<const mapping::MappingSet> mappings,
                  std::shared_ptr<const engine::WorkflowCatalog> catalog,
                  std::map<std::string, std::string, std::less<>> connector_types,
-                 std::shared_ptr<const canonical::EventSchemas> schemas);
+                 std::shared_ptr<const canonical::EventSchemas> schemas,
+                 std::shared_ptr<const IdentityStage> identity = nullptr);
 
-  Routed route(const RawEvent& raw, std::int64_t now_ms) const;
+  // `identity`: the batch's planned identity writes, which resolution reads and extends (see
+  // IdentityStage); null, or a router without an IdentityStage, resolves nothing.
+  Routed route(const RawEvent& raw, std::int64_t now_ms, IdentityWrites* identity = nullptr) const;
 
   // The id an instance of `workflow` started by canonical event `event_id` gets.
   static std::string instance_id(std::string_view workflow, std::string_view event_id);
@@ -70,6 +76,7 @@ class RawEventRouter {
   std::shared_ptr<const engine::WorkflowCatalog> catalog_;
   std::map<std::string, std::string, std::less<>> connector_types_;
   std::shared_ptr<const canonical::EventSchemas> schemas_;
+  std::shared_ptr<const IdentityStage> identity_;
   mutable engine::JqCache jq_;  // thread-safe; caches compiled trigger programs
 };
 

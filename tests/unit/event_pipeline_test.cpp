@@ -8,6 +8,7 @@
 
 #include "engine/executor.hpp"
 #include "pipeline/event_pipeline.hpp"
+#include "store/memory/memory_identity_store.hpp"
 #include "store/memory/memory_store.hpp"
 #include "store/memory/memory_workflow_store.hpp"
 #include "weft/manual_clock.hpp"
@@ -33,6 +34,11 @@ mappings:
     jq: |
       {type: "invoice.paid", schema_version: 1, business_key: .data.object.customer,
        payload: {invoice: 42, amount: 1}}
+  - event: [customer.created, customer.updated]
+    jq: |
+      {type: "customer.upserted", schema_version: 1, business_key: .data.object.id,
+       payload: {customer_id: .data.object.id, external_id: .data.object.external_id,
+                 name: .data.object.name}}
   - event: invoice.upcoming
     jq: |
       {type: "invoice.teleported", schema_version: 1, business_key: .data.object.customer, payload: {}}
@@ -95,6 +101,21 @@ class RecordingInvoker : public engine::ActionInvoker {
   std::vector<engine::ActionRequest> calls;
 };
 
+NewRawEvent customer_event(const std::string& connector, const std::string& id, const std::string& customer,
+                           const std::string& name, const json& external_id) {
+  NewRawEvent e;
+  e.connector = connector;
+  e.event_id = id;
+  e.event_type = "customer.created";
+  e.business_key = customer;
+  e.received_at_ms = 1'700'000'000'000;
+  e.body = json{{"id", id},
+                {"type", "customer.created"},
+                {"data", {{"object", {{"id", customer}, {"name", name}, {"external_id", external_id}}}}}}
+               .dump();
+  return e;
+}
+
 NewRawEvent stripe_event(const std::string& id, const std::string& type, const std::string& customer,
                          const std::string& invoice, int amount) {
   NewRawEvent e;
@@ -127,14 +148,26 @@ class EventPipelineTest : public ::testing::Test {
     // This test's mappings make payloads of their own: schemas that describe them.
     const json invoice_event = json::parse(R"({"type": "object", "required": ["invoice"],
                                                "properties": {"invoice": {"type": "string"}}})");
+    // A customer event whose schema names its customer, for identity resolution.
+    const json customer_event = json::parse(R"({"type": "object", "x-weft-identity": [
+        {"kind": "customer", "platform_id": "/customer_id", "external_id": "/external_id",
+         "name": "/name", "record": true}]})");
     auto schemas = canonical::EventSchemas::load(
         std::nullopt, {{"events/invoice.paid.v1.json", invoice_event},
-                       {"events/invoice.dispute_resolved.v1.json", invoice_event}});
+                       {"events/invoice.dispute_resolved.v1.json", invoice_event},
+                       {"events/customer.upserted.v1.json", customer_event}});
     ASSERT_TRUE(schemas.ok()) << config::format_errors(schemas.error());
+    auto event_schemas = std::make_shared<const canonical::EventSchemas>(std::move(*schemas));
+    // Names this alike are neither the same nor different: a person decides.
+    config::IdentityConfig rules;
+    rules.name_threshold = 0.999;
+    rules.possible_duplicate = 0.5;
     router_ = std::make_unique<RawEventRouter>(
         std::make_shared<mapping::MappingSet>(std::move(*mappings)), catalog_,
-        std::map<std::string, std::string, std::less<>>{{"billing", "stripe"}},
-        std::make_shared<const canonical::EventSchemas>(std::move(*schemas)));
+        // "erp" stands for a second platform: another connector, the same mappings.
+        std::map<std::string, std::string, std::less<>>{{"billing", "stripe"}, {"erp", "stripe"}}, event_schemas,
+        std::make_shared<const IdentityStage>(std::make_shared<const identity::Resolver>(identity_, rules),
+                                              event_schemas));
     executor_ = std::make_unique<engine::Executor>(workflows_, catalog_, invoker_, engine_metrics_, clock_,
                                                    engine::ExecutorOptions{1, 7, {}});
     ASSERT_TRUE(executor_->start(/*threads=*/false).ok());
@@ -174,7 +207,8 @@ class EventPipelineTest : public ::testing::Test {
   metrics::Gauge& unprocessed_ = registry_.gauge("weft_events_unprocessed", "test", {}).get();
   PipelineMetrics pipeline_metrics_{registry_, unprocessed_};
   MemoryStore events_;
-  MemoryWorkflowStore workflows_{&events_};
+  MemoryIdentityStore identity_;
+  MemoryWorkflowStore workflows_{&events_, &identity_};
   RecordingInvoker invoker_;
   std::shared_ptr<const engine::WorkflowCatalog> catalog_;
   std::unique_ptr<RawEventRouter> router_;
@@ -271,6 +305,50 @@ TEST_F(EventPipelineTest, EventOfATypeWithoutASchemaOpensAnException) {
   EXPECT_TRUE(workflows_.canonical_events("cus_1", 10).value().empty());
 }
 
+TEST_F(EventPipelineTest, OneCustomerOnTwoPlatformsGetsOneCanonicalIdAndOneRecord) {
+  append(customer_event("billing", "evt_1", "cus_1", "Acme GmbH", "ACME-1"));
+  append(customer_event("erp", "ns_1", "14", "ACME GmbH", "ACME-1"));  // the same external id
+  append(customer_event("billing", "evt_2", "cus_2", "Globex", nullptr));
+  drain();
+  EXPECT_TRUE(open_exceptions().empty());
+
+  auto canonical_id = [&](const std::string& key) {
+    const auto stored = workflows_.canonical_events(key, 10).value();
+    EXPECT_EQ(stored.size(), 1u) << key;
+    return stored.empty() ? std::string() : json::parse(stored[0].json)["canonical_ids"].value("customer", "");
+  };
+  const std::string acme = canonical_id("cus_1");
+  ASSERT_FALSE(acme.empty());
+  EXPECT_EQ(canonical_id("14"), acme) << "matched by external id";
+  EXPECT_NE(canonical_id("cus_2"), acme);
+
+  const auto links = identity_.links_of(acme).value();
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].connector, "billing");
+  EXPECT_EQ(links[1].connector, "erp");
+  EXPECT_EQ(links[1].matched_by, "external_id");
+  const auto record = identity_.load_record(acme).value();
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->fields.at("external_id").value_json, "\"ACME-1\"");
+}
+
+TEST_F(EventPipelineTest, APossibleDuplicateOpensAnIdentityExceptionAndKeepsNothing) {
+  append(customer_event("billing", "evt_1", "cus_1", "Acme Widgets", nullptr));
+  drain();
+  append(customer_event("erp", "ns_1", "14", "Acme Widgetz", nullptr));
+  drain();
+  const auto open = open_exceptions();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].failure_class, "identity");
+  EXPECT_NE(open[0].reason.find("possible duplicate customer (erp 14)"), std::string::npos) << open[0].reason;
+  const json context = json::parse(open[0].context_json);
+  EXPECT_EQ(context["identity"]["record"]["name"], "Acme Widgetz");
+  ASSERT_EQ(context["identity"]["candidates"].size(), 1u);
+  EXPECT_TRUE(workflows_.canonical_events("14", 10).value().empty()) << "nothing is kept";
+  EXPECT_FALSE(identity_.find_link("customer", "erp", "14").value().has_value()) << "no second customer";
+  EXPECT_EQ(events_.count_unprocessed().value(), 0);
+}
+
 TEST_F(EventPipelineTest, IgnoredEventIsProcessedWithoutException) {
   append(stripe_event("evt_1", "invoice.updated", "cus_1", "in_1", 0));
   drain();
@@ -310,7 +388,7 @@ TEST_F(EventPipelineTest, RoutingTheSameRawEventAgainWritesNothingNew) {
   // A replay: route both again and record them again.
   std::vector<MappingRecord> again;
   for (const RawEvent& r : raw) again.push_back(router_->route(r, clock_->unix_millis()).record);
-  auto outcomes = workflows_.record_mappings(again, clock_->unix_millis());
+  auto outcomes = workflows_.record_mappings(again, IdentityWrites{}, clock_->unix_millis());
   ASSERT_TRUE(outcomes.ok());
   ASSERT_EQ((*outcomes)[0].size(), 1u);
   EXPECT_EQ((*outcomes)[0][0], TransitionOutcome::duplicate);

@@ -718,7 +718,23 @@ TEST(ShippedMappings, EveryEntryIsExercisedBelow) {
                                       "zendesk ticket.tags_changed",
                                       "zendesk ticket.status_changed",
                                       "zendesk ticket.priority_changed",
-                                      "zendesk ticket.custom_field_changed"};
+                                      "zendesk ticket.custom_field_changed",
+                                      "zendesk organization.created",
+                                      "zendesk organization.name_changed",
+                                      "zendesk organization.external_id_changed",
+                                      "stripe charge.succeeded",
+                                      "stripe charge.updated",
+                                      "stripe charge.dispute.updated",
+                                      "stripe payment_intent.*",
+                                      "stripe invoice.payment_succeeded",
+                                      "stripe invoice.sent",
+                                      "stripe invoice.updated",
+                                      "stripe invoice.deleted",
+                                      "stripe invoiceitem.*",
+                                      "stripe product.*",
+                                      "stripe price.*",
+                                      "stripe credit_note.updated",
+                                      "stripe refund.updated"};
   std::set<std::string> shipped_entries;
   for (const auto& entry : shipped().entries()) {
     // The relayed platforms' samples are in relayed_mapping_test.cpp, which checks the same.
@@ -943,7 +959,7 @@ TEST(ShippedMappings, StripeSubscriptionCreatedAndDeleted) {
 }
 
 TEST(ShippedMappings, StripeCustomerCreatedAndUpdatedAreCustomerUpserted) {
-  const json customer = json::parse(R"json({
+  json customer = json::parse(R"json({
     "id": "cus_QXg1o8vcGmoR32", "object": "customer",
     "address": {"city": "Berlin", "country": "DE", "line1": "Torstr. 1", "line2": null,
                 "postal_code": "10119", "state": null},
@@ -963,7 +979,25 @@ TEST(ShippedMappings, StripeCustomerCreatedAndUpdatedAreCustomerUpserted) {
     EXPECT_EQ(event.payload["balance"], -500);
     EXPECT_EQ(event.payload["address"]["country"], "DE");
     EXPECT_EQ(event.payload["metadata"]["weft_account_id"], "acct-42");
+    EXPECT_EQ(event.payload["external_id"], "cus_QXg1o8vcGmoR32") << "without metadata.external_id";
   }
+  customer["metadata"]["external_id"] = "ACME-7781";
+  const CanonicalEvent numbered =
+      only_event(apply_shipped("stripe", stripe_event("evt_cu2", "customer.updated", 1721948532, customer)));
+  EXPECT_EQ(numbered.payload["external_id"], "ACME-7781");
+}
+
+TEST(ShippedMappings, StripeEventsNoCanonicalEventNeedsAreIgnoredNotExceptions) {
+  for (const char* type : {"charge.succeeded", "charge.updated", "charge.dispute.updated",
+                           "payment_intent.succeeded", "payment_intent.created", "invoice.payment_succeeded",
+                           "invoice.sent", "invoice.updated", "invoice.deleted", "invoiceitem.created",
+                           "product.created", "price.updated", "credit_note.updated", "refund.updated"}) {
+    const auto result = apply_shipped("stripe", stripe_event("evt_x", type, 1721948531, {{"id", "x_1"}}));
+    ASSERT_TRUE(result.ok()) << type << ": " << result.error().message;
+    EXPECT_TRUE(result->empty()) << type;
+  }
+  // What matters but has no canonical event yet still surfaces.
+  EXPECT_FALSE(apply_shipped("stripe", stripe_event("evt_r", "refund.created", 1721948531, {{"id", "re_1"}})).ok());
 }
 
 TEST(ShippedMappings, StripeCreditNoteCreatedIsCreditMemoPosted) {
@@ -1038,6 +1072,34 @@ json zendesk_ticket(json tags) {
 
 json sequence_meta() {
   return json{{"meta", {{"sequence", {{"id", "01HVJ4K0A5X"}, {"position", 1}, {"total", 1}}}}}};
+}
+
+TEST(ShippedMappings, ZendeskOrganizationIsCustomerUpserted) {
+  for (const char* type : {"organization.created", "organization.name_changed", "organization.external_id_changed"}) {
+    const json body{{"type", std::string("zen:event-type:") + type},
+                    {"account_id", 12514403},
+                    {"id", "0b1f6a2c-1111-4c1d-9e7b-1f2a3b4c5d6e"},
+                    {"time", "2024-04-17T17:18:10Z"},
+                    {"zendesk_event_version", "2022-11-06"},
+                    {"subject", "zen:organization:10002"},
+                    {"detail",
+                     {{"id", "10002"},
+                      {"name", "Acme GmbH"},
+                      {"external_id", "cus_QXg1o8vcGmoR32"},
+                      {"created_at", "2024-04-01T08:00:00Z"},
+                      {"updated_at", "2024-04-17T17:18:10Z"},
+                      {"shared_comments", false},
+                      {"shared_tickets", false},
+                      {"group_id", nullptr}}},
+                    {"event", json::object()}};
+    const CanonicalEvent event = only_event(apply_shipped("zendesk", body));
+    EXPECT_EQ(event.type, "customer.upserted") << type;
+    EXPECT_EQ(event.business_key, "zen:organization:10002");
+    EXPECT_EQ(event.payload["customer_id"], "10002");
+    EXPECT_EQ(event.payload["external_id"], "cus_QXg1o8vcGmoR32");
+    EXPECT_EQ(event.payload["name"], "Acme GmbH");
+    EXPECT_EQ(event.payload["change"], std::string(type).substr(13));
+  }
 }
 
 TEST(ShippedMappings, ZendeskTicketCreatedIsCaseOpened) {

@@ -646,7 +646,7 @@ TEST_P(WorkflowStoreContract, RecordMappingsWritesWhatAnEventProducedAndMarksItP
     MappingRecord third{other_seq, {canonical("ce_o", other_seq, "cus_2")}, {}};
     return std::vector<MappingRecord>{first, second, third};
   };
-  auto outcomes = ok(store().record_mappings(records(), 5000));
+  auto outcomes = ok(store().record_mappings(records(), IdentityWrites{}, 5000));
   ASSERT_EQ(outcomes.size(), 3u);
   EXPECT_EQ(outcomes[0], Outcomes{kApplied});
   EXPECT_EQ(outcomes[1], Outcomes{kApplied});
@@ -671,14 +671,14 @@ TEST_P(WorkflowStoreContract, RecordMappingsWritesWhatAnEventProducedAndMarksItP
   EXPECT_EQ(ids_of(ok(store().canonical_events("cus_2", 10))), Ids{"ce_o"});
 
   // A replay records the same things again: nothing new, and the first mark stays.
-  outcomes = ok(store().record_mappings(records(), 8000));
+  outcomes = ok(store().record_mappings(records(), IdentityWrites{}, 8000));
   ASSERT_EQ(outcomes.size(), 3u);
   EXPECT_EQ(outcomes[0], Outcomes{kDuplicate});
   EXPECT_EQ(ids_of(ok(store().canonical_events("cus_1", 10))), (Ids{"ce_1", "ce_2a", "ce_2b"}));
   EXPECT_EQ(ok(store().query_instances({})).size(), 1u);
   EXPECT_EQ(ok(store().query_exceptions({})).size(), 1u);
   EXPECT_EQ(processed_at("evt_1"), std::optional<std::int64_t>(5000));
-  EXPECT_TRUE(ok(store().record_mappings({}, 9000)).empty());
+  EXPECT_TRUE(ok(store().record_mappings({}, IdentityWrites{}, 9000)).empty());
 }
 
 TEST_P(WorkflowStoreContract, RecordMappingsOfAnUnknownEventWritesNothing) {
@@ -687,7 +687,7 @@ TEST_P(WorkflowStoreContract, RecordMappingsOfAnUnknownEventWritesNothing) {
       {seq, {canonical("ce_1", seq)}, {create(instance("wf_1"))}},
       {seq + 1000, {canonical("ce_ghost", seq + 1000)}, {create(instance("wf_ghost"))}},
   };
-  auto result = store().record_mappings(records, 5000);
+  auto result = store().record_mappings(records, IdentityWrites{}, 5000);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, StoreErrc::not_found);
 
@@ -698,7 +698,7 @@ TEST_P(WorkflowStoreContract, RecordMappingsOfAnUnknownEventWritesNothing) {
   EXPECT_TRUE(ok(store().canonical_events("cus_1", 10)).empty());
 
   // The known one alone goes through.
-  auto alone = ok(store().record_mappings(std::span(records).first(1), 5000));
+  auto alone = ok(store().record_mappings(std::span(records).first(1), IdentityWrites{}, 5000));
   ASSERT_EQ(alone.size(), 1u);
   EXPECT_EQ(alone[0], Outcomes{kApplied});
   EXPECT_EQ(processed_at("evt_1"), std::optional<std::int64_t>(5000));
@@ -828,7 +828,7 @@ TEST_F(SqliteWorkflowStoreTest, EverythingSurvivesCloseAndReopen) {
     start.event_waits = std::vector<EventWaitRecord>{wait_for("w", "invoice.voided", "in_1")};
     start.open_exceptions = {exception("ex_1", "wf_1")};
     const std::vector<MappingRecord> records = {{seq, {canonical("ce_1", seq)}, {start}}};
-    ASSERT_TRUE(storage.workflows->record_mappings(records, 5000).ok());
+    ASSERT_TRUE(storage.workflows->record_mappings(records, IdentityWrites{}, 5000).ok());
     ASSERT_EQ(apply_to(*storage.workflows, {update(instance("wf_1"), 1)}), Outcomes{kApplied});
   }
   Storage storage = open();
@@ -909,7 +909,7 @@ TEST_F(SqliteWorkflowStoreTest, DatabaseOfTheEventLogOnlyIsMigratedAndKeepsItsEv
 
   const std::vector<MappingRecord> records = {
       {old->seq, {canonical("ce_old", old->seq)}, {create(instance("wf_1"))}}};
-  auto recorded = ok(storage.workflows->record_mappings(records, 5000));
+  auto recorded = ok(storage.workflows->record_mappings(records, IdentityWrites{}, 5000));
   ASSERT_EQ(recorded.size(), 1u);
   EXPECT_EQ(recorded[0], Outcomes{kApplied});
   EXPECT_EQ(ok(storage.events->count_unprocessed()), 0);
@@ -962,7 +962,7 @@ TEST_F(SqliteWorkflowStoreTest, FullDiskFailsTheBatchAndWritesNothingOfIt) {
 
   // record_mappings too: the event stays unprocessed along with everything else.
   const std::vector<MappingRecord> records = {{seq, {canonical("ce_1", seq)}, big}};
-  auto mapped = store.record_mappings(records, 5000);
+  auto mapped = store.record_mappings(records, IdentityWrites{}, 5000);
   ASSERT_FALSE(mapped.ok());
   EXPECT_EQ(mapped.error().code, StoreErrc::full) << mapped.error().message;
   EXPECT_EQ(ok(storage.events->count_unprocessed()), 1);

@@ -83,9 +83,15 @@ StoreResult<void> MemoryWorkflowStore::check_in_log(std::span<const MappingRecor
 }
 
 StoreResult<std::vector<std::vector<TransitionOutcome>>> MemoryWorkflowStore::record_mappings(
-    std::span<const MappingRecord> records, std::int64_t at_ms) {
+    std::span<const MappingRecord> records, const IdentityWrites& identity, std::int64_t at_ms) {
   std::vector<std::vector<TransitionOutcome>> out;
   if (records.empty()) return out;
+  // Identity first: it is all or nothing on its own, and applying it again (should the mark
+  // below fail and the batch be routed again) changes nothing — links and keys exist, and a
+  // record update that ties is not newer.
+  if (identity_ != nullptr && !identity.empty()) {
+    if (auto written = identity_->write(identity, at_ms); !written) return fail(std::move(written).error());
+  }
   // Held throughout, so that readers of this store see the batch whole. The mark goes first:
   // once it succeeded, nothing below can fail, and if it fails nothing was written.
   std::lock_guard lock(mutex_);

@@ -16,11 +16,14 @@ class MemoryWorkflowStore : public WorkflowStore {
  public:
   // Raw events live in `events`, which must outlive this store: record_mappings checks that
   // each raw_seq is in it and marks it processed. Without one, record_mappings marks nothing.
-  explicit MemoryWorkflowStore(Store* events = nullptr) : events_(events) {}
+  // `identity`, when given (it must outlive this store too), takes record_mappings' identity
+  // writes; without one they are dropped.
+  explicit MemoryWorkflowStore(Store* events = nullptr, IdentityStore* identity = nullptr)
+      : events_(events), identity_(identity) {}
 
   StoreResult<std::vector<TransitionOutcome>> apply(std::span<const Transition> batch) override;
   StoreResult<std::vector<std::vector<TransitionOutcome>>> record_mappings(
-      std::span<const MappingRecord> records, std::int64_t at_ms) override;
+      std::span<const MappingRecord> records, const IdentityWrites& identity, std::int64_t at_ms) override;
   StoreResult<std::optional<InstanceRecord>> load_instance(std::string_view id) override;
   StoreResult<std::vector<InstanceRecord>> query_instances(const InstanceQuery& q) override;
   StoreResult<std::vector<InstanceRecord>> due_instances(std::int64_t now_ms, int limit) override;
@@ -42,6 +45,7 @@ class MemoryWorkflowStore : public WorkflowStore {
   TransitionOutcome apply_one(const Transition& t);
   StoreResult<void> check_in_log(std::span<const MappingRecord> records);
   Store* events_;
+  IdentityStore* identity_;
   std::mutex mutex_;
   std::map<std::string, InstanceRecord, std::less<>> instances_;
   std::map<std::pair<std::string, std::string>, std::string> by_trigger_;

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "store/sqlite/sqlite_identity_store.hpp"
 #include "store/sqlite/workflow_rows.hpp"
 
 namespace weft::store::sqlite {
@@ -186,13 +187,14 @@ StoreResult<std::vector<TransitionOutcome>> SqliteWorkflowStore::apply(
 }
 
 StoreResult<std::vector<std::vector<TransitionOutcome>>> SqliteWorkflowStore::record_mappings(
-    std::span<const MappingRecord> records, std::int64_t at_ms) {
+    std::span<const MappingRecord> records, const IdentityWrites& identity, std::int64_t at_ms) {
   std::vector<std::vector<TransitionOutcome>> outcomes;
   if (records.empty()) return outcomes;
   outcomes.reserve(records.size());
   auto [lock, db] = database_->writer();
   Transaction tx(db);
   if (auto begun = tx.begin_immediate(); !begun) return fail(begun.error());
+  if (auto written = write_identity(db, identity, at_ms); !written) return fail(std::move(written).error());
   for (const MappingRecord& m : records) {
     auto recorded = record_one(db, m, at_ms);
     if (!recorded) return fail(std::move(recorded).error());

@@ -38,7 +38,7 @@ class SqliteWorkflowStore final : public WorkflowStore {
   // Writes (sqlite_workflow_store.cpp).
   StoreResult<std::vector<TransitionOutcome>> apply(std::span<const Transition> batch) override;
   StoreResult<std::vector<std::vector<TransitionOutcome>>> record_mappings(
-      std::span<const MappingRecord> records, std::int64_t at_ms) override;
+      std::span<const MappingRecord> records, const IdentityWrites& identity, std::int64_t at_ms) override;
   StoreResult<bool> resolve_exception(std::string_view id, ExceptionStatus status,
                                       std::string_view by, std::string_view resolution,
                                       std::int64_t at_ms) override;
