@@ -14,21 +14,13 @@
 
 #include "store/memory/memory_identity_store.hpp"
 #include "support/process.hpp"
+#include "unit/expect_ok.hpp"
 #include "weft/workflow_store.hpp"
 
 namespace weft {
 namespace {
 
 using test::TempDir;
-
-template <class T>
-T ok(StoreResult<T> result) {
-  if (!result.ok()) {
-    ADD_FAILURE() << to_string(result.error().code) << ": " << result.error().message;
-    return T{};
-  }
-  return std::move(result).value();
-}
 
 IdentityEntity entity(const std::string& id, const std::string& kind = "customer") {
   return IdentityEntity{id, kind, 1000, ""};

@@ -22,6 +22,7 @@
 #include "store/memory/memory_workflow_store.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "support/process.hpp"
+#include "unit/expect_ok.hpp"
 #include "weft/store.hpp"
 
 namespace weft {
@@ -34,17 +35,6 @@ using Outcomes = std::vector<TransitionOutcome>;
 constexpr auto kApplied = TransitionOutcome::applied;
 constexpr auto kDuplicate = TransitionOutcome::duplicate;
 constexpr auto kConflict = TransitionOutcome::conflict;
-
-// The value of a result the test expects to succeed; a failure is reported, and the test
-// carries on with an empty value.
-template <class T>
-T ok(StoreResult<T> result) {
-  if (!result.ok()) {
-    ADD_FAILURE() << to_string(result.error().code) << ": " << result.error().message;
-    return T{};
-  }
-  return std::move(result).value();
-}
 
 InstanceRecord instance(const std::string& id, const std::string& workflow = "billing",
                         const std::string& business_key = "cus_1") {
