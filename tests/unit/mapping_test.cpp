@@ -722,6 +722,15 @@ TEST(ShippedMappings, EveryEntryIsExercisedBelow) {
                                       "zendesk organization.created",
                                       "zendesk organization.name_changed",
                                       "zendesk organization.external_id_changed",
+                                      "zendesk ticket.comment_added",
+                                      "zendesk ticket.subject_changed",
+                                      "zendesk ticket.description_changed",
+                                      "zendesk ticket.type_changed",
+                                      "zendesk ticket.agent_assignment_changed",
+                                      "zendesk ticket.group_assignment_changed",
+                                      "zendesk organization.tags_changed",
+                                      "zendesk organization.custom_field_changed",
+                                      "zendesk user.*",
                                       "stripe charge.succeeded",
                                       "stripe charge.updated",
                                       "stripe charge.dispute.updated",
@@ -1099,6 +1108,19 @@ TEST(ShippedMappings, ZendeskOrganizationIsCustomerUpserted) {
     EXPECT_EQ(event.payload["external_id"], "cus_QXg1o8vcGmoR32");
     EXPECT_EQ(event.payload["name"], "Acme GmbH");
     EXPECT_EQ(event.payload["change"], std::string(type).substr(13));
+  }
+}
+
+TEST(ShippedMappings, ZendeskEventsNoCanonicalEventNeedsAreIgnoredNotExceptions) {
+  for (const char* type : {"ticket.comment_added", "ticket.subject_changed", "ticket.description_changed",
+                           "ticket.type_changed", "ticket.agent_assignment_changed",
+                           "ticket.group_assignment_changed", "organization.tags_changed",
+                           "organization.custom_field_changed", "user.created", "user.email_changed"}) {
+    const json body = zendesk_event("5c1d2e3f-0000-4c1d-9e7b-1f2a3b4c5d6e", type, zendesk_ticket({}),
+                                    json::object());
+    const auto result = apply_shipped("zendesk", body);
+    ASSERT_TRUE(result.ok()) << type << ": " << result.error().message;
+    EXPECT_TRUE(result->empty()) << type;
   }
 }
 
