@@ -16,7 +16,8 @@ mappings:
   - event: invoice.paid
     jq: |
       {type: "invoice.paid", schema_version: 1, business_key: .data.object.customer,
-       payload: {invoice_id: .data.object.id, amount: .data.object.amount_paid}}
+       payload: {invoice_id: .data.object.id, customer_id: .data.object.customer, currency: "usd",
+                 total: .data.object.amount_paid, amount_paid: .data.object.amount_paid}}
 )yaml";
 
 constexpr const char* kWorkflow = R"yaml(name: three-steps
