@@ -111,7 +111,7 @@ StoreResult<std::optional<Resolution>> Resolver::apply_rule(std::string_view rul
   // Best score per entity.
   std::map<std::string, double> scores;
   for (const IdentityKey& key : *found) {
-    const double score = rule == kName ? jaro_winkler(name, key.value) : 1.0;
+    const double score = rule == kName ? name_similarity(name, key.value) : 1.0;
     double& best = scores[key.canonical_id];
     best = std::max(best, score);
   }

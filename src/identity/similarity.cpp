@@ -45,4 +45,36 @@ double jaro_winkler(std::string_view a, std::string_view b) {
   return j + static_cast<double>(prefix) * 0.1 * (1.0 - j);
 }
 
+namespace {
+
+std::vector<std::string_view> words(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find(' ', start), text.size());
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// The average, over the words of `from`, of each one's best Jaro-Winkler against `to`.
+double monge_elkan(const std::vector<std::string_view>& from, const std::vector<std::string_view>& to) {
+  double sum = 0.0;
+  for (const auto a : from) {
+    double best = 0.0;
+    for (const auto b : to) best = std::max(best, jaro_winkler(a, b));
+    sum += best;
+  }
+  return sum / static_cast<double>(from.size());
+}
+
+}  // namespace
+
+double name_similarity(std::string_view a, std::string_view b) {
+  const auto left = words(a), right = words(b);
+  if (left.empty() || right.empty()) return 0.0;
+  return (monge_elkan(left, right) + monge_elkan(right, left)) / 2.0;
+}
+
 }  // namespace weft::identity

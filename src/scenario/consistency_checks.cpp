@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 
+#include "sandbox/netsuite/netsuite_currencies.hpp"
 #include "scenario/scenario_plan.hpp"
 
 namespace weft::scenario {
@@ -103,16 +104,16 @@ std::int64_t minor_units(double major, const std::string& currency) {
 }
 
 // A NetSuite currency as a lower-case code: "USD", {"refName": "USD"} or {"id": "usd"}.
+// A NetSuite record's currency as an ISO code: a reference names the currency by internal id,
+// which the sandbox account's currency table turns into its code.
 std::string netsuite_currency(const json& record) {
   const auto it = record.find("currency");
   if (it == record.end()) return "";
-  if (it->is_string()) return lower(it->get<std::string>());
-  if (it->is_object()) {
-    for (const char* field : {"refName", "id"}) {
-      if (std::string code = text(*it, field); !code.empty()) return lower(code);
-    }
-  }
-  return "";
+  std::string id;
+  if (it->is_string()) id = it->get<std::string>();
+  if (it->is_object()) id = text(*it, "id");
+  if (const auto code = sandbox::netsuite::sandbox_currency_code(id); !code.empty()) return std::string(code);
+  return lower(id);
 }
 
 double netsuite_total(const json& record) {

@@ -28,7 +28,7 @@ json clean_state() {
     },
     "netsuite": {
       "customer": [{"id": "101", "externalId": "cus_A"}, {"id": "102", "externalId": "cus_B"}],
-      "invoice": [{"id": "201", "externalId": "in_1", "total": 123.45, "currency": {"refName": "USD"}}],
+      "invoice": [{"id": "201", "externalId": "in_1", "total": 123.45, "currency": {"id": "1", "refName": "USA"}}],
       "creditMemo": [{"id": "301", "externalId": "cn_1", "total": 20.0, "currency": "usd"}]
     },
     "zendesk": {
