@@ -20,6 +20,7 @@ build_packages=(
   libcli11-dev            # command line
   libcurl4-openssl-dev    # outbound HTTP
   libjq-dev libonig-dev   # mappings and predicates
+  curl                    # make demo waits for the hub and the sandbox with it
 )
 test_packages=(
   libgtest-dev libgmock-dev
