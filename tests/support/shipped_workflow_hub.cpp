@@ -1,6 +1,7 @@
 #include "support/shipped_workflow_hub.hpp"
 
 #include <signal.h>
+#include <time.h>
 
 #include <stdexcept>
 #include <thread>
@@ -9,6 +10,7 @@
 #include "config/config.hpp"
 #include "connectors/stripe/stripe_webhook.hpp"
 #include "connectors/weft_signature.hpp"
+#include "connectors/zendesk/zendesk_webhook.hpp"
 #include "support/http_client.hpp"
 
 namespace weft::test {
@@ -21,6 +23,7 @@ namespace {
 // The demo credentials (docs/sandbox.md), which the sandbox accepts by default.
 constexpr const char* kStripeWebhookSecret = "whsec_weft_demo";
 constexpr const char* kNetSuiteWebhookSecret = "ns_demo_webhook_secret";
+constexpr const char* kZendeskWebhookSecret = "zd_demo_webhook_secret";
 
 std::string config_yaml(std::uint16_t port, const std::string& sandbox, const std::string& db) {
   const std::string source = WEFT_SOURCE_DIR;
@@ -40,7 +43,7 @@ std::string config_yaml(std::uint16_t port, const std::string& sandbox, const st
          "    token_secret: ns_demo_token_secret\n    webhook_secret: " + kNetSuiteWebhookSecret + "\n"
          "  zendesk:\n    type: zendesk\n" + base +
          "    email: demo@weft.example\n    api_token: zd_demo_token\n"
-         "    webhook_secret: zd_demo_webhook_secret\n";
+         "    webhook_secret: " + kZendeskWebhookSecret + "\n";
 }
 
 json admin(const std::string& base, const std::string& method, const std::string& path,
@@ -58,6 +61,16 @@ json admin(const std::string& base, const std::string& method, const std::string
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// Now as Zendesk stamps its webhooks: ISO-8601 UTC to the second.
+std::string iso_now() {
+  const std::time_t now = static_cast<std::time_t>(unix_now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 }  // namespace
@@ -191,6 +204,10 @@ int ShippedWorkflowHub::post_webhook(const std::string& connector, const std::st
   } else if (connector == "netsuite") {
     headers = {{"X-Weft-Signature",
                 connectors::TimestampedSignatureVerifier::sign(kNetSuiteWebhookSecret, unix_now(), body)}};
+  } else if (connector == "zendesk") {
+    const std::string timestamp = iso_now();
+    headers = {{"X-Zendesk-Webhook-Signature", connectors::zendesk::SignatureVerifier::sign(kZendeskWebhookSecret, timestamp, body)},
+               {"X-Zendesk-Webhook-Signature-Timestamp", timestamp}};
   } else {
     throw std::runtime_error("post_webhook: no signer for " + connector);
   }
