@@ -60,13 +60,8 @@ class InvoicePostingTest : public ShippedWorkflowTest {
 
   std::string sandbox_url() { return hub_.sandbox_url(); }
 
-  // The NetSuite records of `type` with this externalId.
   json netsuite_records(const std::string& type, const std::string& external_id) {
-    json out = json::array();
-    for (const json& record : hub_.state()["netsuite"].value(type, json::array())) {
-      if (record.value("externalId", json()) == external_id) out.push_back(record);
-    }
-    return out;
+    return hub_.netsuite_records(type, external_id);
   }
 
   // What the happy path leaves in NetSuite for `invoice`: one invoice with both lines in USD

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include <map>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -121,6 +122,14 @@ json ShippedWorkflowHub::act(const std::string& connector, const std::string& ac
 
 json ShippedWorkflowHub::state() const { return admin(sandbox_url_, "GET", "/_sandbox/state"); }
 
+json ShippedWorkflowHub::netsuite_records(const std::string& type, const std::string& external_id) const {
+  json out = json::array();
+  for (const json& record : state()["netsuite"].value(type, json::array())) {
+    if (record.value("externalId", json()) == external_id) out.push_back(record);
+  }
+  return out;
+}
+
 json ShippedWorkflowHub::requests(const std::string& platform) const {
   return admin(sandbox_url_, "GET", "/_sandbox/requests?platform=" + platform + "&limit=100000")["requests"];
 }
@@ -131,6 +140,21 @@ std::size_t ShippedWorkflowHub::faulted_requests(const std::string& platform) co
     if (!entry["fault"].is_null()) ++faulted;
   }
   return faulted;
+}
+
+json ShippedWorkflowHub::stripe_writes_applied_twice() const {
+  std::map<std::string, int> applied;
+  for (const json& entry : requests("stripe")) {
+    if (entry["method"] == "POST" && entry["fault"].is_null() && entry["status"] == 200 &&
+        !entry["replayed"].get<bool>() && entry["idempotency_key"].is_string()) {
+      ++applied[entry["idempotency_key"].get<std::string>()];
+    }
+  }
+  json twice = json::object();
+  for (const auto& [key, count] : applied) {
+    if (count > 1) twice[key] = count;
+  }
+  return twice;
 }
 
 void ShippedWorkflowHub::faults(const json& body) { admin(sandbox_url_, "POST", "/_sandbox/faults", body.dump()); }

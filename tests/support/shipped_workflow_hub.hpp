@@ -44,10 +44,15 @@ class ShippedWorkflowHub {
 
   // The sandbox's admin API.
   nlohmann::json state() const;                                  // GET /_sandbox/state
+  // The sandbox NetSuite's records of `type` whose externalId is `external_id`.
+  nlohmann::json netsuite_records(const std::string& type, const std::string& external_id) const;
   nlohmann::json requests(const std::string& platform) const;   // the request log, oldest first
   // How many of `platform`'s requests got an injected fault (a fault test that injected
   // none would prove nothing).
   std::size_t faulted_requests(const std::string& platform) const;
+  // The Stripe idempotency keys whose write took effect more than once, with how often (an
+  // empty object when every keyed write applied once; repeats replayed do not count).
+  nlohmann::json stripe_writes_applied_twice() const;
   void faults(const nlohmann::json& body);                       // POST /_sandbox/faults
   void clear_faults();                                           // DELETE /_sandbox/faults
 
