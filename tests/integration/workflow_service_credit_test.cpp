@@ -4,8 +4,8 @@
 // the hub as the signed webhook, and the workflow issues the Stripe credit note, posts the
 // NetSuite credit memo and writes the outcome back to the ticket. Also: the request delivered
 // again and late, Stripe and NetSuite answering 429 and 5xx for a while, both down and back,
-// a request over what is left on the invoice (an exception with its reason), and a request over
-// the auto-approval limit, which waits for finance-ops.
+// a request over what is left on the invoice or naming another customer's invoice (exceptions
+// with their reasons), and a request over the auto-approval limit, which waits for finance-ops.
 
 #include <gtest/gtest.h>
 
@@ -119,6 +119,19 @@ class ServiceCreditTest : public ShippedWorkflowTest {
     EXPECT_TRUE(hub_.open_exceptions("service-credit").empty());
   }
 
+  // A request refused by a business rule: one open exception of the `fail` step `step`,
+  // whose reason says `reason`, and nothing credited or posted.
+  void expect_refused(const std::string& step, const std::string& reason) {
+    const auto open = hub_.open_exceptions("service-credit");
+    ASSERT_EQ(open.size(), 1u);
+    EXPECT_EQ(open[0].step_id, step);
+    EXPECT_EQ(open[0].failure_class, "validation");
+    EXPECT_NE(open[0].reason.find(reason), std::string::npos) << open[0].reason;
+    EXPECT_EQ(json::parse(open[0].context_json)["business_key"], "zen:ticket:" + std::to_string(ticket_id_));
+    EXPECT_TRUE(records("stripe", "credit_notes").empty());
+    EXPECT_TRUE(records("netsuite", "creditMemo").empty());
+  }
+
   std::string stripe_id_;
   std::int64_t organization_id_ = 0;
   std::string netsuite_id_;
@@ -198,15 +211,18 @@ TEST_F(ServiceCreditTest, ARequestOverWhatIsLeftOnTheInvoiceIsAnExceptionWithIts
   ASSERT_NO_THROW(hub_.settle());
   request_credit(invoice_, 3000);
   ASSERT_NO_THROW(hub_.settle());
-  const auto open = hub_.open_exceptions("service-credit");
-  ASSERT_EQ(open.size(), 1u);
-  EXPECT_EQ(open[0].step_id, "amount_over_remaining");
-  EXPECT_EQ(open[0].failure_class, "validation");
-  EXPECT_NE(open[0].reason.find("the requested credit is more than what is left to credit on the invoice"),
-            std::string::npos)
-      << open[0].reason;
-  EXPECT_TRUE(records("stripe", "credit_notes").empty());
-  EXPECT_TRUE(records("netsuite", "creditMemo").empty());
+  expect_refused("amount_over_remaining", "the requested credit is more than what is left to credit on the invoice");
+}
+
+TEST_F(ServiceCreditTest, AnInvoiceOfAnotherCustomerIsAnExceptionWithItsReason) {
+  customer_with_invoice("Credit Other", 2500);
+  const std::string others_invoice = invoice_;
+  customer_with_invoice("Credit Asker", 2500);
+  ASSERT_NO_THROW(hub_.settle());
+  request_credit(others_invoice, 1000);
+  ASSERT_NO_THROW(hub_.settle());
+  expect_refused("not_the_customers_invoice",
+                 "the invoice named on the ticket belongs to another Stripe customer than the ticket's organization");
 }
 
 // Approving needs the /v1 API, which does not exist yet, and the hub runs in its own process:
