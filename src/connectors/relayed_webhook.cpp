@@ -2,18 +2,36 @@
 
 #include "connectors/json_payload.hpp"
 #include "core/time_format.hpp"
+#include "crypto/hmac.hpp"
 
 namespace weft::connectors {
 
 std::optional<std::string> relayed_event_id(std::string_view record_type,
                                             std::string_view record_id, std::string_view change,
-                                            std::string_view last_modified) {
+                                            std::string_view last_modified, const nlohmann::json* record,
+                                            std::string_view version_field) {
   const auto ms = parse_iso8601_ms(last_modified);
   if (!ms) return std::nullopt;
   std::string id = std::string(record_type) + ":" + std::string(record_id) + ":" +
                    format_iso8601_ms(*ms);
+  if (record != nullptr) id += ":" + record_fingerprint(*record, version_field);
   if (change == "deleted") id += ":deleted";
   return id;
+}
+
+std::string record_fingerprint(const nlohmann::json& record, std::string_view version_field) {
+  nlohmann::json values = nlohmann::json::object();  // sorted by name
+  if (record.is_object()) {
+    for (const auto& [name, value] : record.items()) {
+      if (name == version_field) continue;
+      if (value.is_object()) {
+        if (value.contains("id")) values[name] = value["id"];  // a reference: its id
+      } else if (!value.is_array()) {
+        values[name] = value;
+      }
+    }
+  }
+  return crypto::to_hex(crypto::sha256(values.dump())).substr(0, 16);
 }
 
 Result<EventIdentity, PayloadError> RelayedInboundConnector::identify(
@@ -46,7 +64,14 @@ Result<EventIdentity, PayloadError> RelayedInboundConnector::identify(
 
   std::optional<std::string> id;
   if (const auto stamp = doc->string_at({"record", version_field_})) {
-    id = relayed_event_id(*record_type, *record_id, type->substr(dot + 1), *stamp);
+    nlohmann::json record;
+    if (fingerprint_versions_) {
+      // Parsed again, whole, only for the platforms that need the fingerprint (low volume).
+      const auto whole = nlohmann::json::parse(body, nullptr, false);
+      if (whole.is_object() && whole.contains("record")) record = whole["record"];
+    }
+    id = relayed_event_id(*record_type, *record_id, type->substr(dot + 1), *stamp,
+                          fingerprint_versions_ ? &record : nullptr, version_field_);
   }
   if (!id) {
     auto sent = doc->require_string({"id"});

@@ -24,9 +24,19 @@
 // falls back to the envelope's "id". Deletions get their own suffix: the record a delete
 // carries is the last version, whose id its update already took.
 //
+// A stamp with whole seconds (NetSuite's lastModifiedDate) is the same for two changes made in
+// one second — a credit hold set right after the customer was created — and the second change
+// would be dropped as a duplicate of the first. For such platforms the id also carries the
+// record's fingerprint ("<record_type>:<record_id>:<last modified>:<fingerprint>"): 16 hex
+// digits of SHA-256 over its top-level values but the version stamp itself (in the id already,
+// and written in more than one ISO form), a reference by its id, nested lists and objects left
+// out (a relay and a poll may shape those differently). Two changes of one second differ
+// in it; a relay and a poll of one version agree.
+//
 // Threads: immutable after construction; every method from any thread.
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -39,11 +49,13 @@ class RelayedInboundConnector : public weft::InboundConnector {
  public:
   // `version_field`: the record field holding its version stamp (lastModifiedDate,
   // SystemModstamp).
-  RelayedInboundConnector(std::string name, std::string type, std::string version_field,
+  // `fingerprint_versions`: the stamp has whole seconds, so ids carry the record's fingerprint.
+  RelayedInboundConnector(std::string name, std::string type, std::string version_field, bool fingerprint_versions,
                           std::string secret, std::chrono::seconds tolerance)
       : name_(std::move(name)),
         type_(std::move(type)),
         version_field_(std::move(version_field)),
+        fingerprint_versions_(fingerprint_versions),
         verifier_(std::string(kWeftSignatureHeader), std::move(secret), tolerance) {}
 
   const std::string& name() const override { return name_; }
@@ -59,13 +71,20 @@ class RelayedInboundConnector : public weft::InboundConnector {
   std::string name_;
   std::string type_;
   std::string version_field_;
+  bool fingerprint_versions_;
   TimestampedSignatureVerifier verifier_;
 };
 
 // The event id of one record version (above); nullopt when `last_modified` is not an
-// ISO-8601 time. `change` is created, updated or deleted.
+// ISO-8601 time. `change` is created, updated or deleted; `record`, when given, adds its
+// fingerprint, which leaves out `version_field`.
 std::optional<std::string> relayed_event_id(std::string_view record_type,
                                             std::string_view record_id, std::string_view change,
-                                            std::string_view last_modified);
+                                            std::string_view last_modified,
+                                            const nlohmann::json* record = nullptr,
+                                            std::string_view version_field = {});
+
+// The record's fingerprint (above): 16 hex digits.
+std::string record_fingerprint(const nlohmann::json& record, std::string_view version_field);
 
 }  // namespace weft::connectors

@@ -150,7 +150,8 @@ Result<PageRead, std::string> NetSuiteChangesSource::read_record(const json& out
   const json external_id = output.value("externalId", json());
   auto envelope = relayed_envelope(PolledRecord{
       record_type_, wanted, created.is_string() ? created.get<std::string>() : std::string(),
-      modified.get<std::string>(), external_id.is_string() ? external_id : json(), output});
+      modified.get<std::string>(), external_id.is_string() ? external_id : json(), output,
+      std::string(connectors::netsuite::kVersionField)});  // it has whole seconds: fingerprinted
   if (!envelope) return fail(std::move(envelope).error());
 
   PageRead page;

@@ -14,8 +14,9 @@ Result<nlohmann::json, std::string> relayed_envelope(const PolledRecord& polled)
   const bool first_version = parse_iso8601_ms(polled.created) == modified_ms;
   const std::string change = first_version ? "created" : "updated";
   return nlohmann::json{
-      {"id", *connectors::relayed_event_id(polled.record_type, polled.record_id, change,
-                                           polled.last_modified)},
+      {"id", *connectors::relayed_event_id(polled.record_type, polled.record_id, change, polled.last_modified,
+                                           polled.fingerprint_version_field.empty() ? nullptr : &polled.record,
+                                           polled.fingerprint_version_field)},
       {"type", polled.record_type + "." + change},
       {"occurred_at", format_iso8601_ms(*modified_ms)},
       {"record_type", polled.record_type},

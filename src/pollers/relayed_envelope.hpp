@@ -22,6 +22,9 @@ struct PolledRecord {
   std::string last_modified;      // ISO-8601 (lastModifiedDate, SystemModstamp)
   nlohmann::json external_id;     // a string or null
   nlohmann::json record;          // the record as the relay would send it
+  // Set when the stamp has whole seconds: the record's field holding it. The id then carries
+  // the record's fingerprint without it (connectors/relayed_webhook.hpp).
+  std::string fingerprint_version_field;
 };
 
 // The envelope, or why it cannot be built (a version stamp that is not an ISO-8601 time).

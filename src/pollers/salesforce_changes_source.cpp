@@ -66,7 +66,7 @@ Result<PageRead, std::string> SalesforceChangesSource::read(const json& /*input*
       return fail("query returned a row without Id and " + stamp_field + ": " + row.dump());
     }
     auto envelope = relayed_envelope(
-        PolledRecord{sobject_, id, text_at(row, "CreatedDate"), stamp, json(), row});
+        PolledRecord{sobject_, id, text_at(row, "CreatedDate"), stamp, json(), row, {}});  // ms stamps: no fingerprint
     if (!envelope) return fail(std::move(envelope).error());
     page.bodies.push_back(envelope->dump());
     last_ms = parse_iso8601_ms(stamp);

@@ -181,10 +181,12 @@ TEST_F(RelayedPollTest, NetSuiteARelayedChangeAndItsPollAreStoredOnceAndAMissedO
   ASSERT_EQ(ns.handle(invoker.netsuite("POST", "/services/rest/record/v1/customer",
                                        json{{"companyName", "Globex"}}.dump())).status, 204);
   ASSERT_EQ(outbox.sent.size(), 3u);
-  // The relay's ids name the record version.
-  EXPECT_EQ(relay(0)["id"], "customer:101:2025-06-15T15:06:40.000Z");
-  EXPECT_EQ(relay(1)["id"], "customer:101:2025-06-15T15:06:45.000Z");
-  EXPECT_EQ(relay(2)["id"], "customer:102:2025-06-15T15:06:48.000Z");
+  // The relay's ids name the record version (and, NetSuite's stamp having whole seconds, its
+  // fingerprint).
+  const auto id_of = [&](std::size_t i) { return relay(i)["id"].get<std::string>(); };
+  EXPECT_TRUE(id_of(0).starts_with("customer:101:2025-06-15T15:06:40.000Z:")) << id_of(0);
+  EXPECT_TRUE(id_of(1).starts_with("customer:101:2025-06-15T15:06:45.000Z:")) << id_of(1);
+  EXPECT_TRUE(id_of(2).starts_with("customer:102:2025-06-15T15:06:48.000Z:")) << id_of(2);
   // The update's relay arrives; the first (superseded) and Globex's are lost.
   deliver("netsuite", outbox.sent[1].body);
   tick(60);
@@ -194,8 +196,7 @@ TEST_F(RelayedPollTest, NetSuiteARelayedChangeAndItsPollAreStoredOnceAndAMissedO
   ASSERT_EQ(result.outcome, RoundResult::Outcome::completed) << result.error;
   EXPECT_EQ(result.inserted, 1u);    // Globex
   EXPECT_EQ(result.duplicates, 1u);  // Acme's update, which its relay brought
-  EXPECT_EQ(stored_ids("netsuite"), (std::vector<std::string>{"customer:101:2025-06-15T15:06:45.000Z",
-                                                              "customer:102:2025-06-15T15:06:48.000Z"}));
+  EXPECT_EQ(stored_ids("netsuite"), (std::vector<std::string>{id_of(1), id_of(2)}));
   EXPECT_EQ(memory.load_cursor("netsuite.customer")->value_or(""), "2025-06-15 15:06:48");
   ASSERT_EQ(invoker.requests.size(), 3u);  // one SuiteQL page (hasMore: false), two records
   EXPECT_EQ(invoker.requests[0].input["q"],
@@ -206,7 +207,7 @@ TEST_F(RelayedPollTest, NetSuiteARelayedChangeAndItsPollAreStoredOnceAndAMissedO
   EXPECT_EQ(invoker.requests[1].input, (json{{"record_type", "customer"}, {"id", "101"}, {"expandSubResources", true}}));
 
   // The polled envelope is the relay's for the same version, but for what a poll cannot know.
-  json polled = stored_body("netsuite", "customer:102:2025-06-15T15:06:48.000Z");
+  json polled = stored_body("netsuite", id_of(2));
   json relayed = relay(2);
   EXPECT_TRUE(polled["changed_fields"].is_null());
   for (const char* key : {"id", "type", "occurred_at", "record_type", "record_id", "external_id"}) {
@@ -214,7 +215,7 @@ TEST_F(RelayedPollTest, NetSuiteARelayedChangeAndItsPollAreStoredOnceAndAMissedO
   }
   EXPECT_EQ(without_links(polled["record"]), without_links(relayed["record"]));
   EXPECT_EQ(polled["type"], "customer.created");
-  EXPECT_EQ(stored_body("netsuite", "customer:101:2025-06-15T15:06:45.000Z")["type"], "customer.updated");
+  EXPECT_EQ(stored_body("netsuite", id_of(1))["type"], "customer.updated");
 
   // Nothing changed: the next round re-reads the watermark's second and stores nothing new.
   const RoundResult again = poller.poll_once(source);
@@ -249,7 +250,9 @@ TEST(NetSuiteChangesSource, PagesByKeyThroughTheLastSecondThenOnward) {
   page = source.read({{"record_type", "customer"}, {"id", "7"}}, record("7", "2024-05-01T10:00:00Z"), round);
   ASSERT_TRUE(page.ok()) << page.error();
   ASSERT_EQ(page->bodies.size(), 1u);
-  EXPECT_EQ(json::parse(page->bodies[0])["id"], "customer:7:2024-05-01T10:00:00.000Z");
+  EXPECT_EQ(json::parse(page->bodies[0])["id"],
+            "customer:7:2024-05-01T10:00:00.000Z:" +
+                connectors::record_fingerprint(record("7", "2024-05-01T10:00:00Z"), "lastModifiedDate"));
   EXPECT_FALSE(page->cursor);  // not before the page's last record
   EXPECT_FALSE(page->next_action);
   EXPECT_EQ((*page->next_input)["id"], "9");
@@ -257,7 +260,9 @@ TEST(NetSuiteChangesSource, PagesByKeyThroughTheLastSecondThenOnward) {
   // A record edited since the query is read as it is now: its id names that version.
   page = source.read({{"record_type", "customer"}, {"id", "9"}}, record("9", "2024-05-02T08:00:00Z"), round);
   ASSERT_TRUE(page.ok()) << page.error();
-  EXPECT_EQ(json::parse(page->bodies[0])["id"], "customer:9:2024-05-02T08:00:00.000Z");
+  EXPECT_EQ(json::parse(page->bodies[0])["id"],
+            "customer:9:2024-05-02T08:00:00.000Z:" +
+                connectors::record_fingerprint(record("9", "2024-05-02T08:00:00Z"), "lastModifiedDate"));
   EXPECT_EQ(json::parse(page->bodies[0])["type"], "customer.updated");
   EXPECT_EQ(page->cursor, "2024-05-01 10:00:05");  // the query's position, not the newer version
   EXPECT_EQ(page->next_action, "suiteql");

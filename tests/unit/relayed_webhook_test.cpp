@@ -267,11 +267,23 @@ TEST(RelayedIdentity, DerivesTheEventIdFromTheRecordVersion) {
     EXPECT_TRUE(identity.ok()) << identity.error().message;
     return identity.ok() ? identity->event_id : std::string();
   };
-  EXPECT_EQ(id_of("a", "updated", {{"lastModifiedDate", "2024-05-31T16:08:37Z"}}), "customer:14:2024-05-31T16:08:37.000Z");
-  EXPECT_EQ(id_of("b", "updated", {{"lastModifiedDate", "2024-05-31T18:08:37.000+02:00"}}),
-            "customer:14:2024-05-31T16:08:37.000Z");
-  EXPECT_EQ(id_of("c", "deleted", {{"lastModifiedDate", "2024-05-31T16:08:37Z"}}),
-            "customer:14:2024-05-31T16:08:37.000Z:deleted");
+  // NetSuite's stamp has whole seconds, so the id also carries the record's fingerprint
+  // (its values but the stamp): "<type>:<id>:<stamp>:<16 hex>".
+  const nlohmann::json held{{"lastModifiedDate", "2024-05-31T16:08:37Z"}, {"creditHoldOverride", {{"id", "ON"}}}};
+  const std::string a = id_of("a", "updated", held);
+  EXPECT_EQ(a, "customer:14:2024-05-31T16:08:37.000Z:" + record_fingerprint(held, "lastModifiedDate"));
+  EXPECT_EQ(a.size(), std::string("customer:14:2024-05-31T16:08:37.000Z:").size() + 16);
+  nlohmann::json other_form = held;
+  other_form["lastModifiedDate"] = "2024-05-31T18:08:37.000+02:00";
+  EXPECT_EQ(id_of("b", "updated", other_form), a) << "the same version in another ISO form";
+  nlohmann::json with_name = held;
+  with_name["creditHoldOverride"] = {{"id", "ON"}, {"refName", "On"}};
+  EXPECT_EQ(id_of("b2", "updated", with_name), a) << "a reference is its id, with or without refName";
+  // Two changes in one second: the second is not a duplicate of the first.
+  nlohmann::json released = held;
+  released["creditHoldOverride"] = {{"id", "OFF"}};
+  EXPECT_NE(id_of("b3", "updated", released), a);
+  EXPECT_EQ(id_of("c", "deleted", held), a + ":deleted");
   EXPECT_EQ(id_of("d", "updated", {{"lastModifiedDate", "last tuesday"}}), "d");
   EXPECT_EQ(id_of("e", "updated", nlohmann::json::object()), "e");
   const salesforce::InboundConnector sf("crm", "s", std::chrono::seconds(300));

@@ -14,7 +14,7 @@ inline constexpr std::string_view kVersionField = "lastModifiedDate";
 class InboundConnector final : public RelayedInboundConnector {
  public:
   InboundConnector(std::string name, std::string secret, std::chrono::seconds tolerance)
-      : RelayedInboundConnector(std::move(name), "netsuite", std::string(kVersionField),
+      : RelayedInboundConnector(std::move(name), "netsuite", std::string(kVersionField), /*fingerprint_versions=*/true,
                                 std::move(secret), tolerance) {}
 };
 

@@ -16,6 +16,7 @@ class InboundConnector final : public RelayedInboundConnector {
  public:
   InboundConnector(std::string name, std::string secret, std::chrono::seconds tolerance)
       : RelayedInboundConnector(std::move(name), "salesforce", std::string(kVersionField),
+                                /*fingerprint_versions=*/false,  // SystemModstamp has milliseconds
                                 std::move(secret), tolerance) {}
 };
 

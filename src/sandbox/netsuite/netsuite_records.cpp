@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "connectors/netsuite/netsuite_webhook.hpp"
 #include "connectors/relayed_webhook.hpp"
 #include "connectors/weft_signature.hpp"
 #include "core/time_format.hpp"
@@ -322,8 +323,10 @@ void NetSuiteEmulator::send_webhook(const std::string& type, const std::string& 
   const http::Request none;
   Call call{none, {}, {}, "http://127.0.0.1:7171", clock_->now()};
   // The id Weft's relay sends: the record version (connectors/relayed_webhook.hpp).
+  const nlohmann::json plain(record);  // the fingerprint reads values by name, not in order
   const std::string id = connectors::relayed_event_id(type, record.value("id", ""), action,
-                                                      record.value("lastModifiedDate", ""))
+                                                      record.value("lastModifiedDate", ""), &plain,
+                                                      connectors::netsuite::kVersionField)
                              .value_or("ns_evt_" + crypto::random_hex(12));
   const Json body{{"id", id},
                   {"type", type + "." + action},
