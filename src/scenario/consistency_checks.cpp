@@ -159,6 +159,39 @@ Check posted_once(std::string name, const std::vector<const json*>& billing, con
   return check;
 }
 
+// Every NetSuite customer on hold (creditHoldOverride ON) is marked held on its Stripe customer
+// (metadata.credit_hold "on"), and every one explicitly off (OFF) is not; AUTO is NetSuite's
+// own computation and is left out.
+Check holds_reached_billing(const json& state) {
+  std::map<std::string, const json*> stripe_by_id;
+  for (const json& customer : records(state, "stripe", "customers")) stripe_by_id[text(customer, "id")] = &customer;
+  Check check{"credit-hold.holds_reached_billing", true, 0, 0, json::array()};
+  std::int64_t expected = 0, matching = 0;
+  for (const json& customer : records(state, "netsuite", "customer")) {
+    const json override_value = customer.value("creditHoldOverride", json());
+    std::string mode = override_value.is_object() ? text(override_value, "id")
+                       : override_value.is_string() ? override_value.get<std::string>()
+                                                    : std::string();
+    for (auto& c : mode) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (mode != "ON" && mode != "OFF") continue;
+    ++expected;
+    const auto stripe = stripe_by_id.find(text(customer, "externalId"));
+    const std::string held = stripe == stripe_by_id.end()
+                                 ? std::string("(no Stripe customer)")
+                                 : text(stripe->second->value("metadata", json::object()), "credit_hold");
+    if ((mode == "ON" && held == "on") || (mode == "OFF" && (held == "off" || held.empty()))) {
+      ++matching;
+    } else {
+      add_example(check, {{"netsuite_id", customer.value("id", json())}, {"creditHoldOverride", mode},
+                          {"stripe", text(customer, "externalId")}, {"stripe_credit_hold", held}});
+    }
+  }
+  check.expected = expected;
+  check.actual = matching;
+  check.ok = matching == expected;
+  return check;
+}
+
 // Per parent (an invoice, a charge): the sum of its children's amounts never above its own.
 Check within_parent(std::string name, const json& parents, const char* parent_amount, const json& children,
                     const char* parent_field, const char* child_amount,
@@ -315,6 +348,7 @@ void workflow_checks(const ConsistencyInput& in, Consistency& out) {
     return posted_once("invoice-posting.stripe_invoices_posted_once", finalized,
                        records(in.state, "netsuite", "invoice"), "total");
   });
+  when_loaded("credit-hold", "credit-hold.holds_reached_billing", [&] { return holds_reached_billing(in.state); });
   when_loaded("service-credit", "service-credit.credit_notes_posted_once", [&] {
     std::vector<const json*> notes;
     for (const json& note : records(in.state, "stripe", "credit_notes")) {

@@ -83,7 +83,8 @@ std::vector<std::string> failing(const Consistency& c) {
 }
 
 TEST(ScenarioChecks, CleanStatePasses) {
-  const Consistency c = check_consistency(input(clean_state(), clean_requests(), {"invoice-posting", "service-credit"}));
+  const Consistency c =
+      check_consistency(input(clean_state(), clean_requests(), {"invoice-posting", "service-credit", "credit-hold"}));
   EXPECT_TRUE(c.ok()) << to_json(c).dump(2);
   EXPECT_TRUE(c.skipped.empty());
   EXPECT_EQ(named(c, "invoice-posting.stripe_invoices_posted_once").actual, 1);  // in_2 is a draft
@@ -157,7 +158,7 @@ TEST(ScenarioChecks, WorkflowChecksAreSkippedWhenNotLoadedAndCompareWhenLoaded) 
   state["netsuite"]["invoice"][0]["total"] = 123.40;  // posted with the wrong amount
   const Consistency unloaded = check_consistency(input(state));
   EXPECT_TRUE(unloaded.ok());
-  ASSERT_EQ(unloaded.skipped.size(), 2u);
+  ASSERT_EQ(unloaded.skipped.size(), 3u);
   EXPECT_NE(unloaded.skipped[0].reason.find("not loaded"), std::string::npos);
 
   const Consistency loaded = check_consistency(input(state, clean_requests(), {"invoice-posting"}));
@@ -166,6 +167,24 @@ TEST(ScenarioChecks, WorkflowChecksAreSkippedWhenNotLoadedAndCompareWhenLoaded) 
   EXPECT_EQ(posted.expected, 1);
   EXPECT_EQ(posted.actual, 0);
   EXPECT_EQ(posted.examples[0]["netsuite_total"], 123.40);
+}
+
+TEST(ScenarioChecks, AHoldThatDidNotReachBillingIsCaught) {
+  json state = clean_state();
+  state["netsuite"]["customer"][0]["creditHoldOverride"] = {{"id", "ON"}, {"refName", "On"}};
+  state["netsuite"]["customer"][1]["creditHoldOverride"] = "OFF";
+  state["stripe"]["customers"][0]["metadata"]["credit_hold"] = "on";
+  const Consistency held = check_consistency(input(state, clean_requests(), {"credit-hold"}));
+  EXPECT_TRUE(held.ok());
+  EXPECT_EQ(named(held, "credit-hold.holds_reached_billing").expected, 2);
+
+  state["stripe"]["customers"][0]["metadata"].erase("credit_hold");  // the hold was lost on the way
+  const Consistency lost = check_consistency(input(state, clean_requests(), {"credit-hold"}));
+  EXPECT_EQ(failing(lost), std::vector<std::string>{"credit-hold.holds_reached_billing"});
+  const Check& check = named(lost, "credit-hold.holds_reached_billing");
+  EXPECT_EQ(check.actual, 1);
+  EXPECT_EQ(check.examples[0]["stripe"], "cus_A");
+  EXPECT_EQ(check.examples[0]["creditHoldOverride"], "ON");
 }
 
 TEST(ScenarioChecks, UndeliveredWebhooksFail) {
