@@ -75,9 +75,14 @@ TEST_F(HubHttpTest, HealthReadinessAndMetrics) {
   EXPECT_EQ(metrics->header("Content-Type").value_or(""), "text/plain; version=0.0.4; charset=utf-8");
   for (const char* name : {"weft_webhooks_total{connector=\"stripe\",outcome=\"accepted\"} 1",
                            "weft_ingest_ack_seconds_bucket", "weft_storage_commit_seconds_count",
-                           "weft_storage_commit_batch_size_sum", "weft_events_unprocessed 1"}) {
+                           "weft_storage_commit_batch_size_sum"}) {
     EXPECT_NE(metrics->body.find(name), std::string::npos) << name;
   }
+  // The event is unprocessed until the pipeline routes it, which it does within milliseconds
+  // of the commit: 1 or 0, depending on who is first (a fixed 1 made this test flaky).
+  const bool one = metrics->body.find("\nweft_events_unprocessed 1\n") != std::string::npos;
+  const bool zero = metrics->body.find("\nweft_events_unprocessed 0\n") != std::string::npos;
+  EXPECT_TRUE(one || zero) << metrics->body;
 }
 
 TEST_F(HubHttpTest, KeepAliveServesManyRequestsOnOneConnection) {
