@@ -15,6 +15,7 @@
 //
 // Threads: every method may be called from any thread.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -105,6 +106,19 @@ struct IdentityWrites {
   std::vector<IdentityKey> keys;
   std::vector<RecordUpdate> updates;
   bool empty() const { return entities.empty() && links.empty() && keys.empty() && updates.empty(); }
+
+  // Where the plan stood, and taking back what was planned since (planning only appends), so
+  // a caller can drop one event's decisions without copying the batch's.
+  struct Mark {
+    std::size_t entities, links, keys, updates;
+  };
+  Mark mark() const { return {entities.size(), links.size(), keys.size(), updates.size()}; }
+  void truncate(const Mark& m) {
+    entities.resize(m.entities);
+    links.resize(m.links);
+    keys.resize(m.keys);
+    updates.resize(m.updates);
+  }
 };
 
 // An audited merge: `from` now resolves to `into`.

@@ -140,16 +140,18 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityW
     return out;
   }
   if (identity_ != nullptr && identity != nullptr) {
-    // Planned on a copy, kept only when every event resolved: a raw event that opens an
-    // exception leaves no identity behind.
-    IdentityWrites planned = *identity;
+    // Kept only when every event resolved: a raw event that opens an exception leaves no
+    // identity behind.
+    const IdentityWrites::Mark before = identity->mark();
     for (mapping::CanonicalEvent& c : *mapped) {
-      auto problem = identity_->resolve(c, planned, now_ms);
+      auto problem = identity_->resolve(c, *identity, now_ms);
       if (!problem) {
+        identity->truncate(before);
         out.error = std::move(problem).error();
         return out;
       }
       if (*problem) {
+        identity->truncate(before);
         json context = raw_context(raw);
         context["canonical_event"] = c;
         context["identity"] = std::move((*problem)->context);
@@ -158,7 +160,6 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityW
         return out;
       }
     }
-    *identity = std::move(planned);
   }
   for (std::size_t i = 0; i < mapped->size(); ++i) {
     const mapping::CanonicalEvent& c = (*mapped)[i];

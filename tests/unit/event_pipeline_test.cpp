@@ -333,10 +333,13 @@ TEST_F(EventPipelineTest, OneCustomerOnTwoPlatformsGetsOneCanonicalIdAndOneRecor
 }
 
 TEST_F(EventPipelineTest, APossibleDuplicateOpensAnIdentityExceptionAndKeepsNothing) {
+  // One batch: the duplicate's decisions are taken back, the event before it keeps its own.
   append(customer_event("billing", "evt_1", "cus_1", "Acme Widgets", nullptr));
-  drain();
   append(customer_event("erp", "ns_1", "14", "Acme Widgetz", nullptr));
+  append(customer_event("billing", "evt_2", "cus_3", "Zebra Logistics", nullptr));
   drain();
+  EXPECT_TRUE(identity_.find_link("customer", "billing", "cus_1").value().has_value());
+  EXPECT_TRUE(identity_.find_link("customer", "billing", "cus_3").value().has_value());
   const auto open = open_exceptions();
   ASSERT_EQ(open.size(), 1u);
   EXPECT_EQ(open[0].failure_class, "identity");
