@@ -33,6 +33,9 @@ inline constexpr const char* kSalesforceExternalIdField = "External_Id__c";
 // Zendesk custom ticket fields the scenario fills (ids are per account; these are the demo's).
 inline constexpr std::int64_t kInvoiceFieldId = 360000101;       // the Stripe invoice id
 inline constexpr std::int64_t kCreditAmountFieldId = 360000102;  // requested credit, minor units
+// What the service-credit workflow writes back (workflows/service-credit.yaml's vars).
+inline constexpr std::int64_t kCreditNoteFieldId = 360000103;    // the Stripe credit note id
+inline constexpr const char* kCreditIssuedTag = "service_credit_issued";
 // The tags of the scenario's tickets.
 inline constexpr const char* kCreditRequestTag = "service_credit_request";
 inline constexpr const char* kInvoiceDisputeTag = "invoice_dispute";
