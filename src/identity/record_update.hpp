@@ -1,8 +1,9 @@
 #pragma once
 // From a canonical event to the update of its entity's canonical record: each top-level field
 // of the payload, stamped with the event's source and platform time. The platform sequence
-// comes from the caller (the mapping knows which payload field carries a platform's version,
-// e.g. a NetSuite record's lastModifiedDate or a Salesforce SystemModstamp); 0 when none.
+// comes from the caller: the event's platform_seq, which a mapping sets from the field that
+// carries the platform's own event counter or record version (its output's `sequence`); 0
+// when none.
 
 #include <cstdint>
 #include <string_view>

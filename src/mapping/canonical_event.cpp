@@ -9,6 +9,7 @@ void to_json(nlohmann::json& out, const CanonicalEvent& event) {
       {"schema_version", event.schema_version},
       {"business_key", event.business_key},
       {"occurred_at_ms", event.occurred_at_ms},
+      {"platform_seq", event.platform_seq},
       {"source_connector", event.source_connector},
       {"source_event_id", event.source_event_id},
       {"correlation_id", event.correlation_id},
@@ -26,6 +27,7 @@ void from_json(const nlohmann::json& in, CanonicalEvent& event) {
   in.at("business_key").get_to(event.business_key);
   event.payload = in.at("payload");
   event.occurred_at_ms = in.value("occurred_at_ms", std::int64_t{0});
+  event.platform_seq = in.value("platform_seq", std::int64_t{0});
   event.source_connector = in.value("source_connector", std::string());
   event.source_event_id = in.value("source_event_id", std::string());
   event.correlation_id = in.value("correlation_id", std::string());

@@ -17,6 +17,9 @@ struct CanonicalEvent {
   int schema_version = 1;           // of this type's payload
   std::string business_key;         // orders events: those with the same key apply in order
   std::int64_t occurred_at_ms = 0;  // when it happened on the platform (Unix ms)
+  // The platform's own order of its events or record versions, where it has one: orders two
+  // events of the same platform second when canonical records are updated. 0: none.
+  std::int64_t platform_seq = 0;
   std::string source_connector;     // the connector's name in the config
   std::string source_event_id;      // the platform's event id
   std::string correlation_id;       // shared by everything one outside request set off

@@ -24,8 +24,8 @@ const char* to_string(MappingErrc code) {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kOutputKeys{"type", "schema_version", "business_key",
-                                                      "payload", "occurred_at"};
+constexpr std::array<std::string_view, 6> kOutputKeys{"type", "schema_version", "business_key",
+                                                      "payload", "occurred_at", "sequence"};
 // Unix seconds beyond this (the year 5138) are nearly always milliseconds given by mistake.
 constexpr double kMaxUnixSeconds = 1e11;
 
@@ -84,7 +84,7 @@ Result<CanonicalEvent, std::string> from_output(const nlohmann::json& out) {
   for (const auto& [key, value] : out.items()) {
     if (std::find(kOutputKeys.begin(), kOutputKeys.end(), key) == kOutputKeys.end()) {
       return fail("unknown field '" + key +
-                  "' (expected type, schema_version, business_key, payload, occurred_at)");
+                  "' (expected type, schema_version, business_key, payload, occurred_at, sequence)");
     }
   }
   CanonicalEvent event;
@@ -123,6 +123,13 @@ Result<CanonicalEvent, std::string> from_output(const nlohmann::json& out) {
     auto ms = occurred_at_ms(*when);
     if (!ms) return fail(std::move(ms).error());
     if (*ms) event.occurred_at_ms = **ms;
+  }
+  if (const auto sequence = out.find("sequence"); sequence != out.end() && !sequence->is_null()) {
+    if (!sequence->is_number_integer() || sequence->get<std::int64_t>() < 0) {
+      return fail("sequence must be a non-negative integer (the platform's own event or version counter) or null, got " +
+                  preview(*sequence));
+    }
+    event.platform_seq = sequence->get<std::int64_t>();
   }
   return event;
 }

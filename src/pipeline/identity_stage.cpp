@@ -56,7 +56,7 @@ StoreResult<std::optional<IdentityProblem>> IdentityStage::resolve(mapping::Cano
            {"candidates", std::move(candidates)}}});
     }
     event.canonical_ids[role.kind] = resolution->canonical_id;
-    if (role.record) pending.updates.push_back(identity::record_update(event, role.kind, resolution->canonical_id));
+    if (role.record) pending.updates.push_back(identity::record_update(event, role.kind, resolution->canonical_id, event.platform_seq));
   }
   return std::optional<IdentityProblem>();
 }

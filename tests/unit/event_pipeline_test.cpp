@@ -37,6 +37,7 @@ mappings:
   - event: [customer.created, customer.updated]
     jq: |
       {type: "customer.upserted", schema_version: 1, business_key: .data.object.id,
+       sequence: .data.object.version,
        payload: {customer_id: .data.object.id, external_id: .data.object.external_id,
                  name: .data.object.name}}
   - event: invoice.upcoming
@@ -101,8 +102,9 @@ class RecordingInvoker : public engine::ActionInvoker {
   std::vector<engine::ActionRequest> calls;
 };
 
+// `version`: the platform's record version (the mapping's `sequence`); null: none.
 NewRawEvent customer_event(const std::string& connector, const std::string& id, const std::string& customer,
-                           const std::string& name, const json& external_id) {
+                           const std::string& name, const json& external_id, const json& version = nullptr) {
   NewRawEvent e;
   e.connector = connector;
   e.event_id = id;
@@ -111,7 +113,8 @@ NewRawEvent customer_event(const std::string& connector, const std::string& id, 
   e.received_at_ms = 1'700'000'000'000;
   e.body = json{{"id", id},
                 {"type", "customer.created"},
-                {"data", {{"object", {{"id", customer}, {"name", name}, {"external_id", external_id}}}}}}
+                {"data",
+                 {{"object", {{"id", customer}, {"name", name}, {"external_id", external_id}, {"version", version}}}}}}
                .dump();
   return e;
 }
@@ -330,6 +333,24 @@ TEST_F(EventPipelineTest, OneCustomerOnTwoPlatformsGetsOneCanonicalIdAndOneRecor
   const auto record = identity_.load_record(acme).value();
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->fields.at("external_id").value_json, "\"ACME-1\"");
+}
+
+// Three versions of one record in the same millisecond, arriving 1, 3, 2: the platform's
+// sequence decides, so version 3 stands and the late version 2 does not overwrite it (without
+// the sequence the first of a tie would have stayed).
+TEST_F(EventPipelineTest, EventsOfOneSecondAreOrderedByThePlatformSequence) {
+  append(customer_event("billing", "evt_1", "cus_1", "Acme v1", "ACME-1", 1));
+  append(customer_event("billing", "evt_3", "cus_1", "Acme v3", "ACME-1", 3));
+  append(customer_event("billing", "evt_2", "cus_1", "Acme v2", "ACME-1", 2));
+  drain();
+  EXPECT_TRUE(open_exceptions().empty());
+  const auto stored = workflows_.canonical_events("cus_1", 10).value();
+  ASSERT_EQ(stored.size(), 3u);
+  const std::string id = json::parse(stored[0].json)["canonical_ids"].value("customer", "");
+  const auto record = identity_.load_record(id).value();
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->fields.at("name").value_json, "\"Acme v3\"");
+  EXPECT_EQ(record->fields.at("name").platform_seq, 3);
 }
 
 TEST_F(EventPipelineTest, APossibleDuplicateOpensAnIdentityExceptionAndKeepsNothing) {

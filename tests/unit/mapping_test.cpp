@@ -449,7 +449,13 @@ TEST(MappingApply, MalformedOutputsAreNamedField) {
             "output 1: business_key must be a non-empty string, got \"\"");
   EXPECT_EQ(failure_of("{" + base + ", payload: {}, busines_key: 1}"),
             "output 1: unknown field 'busines_key' (expected type, schema_version, business_key, "
-            "payload, occurred_at)");
+            "payload, occurred_at, sequence)");
+  EXPECT_EQ(failure_of("{" + base + ", payload: {}, sequence: -1}"),
+            "output 1: sequence must be a non-negative integer (the platform's own event or version "
+            "counter) or null, got -1");
+  EXPECT_EQ(failure_of("{" + base + ", payload: {}, sequence: \"7\"}"),
+            "output 1: sequence must be a non-negative integer (the platform's own event or version "
+            "counter) or null, got \"7\"");
   EXPECT_EQ(failure_of("{" + base + ", payload: {}, occurred_at: 1700000000000}"),
             "output 1: occurred_at must be Unix seconds or an ISO-8601 string, got "
             "1700000000000 (milliseconds?)");
@@ -461,6 +467,21 @@ TEST(MappingApply, MalformedOutputsAreNamedField) {
             "got 7");
   EXPECT_EQ(failure_of("range(0; 500) as $i | {" + base + ", payload: {}}"),
             "program produced more than 100 outputs");
+}
+
+// The platform's own sequence, when a mapping gives one, rides on the event (and survives
+// the event's JSON), for canonical records to order events of one second.
+TEST(MappingApply, SequenceIsThePlatformSequence) {
+  const MappingSet set = load_text(
+      "platform: salesforce\nversion: 1\nmappings:\n  - event: '*'\n    jq: |\n"
+      "      ({type: \"a.b\", schema_version: 1, business_key: .id, payload: {}, sequence: .version},\n"
+      "       {type: \"a.b\", schema_version: 1, business_key: .id, payload: {}, sequence: null})\n");
+  auto events = set.apply("salesforce", raw_event("sf", "e1", "Account", R"({"id":"001","version":42})"));
+  ASSERT_TRUE(events) << events.error().message;
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].platform_seq, 42);
+  EXPECT_EQ((*events)[1].platform_seq, 0);
+  EXPECT_EQ(nlohmann::json((*events)[0]).get<CanonicalEvent>().platform_seq, 42);
 }
 
 TEST(MappingApply, CanonicalFieldsComeFromTheRawEventAndIdsAreDeterministic) {
