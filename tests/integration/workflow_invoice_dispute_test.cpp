@@ -34,16 +34,17 @@ class InvoiceDisputeTest : public ShippedWorkflowTest {
   InvoiceDisputeTest() : ShippedWorkflowTest("invoice-dispute") {}
 
   // A customer in all three platforms, linked by the external-id convention, with a paid
-  // invoice of `cents` USD, which invoice-posting has posted to NetSuite. Sets stripe_id_,
+  // invoice of `cents` USD, which invoice-posting has posted to NetSuite. Without `in_erp`,
+  // the customer is not in NetSuite (yet), so neither is the invoice. Sets stripe_id_,
   // organization_id_, invoice_.
-  void customer_with_paid_invoice(const std::string& name, std::int64_t cents) {
+  void customer_with_paid_invoice(const std::string& name, std::int64_t cents, bool in_erp = true) {
     std::string email = "billing@" + name + ".example";
     std::replace(email.begin(), email.end(), ' ', '-');
     stripe_id_ = hub_.act("stripe", "create_customer", {{"name", name}, {"email", email}}, "test-customer-" + name)
                      .at("id");
     organization_id_ =
         hub_.act("zendesk", "upsert_organization", {{"external_id", stripe_id_}, {"name", name}})["organization"]["id"];
-    hub_.act("netsuite", "upsert_customer", {{"external_id", stripe_id_}, {"body", {{"companyName", name}}}});
+    if (in_erp) erp_customer(name);
     hub_.act("stripe", "create_invoice_item",
              {{"customer", stripe_id_}, {"amount", cents}, {"currency", "usd"}, {"description", "Seats"}},
              "test-item-" + name);
@@ -54,7 +55,12 @@ class InvoiceDisputeTest : public ShippedWorkflowTest {
     invoice_ = hub_.act("stripe", "finalize_invoice", {{"id", draft}}, "test-finalize-" + name).at("id");
     hub_.act("stripe", "pay_invoice", {{"id", invoice_}}, "test-pay-" + name);
     ASSERT_NO_THROW(hub_.settle());
-    ASSERT_EQ(hub_.netsuite_records("invoice", invoice_).size(), 1u) << "invoice-posting did not post " << invoice_;
+    ASSERT_EQ(hub_.netsuite_records("invoice", invoice_).size(), in_erp ? 1u : 0u) << invoice_;
+  }
+
+  std::string erp_customer(const std::string& name) {
+    return hub_.act("netsuite", "upsert_customer", {{"external_id", stripe_id_}, {"body", {{"companyName", name}}}})
+        .at("id");
   }
 
   // The customer's bank disputes the payment of invoice_. Sets dispute_.
@@ -269,6 +275,29 @@ TEST_F(InvoiceDisputeTest, PlatformsDownForAWhileThenBackLinkAndResolveOnce) {
   expect_written("chargeback", chargeback_ticket(), "won", "Stripe closed the dispute: won");
   EXPECT_EQ(hub_.stripe_writes_applied_twice(), json::object());  // each keyed write once
   EXPECT_EQ(hub_.instances("invoice-dispute").size(), 2u);
+  expect_all_completed();
+}
+
+// invoice-posting cannot post the invoice (its customer is not in NetSuite): the chargeback
+// waits for the NetSuite invoice instead of failing, and links once it is there.
+TEST_F(InvoiceDisputeTest, AChargebackBeforeItsInvoiceIsInNetSuiteWaitsForItThenLinks) {
+  customer_with_paid_invoice("Dispute Early", 4200, /*in_erp=*/false);
+  charge_back();
+  ASSERT_NO_THROW(hub_.settle());
+  auto instances = hub_.instances("invoice-dispute");
+  ASSERT_EQ(instances.size(), 1u);
+  EXPECT_EQ(instances[0].status, InstanceStatus::waiting);
+  EXPECT_TRUE(hub_.open_exceptions("invoice-dispute").empty());
+  EXPECT_FALSE(stripe_invoice(invoice_)["metadata"].contains("chargeback_netsuite_invoice"));
+
+  // Someone posts the invoice in NetSuite by hand: NetSuite reports it, and the wait ends.
+  const std::string customer = erp_customer("Dispute Early");
+  hub_.act("netsuite", "upsert_invoice",
+           {{"external_id", invoice_},
+            {"body", {{"entity", {{"id", customer}}},
+                      {"item", {{"items", {{{"item", {{"id", "1"}}}, {"description", "Seats"}, {"amount", 42.0}}}}}}}}});
+  ASSERT_NO_THROW(hub_.settle());
+  expect_written("chargeback", chargeback_ticket(), "needs_response", "");
   expect_all_completed();
 }
 
