@@ -2,8 +2,8 @@
 // The seeded scenario (docs/scenario.md): from a seed and a number of customers, the list of
 // operations that play a company's month across Stripe, Zendesk, NetSuite and Salesforce —
 // customers that exist on all four platforms, then invoices, payments, subscription upgrades,
-// credit requests, invoice disputes, chargebacks, credit holds, closed-won deals and refund
-// requests, interleaved as they would arrive.
+// credit requests, invoice disputes, chargebacks (some of them later resolved), credit holds,
+// closed-won deals and refund requests, interleaved as they would arrive.
 //
 // Planning is pure: the same options give the same operations, byte for byte (the draws use
 // std::mt19937_64 and plain modulo, never a standard distribution, whose results differ
@@ -33,6 +33,7 @@ inline constexpr const char* kSalesforceExternalIdField = "External_Id__c";
 // Zendesk custom ticket fields the scenario fills (ids are per account; these are the demo's).
 inline constexpr std::int64_t kInvoiceFieldId = 360000101;       // the Stripe invoice id
 inline constexpr std::int64_t kCreditAmountFieldId = 360000102;  // requested credit, minor units
+inline constexpr std::int64_t kDisputeResolutionFieldId = 360000105;  // how a dispute was resolved
 // The tags of the scenario's tickets.
 inline constexpr const char* kCreditRequestTag = "service_credit_request";
 inline constexpr const char* kInvoiceDisputeTag = "invoice_dispute";
