@@ -379,6 +379,110 @@ void generic_checks(const ConsistencyInput& in, Consistency& out) {
   }
 }
 
+// invoice-dispute: every chargeback (a Stripe dispute of a charge that paid an invoice) and
+// every support dispute (a Zendesk ticket tagged invoice_dispute, not a chargeback's, naming an
+// invoice) is linked on all three platforms with its state, and a resolved one has its outcome
+// on all three — as workflows/invoice-dispute.yaml writes them: the Stripe invoice's metadata
+// <kind>_zendesk_ticket / _status / _resolution, the NetSuite invoice's
+// custbody_weft_<kind>_ticket / _status / _resolution (kind chargeback or dispute), the ticket's
+// tags invoice_dispute_linked and, resolved, invoice_dispute_resolved. Several support tickets
+// disputing one invoice share its fields: those name one of them, with that one's state.
+Check disputes_linked_and_resolved(const json& state) {
+  std::map<std::string, const json*> invoices, erp_invoices, charges, tickets_by_external;
+  for (const json& i : records(state, "stripe", "invoices")) invoices[text(i, "id")] = &i;
+  for (const json& i : records(state, "netsuite", "invoice")) erp_invoices[text(i, "externalId")] = &i;
+  for (const json& c : records(state, "stripe", "charges")) charges[text(c, "id")] = &c;
+  for (const json& t : records(state, "zendesk", "tickets")) tickets_by_external[text(t, "external_id")] = &t;
+  const auto tagged = [](const json& ticket, const char* tag) {
+    const json tags = ticket.value("tags", json::array());
+    return std::find(tags.begin(), tags.end(), json(tag)) != tags.end();
+  };
+  const auto id_text = [](const json& ticket) { return ticket.value("id", json()).dump(); };
+  // What is wrong with one dispute: the invoice's fields of `kind` must name `ticket` (one of
+  // `named_any`, for support disputes) with `status`, and carry a resolution when `resolved`.
+  const auto problems = [&](const std::string& kind, const std::string& invoice, const json& ticket,
+                            const std::set<std::string>& tickets_of_invoice, const std::string& status,
+                            bool resolved) {
+    json wrong = json::array();
+    if (!tagged(ticket, "invoice_dispute_linked")) wrong.push_back("ticket not tagged invoice_dispute_linked");
+    if (resolved && !tagged(ticket, "invoice_dispute_resolved")) wrong.push_back("ticket not tagged invoice_dispute_resolved");
+    const auto in = invoices.find(invoice);
+    const auto erp = erp_invoices.find(invoice);
+    if (in == invoices.end() || erp == erp_invoices.end()) {
+      wrong.push_back(in == invoices.end() ? "no Stripe invoice" : "no NetSuite invoice");
+      return wrong;
+    }
+    const json metadata = in->second->value("metadata", json::object());
+    const std::string named = text(metadata, (kind + "_zendesk_ticket").c_str());
+    if (!tickets_of_invoice.count(named)) wrong.push_back("Stripe invoice metadata names ticket '" + named + "'");
+    if (text(*erp->second, ("custbody_weft_" + kind + "_ticket").c_str()) != named) {
+      wrong.push_back("NetSuite invoice names another ticket than Stripe");
+    }
+    if (named != id_text(ticket) && kind == "dispute") return wrong;  // another ticket's state is checked with it
+    if (text(metadata, (kind + "_status").c_str()) != status) wrong.push_back("Stripe status is not " + status);
+    if (text(*erp->second, ("custbody_weft_" + kind + "_status").c_str()) != status) {
+      wrong.push_back("NetSuite status is not " + status);
+    }
+    const bool billed = !text(metadata, (kind + "_resolution").c_str()).empty();
+    const bool posted = !text(*erp->second, ("custbody_weft_" + kind + "_resolution").c_str()).empty();
+    if (billed != resolved || posted != resolved) {
+      wrong.push_back(resolved ? "resolution missing in Stripe or NetSuite" : "a resolution while still open");
+    }
+    return wrong;
+  };
+
+  Check check{"invoice-dispute.linked_and_resolved_everywhere", true, 0, 0, json::array()};
+  std::int64_t expected = 0, matching = 0;
+  const auto judge = [&](json example, const json& wrong) {
+    ++expected;
+    if (wrong.empty()) {
+      ++matching;
+    } else {
+      example["problems"] = wrong;
+      add_example(check, std::move(example));
+    }
+  };
+
+  for (const json& dispute : records(state, "stripe", "disputes")) {
+    const auto charge = charges.find(text(dispute, "charge"));
+    const std::string invoice = charge == charges.end() ? "" : text(*charge->second, "invoice");
+    if (invoice.empty()) continue;  // a charge that paid no invoice: nothing to link
+    const std::string status = text(dispute, "status");
+    const bool resolved = status == "won" || status == "lost" || status == "warning_closed" || status == "charge_refunded";
+    const auto ticket = tickets_by_external.find(text(dispute, "id"));
+    json example = {{"dispute", text(dispute, "id")}, {"invoice", invoice}};
+    if (ticket == tickets_by_external.end()) {
+      judge(std::move(example), json::array({"no ticket with the dispute as external_id"}));
+      continue;
+    }
+    judge(std::move(example), problems("chargeback", invoice, *ticket->second, {id_text(*ticket->second)}, status, resolved));
+  }
+
+  std::map<std::string, std::vector<const json*>> support_by_invoice;
+  for (const json& t : records(state, "zendesk", "tickets")) {
+    if (!tagged(t, kInvoiceDisputeTag) || tagged(t, "chargeback")) continue;
+    for (const json& field : t.value("custom_fields", json::array())) {
+      if (field.value("id", json()) == json(kInvoiceFieldId) && field.value("value", json()).is_string()) {
+        support_by_invoice[field["value"].get<std::string>()].push_back(&t);
+      }
+    }
+  }
+  for (const auto& [invoice, tickets] : support_by_invoice) {
+    std::set<std::string> ids;
+    for (const json* t : tickets) ids.insert(id_text(*t));
+    for (const json* t : tickets) {
+      const std::string status = text(*t, "status");
+      const bool resolved = status == "solved" || status == "closed";
+      judge({{"ticket", t->value("id", json())}, {"invoice", invoice}},
+            problems("dispute", invoice, *t, ids, resolved ? "resolved" : "open", resolved));
+    }
+  }
+  check.expected = expected;
+  check.actual = matching;
+  check.ok = matching == expected;
+  return check;
+}
+
 void workflow_checks(const ConsistencyInput& in, Consistency& out) {
   auto when_loaded = [&](const std::string& workflow, const std::string& name, const std::function<Check()>& make) {
     if (in.workflows.count(workflow)) {
@@ -407,6 +511,8 @@ void workflow_checks(const ConsistencyInput& in, Consistency& out) {
   });
   when_loaded("service-credit", "service-credit.ticket_outcomes_match_credit_notes",
               [&] { return credit_outcomes_on_tickets(in.state); });
+  when_loaded("invoice-dispute", "invoice-dispute.linked_and_resolved_everywhere",
+              [&] { return disputes_linked_and_resolved(in.state); });
 }
 
 }  // namespace

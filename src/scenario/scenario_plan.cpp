@@ -47,6 +47,11 @@ constexpr std::array<std::string_view, 12> kLastNames{"Moreau", "Okafor",  "Schm
 constexpr std::array<std::string_view, 10> kCurrencies{"usd", "usd", "usd", "usd", "usd",
                                                        "usd", "eur", "eur", "eur", "gbp"};
 constexpr std::array<std::string_view, 3> kAllCurrencies{"usd", "eur", "gbp"};
+// How an agent resolves a disputed invoice (the ticket's resolution field).
+constexpr std::array<std::string_view, 3> kDisputeResolutions{
+    "Seats cancelled late: credited on the next invoice",
+    "Invoice confirmed: the seats were in use all month",
+    "Billing error: a corrected invoice was sent"};
 constexpr std::int64_t kBasicMonthly = 4900;  // minor units
 constexpr std::int64_t kProMonthly = 14900;
 
@@ -73,7 +78,10 @@ struct Customer {
 // then finalized, then paid), interleaved at random at the end as activity arrives.
 class Planner {
  public:
-  explicit Planner(const PlanOptions& options) : options_(options), draw_(options.seed) {}
+  // Outcomes (disputes resolved) draw from a stream of their own, so that every other
+  // operation stays what it was before they were played (only the interleaving moves).
+  explicit Planner(const PlanOptions& options)
+      : options_(options), draw_(options.seed), outcome_draw_(options.seed ^ 0x6f7574636f6d65ULL) {}
 
   Plan run() {
     plan_.options = options_;
@@ -88,13 +96,13 @@ class Planner {
  private:
   using Chain = std::vector<Operation>;
 
-  Operation op(const std::string& id, const char* platform, const char* action, json input,
+  Operation op(const std::string& id, const char* platform, std::string action, json input,
                Channel channel = Channel::api) {
     Operation o;
     o.id = id;
     o.platform = platform;
     o.channel = channel;
-    o.action = action;
+    o.action = std::move(action);
     o.input = std::move(input);
     o.idempotency_key = "scenario-" + std::to_string(options_.seed) + "-" + id;
     return o;
@@ -235,6 +243,13 @@ class Planner {
                                Channel::sandbox_helper);
         chain.push_back(std::move(dispute));
         count("chargebacks");
+        // Stripe closes some of them while the scenario runs; the others stay open.
+        if (outcome_draw_.percent(60)) {
+          chain.push_back(op(id + ".chargeback_close", "stripe",
+                             "/_sandbox/stripe/disputes/" + reference(id + ".chargeback", "/id") + "/close",
+                             {{"status", outcome_draw_.percent(50) ? "won" : "lost"}}, Channel::sandbox_helper));
+          count("chargebacks_closed");
+        }
       }
     } else {
       count("invoices_open");
@@ -273,6 +288,15 @@ class Planner {
                          ticket(c, invoice, kInvoiceDisputeTag, "We dispute invoice " + number,
                                 "Invoice " + number + " bills seats we cancelled last month.", "problem")));
       count("invoice_disputes");
+      // The agent resolves some: the resolution in its field, then the ticket solved.
+      if (outcome_draw_.percent(50)) {
+        chain.push_back(op(c.tag + ".invoice_dispute_solved", "zendesk", "update_ticket",
+                           {{"id", reference(c.tag + ".invoice_dispute", "/ticket/id")},
+                            {"status", "solved"},
+                            {"custom_fields", json::array({{{"id", kDisputeResolutionFieldId},
+                                                            {"value", outcome_draw_.pick(kDisputeResolutions)}}})}}));
+        count("invoice_disputes_solved");
+      }
     }
     if (paid && draw_.percent(8)) {
       chain.push_back(op(c.tag + ".refund_request", "zendesk", "create_ticket",
@@ -339,6 +363,7 @@ class Planner {
 
   PlanOptions options_;
   Draw draw_;
+  Draw outcome_draw_;
   Plan plan_;
   std::vector<Chain> chains_;
   std::set<std::string> companies_;

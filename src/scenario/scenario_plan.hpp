@@ -2,8 +2,8 @@
 // The seeded scenario (docs/scenario.md): from a seed and a number of customers, the list of
 // operations that play a company's month across Stripe, Zendesk, NetSuite and Salesforce —
 // customers that exist on all four platforms, then invoices, payments, subscription upgrades,
-// credit requests, invoice disputes, chargebacks, credit holds, closed-won deals and refund
-// requests, interleaved as they would arrive.
+// credit requests, invoice disputes, chargebacks (some of them later resolved), credit holds,
+// closed-won deals and refund requests, interleaved as they would arrive.
 //
 // Planning is pure: the same options give the same operations, byte for byte (the draws use
 // std::mt19937_64 and plain modulo, never a standard distribution, whose results differ
@@ -36,6 +36,7 @@ inline constexpr std::int64_t kCreditAmountFieldId = 360000102;  // requested cr
 // What the service-credit workflow writes back (workflows/service-credit.yaml's vars).
 inline constexpr std::int64_t kCreditNoteFieldId = 360000103;    // the Stripe credit note id
 inline constexpr const char* kCreditIssuedTag = "service_credit_issued";
+inline constexpr std::int64_t kDisputeResolutionFieldId = 360000105;  // how a dispute was resolved
 // The tags of the scenario's tickets.
 inline constexpr const char* kCreditRequestTag = "service_credit_request";
 inline constexpr const char* kInvoiceDisputeTag = "invoice_dispute";

@@ -121,7 +121,13 @@ class Player {
   Outcome attempt_once(const Operation& operation, const json& input) {
     if (operation.channel == Channel::sandbox_helper) {
       // Admin requests take no faults: a failure here is the sandbox refusing the request.
-      auto answer = admin_.post_json(base_url_ + operation.action, input);
+      // The helper's path may name an earlier operation's output (…/disputes/{{…#/id}}/close).
+      auto path = resolve_references(json(operation.action), outputs_);
+      if (!path || !path->is_string()) {
+        return delivery::Failure{delivery::FailureClass::validation,
+                                 "the helper's path: " + (path ? std::string("not a string") : path.error()), {}, 0, {}};
+      }
+      auto answer = admin_.post_json(base_url_ + path->get<std::string>(), input);
       if (!answer) return delivery::Failure{delivery::FailureClass::validation, answer.error(), {}, 0, {}};
       return std::move(answer).value();
     }

@@ -161,6 +161,10 @@ void ShippedWorkflowHub::faults(const json& body) { admin(sandbox_url_, "POST", 
 
 void ShippedWorkflowHub::clear_faults() { admin(sandbox_url_, "DELETE", "/_sandbox/faults"); }
 
+json ShippedWorkflowHub::sandbox_helper(const std::string& path, const json& body) {
+  return admin(sandbox_url_, "POST", "/_sandbox/" + path, body.dump());
+}
+
 void ShippedWorkflowHub::settle(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last;

@@ -55,6 +55,9 @@ class ShippedWorkflowHub {
   nlohmann::json stripe_writes_applied_twice() const;
   void faults(const nlohmann::json& body);                       // POST /_sandbox/faults
   void clear_faults();                                           // DELETE /_sandbox/faults
+  // POST /_sandbox/<path> with `body`: what a platform has no API for (Stripe: open or close
+  // a dispute, e.g. "stripe/disputes"); the sandbox's answer.
+  nlohmann::json sandbox_helper(const std::string& path, const nlohmann::json& body);
 
   // Waits until the sandbox has no webhook pending, the hub has processed every raw event
   // and no instance is running (waiting ones count as settled); throws after `timeout`.

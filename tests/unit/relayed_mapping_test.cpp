@@ -1,6 +1,7 @@
 // The shipped NetSuite and Salesforce mappings (mappings/netsuite.yaml, salesforce.yaml)
 // applied to record changes as Weft's relays post them (docs/connectors/netsuite.md,
-// salesforce-inbound.md): credit holds, customers, closed-won opportunities, and what is ignored.
+// salesforce-inbound.md): credit holds, customers, new invoices, closed-won opportunities, and
+// what is ignored.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -87,7 +88,7 @@ TEST(RelayedMappings, BothFilesLoadAndEveryEntryIsExercisedBelow) {
       "salesforce Account.deleted",     "netsuite invoice.*",
       "netsuite customerPayment.*",     "netsuite creditMemo.*",
       "netsuite customerRefund.*",      "netsuite journalEntry.*",
-      "netsuite salesOrder.*"};
+      "netsuite salesOrder.*",          "netsuite invoice.created"};
   std::set<std::string> entries;
   for (const auto& entry : shipped().entries()) {
     if (entry.platform != "netsuite" && entry.platform != "salesforce") continue;
@@ -205,12 +206,35 @@ TEST(RelayedMappings, NetSuiteDeletedCustomerIsIgnoredAndOtherRecordsSurface) {
   ASSERT_FALSE(bill);
   EXPECT_EQ(bill.error().code, MappingErrc::no_mapping);
   // Weft's own postings coming back are ignored on purpose.
-  for (const char* type : {"invoice.created", "invoice.updated", "customerPayment.created", "creditMemo.created",
+  for (const char* type : {"invoice.updated", "customerPayment.created", "creditMemo.created",
                            "customerRefund.created", "journalEntry.created", "salesOrder.updated"}) {
     const auto echo = map_event("netsuite", relayed(type, "104", json::object()));
     ASSERT_TRUE(echo) << type << ": " << echo.error().message;
     EXPECT_TRUE(echo->empty()) << type;
   }
+}
+
+// A new NetSuite invoice is reported (invoice.posted, for workflows waiting for the ERP's
+// invoice), keyed by its externalId — the Stripe invoice id — else by its internal id.
+TEST(RelayedMappings, NetSuiteNewInvoiceIsInvoicePostedKeyedByItsExternalId) {
+  const json record = {{"id", "104"},
+                       {"tranId", "INV104"},
+                       {"externalId", "in_1PgcAB"},
+                       {"entity", {{"id", "14"}, {"refName", "Acme GmbH"}}},
+                       {"tranDate", "2024-05-31"}};
+  const auto out = events(map_event("netsuite", relayed("invoice.created", "104", record, json::array(), "in_1PgcAB")));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, "invoice.posted");
+  EXPECT_EQ(out[0].business_key, "in_1PgcAB");
+  EXPECT_EQ(out[0].payload, (json{{"invoice_id", "104"}, {"external_id", "in_1PgcAB"}, {"number", "INV104"},
+                                  {"customer_id", "14"}, {"tran_date", "2024-05-31"}}));
+
+  json without = record;
+  without.erase("externalId");
+  const auto unlinked = events(map_event("netsuite", relayed("invoice.created", "105", without)));
+  ASSERT_EQ(unlinked.size(), 1u);
+  EXPECT_EQ(unlinked[0].business_key, "ns:invoice:105");
+  EXPECT_EQ(unlinked[0].payload["external_id"], nullptr);
 }
 
 TEST(RelayedMappings, NetSuiteBodiesWithoutWhatTheMappingNeedsFailNamingIt) {

@@ -87,7 +87,8 @@ std::vector<std::string> failing(const Consistency& c) {
 
 TEST(ScenarioChecks, CleanStatePasses) {
   const Consistency c =
-      check_consistency(input(clean_state(), clean_requests(), {"invoice-posting", "service-credit", "credit-hold"}));
+      check_consistency(input(clean_state(), clean_requests(),
+                              {"invoice-posting", "service-credit", "credit-hold", "invoice-dispute"}));
   EXPECT_TRUE(c.ok()) << to_json(c).dump(2);
   EXPECT_TRUE(c.skipped.empty());
   EXPECT_EQ(named(c, "invoice-posting.stripe_invoices_posted_once").actual, 1);  // in_2 is a draft
@@ -161,7 +162,7 @@ TEST(ScenarioChecks, WorkflowChecksAreSkippedWhenNotLoadedAndCompareWhenLoaded) 
   state["netsuite"]["invoice"][0]["total"] = 123.40;  // posted with the wrong amount
   const Consistency unloaded = check_consistency(input(state));
   EXPECT_TRUE(unloaded.ok());
-  ASSERT_EQ(unloaded.skipped.size(), 4u);
+  ASSERT_EQ(unloaded.skipped.size(), 5u);
   EXPECT_NE(unloaded.skipped[0].reason.find("not loaded"), std::string::npos);
 
   const Consistency loaded = check_consistency(input(state, clean_requests(), {"invoice-posting"}));
@@ -214,6 +215,62 @@ TEST(ScenarioChecks, CreditOutcomesMustMatchCreditNotesOnTickets) {
   voided["stripe"]["credit_notes"][0]["status"] = "void";
   voided["zendesk"]["tickets"][0]["tags"] = json::array();
   EXPECT_TRUE(check_consistency(input(voided, clean_requests(), {"service-credit"})).ok());
+}
+
+// in_1 charged back (won) and disputed on a support ticket (open), both linked and written
+// back as workflows/invoice-dispute.yaml does.
+json disputed_state() {
+  json state = clean_state();
+  state["stripe"]["charges"][0]["invoice"] = "in_1";
+  state["stripe"]["disputes"] = json::parse(R"([{"id": "dp_1", "charge": "ch_1", "status": "won"}])");
+  state["stripe"]["invoices"][0]["metadata"] = json::parse(R"({
+    "chargeback_dispute": "dp_1", "chargeback_zendesk_ticket": "12", "chargeback_status": "won",
+    "chargeback_resolution": "Stripe closed the dispute: won",
+    "dispute_zendesk_ticket": "13", "dispute_status": "open"})");
+  json& erp = state["netsuite"]["invoice"][0];
+  erp["custbody_weft_chargeback_ticket"] = "12";
+  erp["custbody_weft_chargeback_status"] = "won";
+  erp["custbody_weft_chargeback_resolution"] = "Stripe closed the dispute: won";
+  erp["custbody_weft_dispute_ticket"] = "13";
+  erp["custbody_weft_dispute_status"] = "open";
+  erp["custbody_weft_dispute_resolution"] = nullptr;
+  state["zendesk"]["tickets"].push_back(json::parse(R"({"id": 12, "external_id": "dp_1", "status": "open",
+    "tags": ["invoice_dispute", "chargeback", "invoice_dispute_linked", "invoice_dispute_resolved"],
+    "custom_fields": [{"id": 360000101, "value": "in_1"}]})"));
+  state["zendesk"]["tickets"].push_back(json::parse(R"({"id": 13, "external_id": null, "status": "open",
+    "tags": ["invoice_dispute", "invoice_dispute_linked"], "custom_fields": [{"id": 360000101, "value": "in_1"}]})"));
+  return state;
+}
+
+TEST(ScenarioChecks, DisputesLinkedAndResolvedEverywherePass) {
+  const Consistency c = check_consistency(input(disputed_state(), clean_requests(), {"invoice-dispute"}));
+  EXPECT_TRUE(c.ok()) << to_json(c).dump(2);
+  const Check& check = named(c, "invoice-dispute.linked_and_resolved_everywhere");
+  EXPECT_EQ(check.expected, 2);
+  EXPECT_EQ(check.actual, 2);
+}
+
+TEST(ScenarioChecks, AResolutionNotWrittenBackOrADisputeNotLinkedIsCaught) {
+  json state = disputed_state();
+  state["netsuite"]["invoice"][0].erase("custbody_weft_chargeback_resolution");  // lost on the way to NetSuite
+  state["zendesk"]["tickets"][3]["status"] = "solved";                           // solved, never written back
+  const Consistency c = check_consistency(input(state, clean_requests(), {"invoice-dispute"}));
+  EXPECT_EQ(failing(c), std::vector<std::string>{"invoice-dispute.linked_and_resolved_everywhere"});
+  const Check& check = named(c, "invoice-dispute.linked_and_resolved_everywhere");
+  EXPECT_EQ(check.actual, 0);
+  ASSERT_EQ(check.examples.size(), 2u);
+  EXPECT_EQ(check.examples[0]["dispute"], "dp_1");
+  EXPECT_EQ(check.examples[0]["problems"], json::array({"resolution missing in Stripe or NetSuite"}));
+  EXPECT_EQ(check.examples[1]["ticket"], 13);
+  EXPECT_NE(check.examples[1]["problems"].dump().find("invoice_dispute_resolved"), std::string::npos)
+      << check.examples[1].dump();
+
+  state = disputed_state();
+  state["zendesk"]["tickets"].erase(2);  // the chargeback never got its ticket
+  const Consistency without_ticket = check_consistency(input(state, clean_requests(), {"invoice-dispute"}));
+  const Check& unlinked = named(without_ticket, "invoice-dispute.linked_and_resolved_everywhere");
+  EXPECT_EQ(unlinked.actual, 1);
+  EXPECT_EQ(unlinked.examples[0]["problems"], json::array({"no ticket with the dispute as external_id"}));
 }
 
 TEST(ScenarioChecks, UndeliveredWebhooksFail) {

@@ -55,7 +55,8 @@ TEST(ScenarioPlan, ActivityScalesWithCustomers) {
   EXPECT_GE(large.counts.at("invoices"), 400);
   EXPECT_LE(large.counts.at("invoices"), 1200);
   for (const char* rare : {"upgrades", "invoice_disputes", "chargebacks", "refund_requests", "credit_holds",
-                           "credit_releases", "closed_won", "subscriptions_unpaid", "invoices_open"}) {
+                           "credit_releases", "closed_won", "subscriptions_unpaid", "invoices_open",
+                           "chargebacks_closed", "invoice_disputes_solved"}) {
     EXPECT_GT(large.counts.count(rare) ? large.counts.at(rare) : 0, 0) << rare;
   }
 }
@@ -88,6 +89,8 @@ TEST(ScenarioPlan, IdsAndKeysAreUniqueAndReferencesPointBackwards) {
     // Resolving against the operations before this one only: a forward reference fails.
     auto resolved = resolve_references(o.input, outputs);
     ASSERT_TRUE(resolved.ok()) << o.id << ": " << resolved.error();
+    auto action = resolve_references(json(o.action), outputs);  // a helper's path may refer too
+    ASSERT_TRUE(action.ok()) << o.id << ": " << action.error();
     EXPECT_TRUE(ids.insert(o.id).second) << o.id;
     EXPECT_TRUE(keys.insert(o.idempotency_key).second) << o.idempotency_key;
     EXPECT_EQ(o.idempotency_key, "scenario-11-" + o.id);
@@ -95,7 +98,7 @@ TEST(ScenarioPlan, IdsAndKeysAreUniqueAndReferencesPointBackwards) {
       EXPECT_TRUE(names.insert(o.input["name"]).second) << o.input["name"];
     }
     json fake = {{"id", o.id}, {"number", "N-" + o.id}, {"items", {{"data", json::array({{{"id", "si"}}})}}},
-                 {"organization", {{"id", 1}}}, {"user", {{"id", 2}}}};
+                 {"organization", {{"id", 1}}}, {"user", {{"id", 2}}}, {"ticket", {{"id", 3}}}};
     outputs[o.id] = fake;
   }
 }
@@ -115,6 +118,39 @@ TEST(ScenarioPlan, TicketsAreTaggedAndNameTheirInvoice) {
     }
   }
   EXPECT_EQ(credit, plan.counts.at("credit_requests"));
+}
+
+// Some chargebacks are closed by Stripe (won or lost) and some dispute tickets solved with a
+// resolution, each after what it resolves; the others stay open.
+TEST(ScenarioPlan, SomeDisputesAreResolvedAfterTheyAreOpened) {
+  const Plan plan = planned(5, 200);
+  std::set<std::string> seen;
+  int closed = 0, solved = 0;
+  for (const Operation& o : plan.operations) {
+    if (o.id.ends_with(".chargeback_close")) {
+      const std::string opened = o.id.substr(0, o.id.size() - 6);  // c0001.invoice1.chargeback
+      EXPECT_TRUE(seen.count(opened)) << o.id << " before " << opened;
+      EXPECT_EQ(o.channel, Channel::sandbox_helper);
+      EXPECT_EQ(o.action, "/_sandbox/stripe/disputes/" + reference(opened, "/id") + "/close");
+      EXPECT_TRUE(o.input["status"] == "won" || o.input["status"] == "lost") << o.input.dump();
+      ++closed;
+    }
+    if (o.id.ends_with(".invoice_dispute_solved")) {
+      const std::string opened = o.id.substr(0, o.id.size() - 7);  // c0001.invoice_dispute
+      EXPECT_TRUE(seen.count(opened)) << o.id << " before " << opened;
+      EXPECT_EQ(o.action, "update_ticket");
+      EXPECT_EQ(o.input["id"], reference(opened, "/ticket/id"));
+      EXPECT_EQ(o.input["status"], "solved");
+      EXPECT_EQ(o.input["custom_fields"][0]["id"], kDisputeResolutionFieldId);
+      EXPECT_FALSE(o.input["custom_fields"][0]["value"].get<std::string>().empty());
+      ++solved;
+    }
+    seen.insert(o.id);
+  }
+  EXPECT_EQ(closed, plan.counts.at("chargebacks_closed"));
+  EXPECT_EQ(solved, plan.counts.at("invoice_disputes_solved"));
+  EXPECT_LT(closed, plan.counts.at("chargebacks"));        // some stay open
+  EXPECT_LT(solved, plan.counts.at("invoice_disputes"));
 }
 
 TEST(ScenarioPlan, CustomersOutOfRangeAreRefused) {

@@ -321,6 +321,17 @@ TEST_F(StripeConnectorTest, PathIdsArePercentEncoded) {
   EXPECT_EQ(prepared("get_event", {{"id", "evt_1"}}).url, "https://api.stripe.test/v1/events/evt_1");
 }
 
+TEST_F(StripeConnectorTest, ADisputeIsReadWithItsChargeExpandedAndAnInvoiceUpdatedByItsId) {
+  const auto dispute = prepared("get_dispute", {{"id", "dp_1"}, {"expand", {"charge.customer"}}});
+  EXPECT_EQ(dispute.method, "GET");
+  EXPECT_EQ(dispute.url, "https://api.stripe.test/v1/disputes/dp_1?expand%5B0%5D=charge.customer");
+  const auto invoice = prepared("update_invoice", {{"id", "in_1"}, {"metadata", {{"dispute_status", "won"}}}});
+  EXPECT_EQ(invoice.method, "POST");
+  EXPECT_EQ(invoice.url, "https://api.stripe.test/v1/invoices/in_1");
+  EXPECT_EQ(invoice.body, "metadata%5Bdispute_status%5D=won");
+  EXPECT_TRUE(invoice.headers.get("Idempotency-Key"));
+}
+
 TEST_F(StripeConnectorTest, SearchCustomersSendsTheQueryAsItIs) {
   const auto r = prepared("search_customers", {{"query", "email:'ada@example.com'"}, {"limit", 5}});
   EXPECT_EQ(r.method, "GET");
@@ -781,14 +792,14 @@ TEST(StripeConnectorRegistry, StripeConnectorsAreBuiltFromTheConfig) {
 
 TEST(StripeConnectorActions, NamesEveryActionOnce) {
   const auto& names = StripeConnector::action_names();
-  EXPECT_EQ(names.size(), 25u);
+  EXPECT_EQ(names.size(), 27u);
   for (const char* expected :
        {"create_product", "create_price", "create_invoice_item", "create_invoice", "finalize_invoice",
         "pay_invoice", "create_customer", "update_customer", "get_customer", "search_customers",
         "find_customers_by_metadata", "list_customers", "get_invoice", "list_invoices",
         "create_credit_note", "void_credit_note", "get_credit_note", "create_refund",
         "get_subscription", "create_subscription", "update_subscription", "cancel_subscription",
-        "create_balance_transaction", "list_events", "get_event"}) {
+        "create_balance_transaction", "list_events", "get_event", "get_dispute", "update_invoice"}) {
     EXPECT_EQ(std::count(names.begin(), names.end(), expected), 1) << expected;
   }
 }

@@ -437,6 +437,14 @@ TEST_F(ZendeskConnectorTest, OrganizationsAreReadByIdAndSearchedByExternalId) {
             std::string::npos);
 }
 
+TEST_F(ZendeskConnectorTest, TicketsAreListedByExternalId) {
+  const auto r = prepared("list_tickets", {{"external_id", "dp_1 &x"}});
+  EXPECT_EQ(r.method, "GET");
+  EXPECT_EQ(r.url, kApi + "/tickets.json?external_id=dp_1%20%26x");
+  EXPECT_NE(refused("list_tickets", {{"external_id", {{"nested", 1}}}}).find("external_id must be"),
+            std::string::npos);
+}
+
 TEST_F(ZendeskConnectorTest, UpsertOrganizationPostsCreateOrUpdateByExternalId) {
   const auto r = prepared("upsert_organization", {{"external_id", "cus_42"},
                                                   {"name", "Acme GmbH"},
@@ -470,7 +478,7 @@ TEST_F(ZendeskConnectorTest, AnUnknownActionListsTheKnownOnes) {
       << message;
   EXPECT_NE(message.find("incremental_tickets"), std::string::npos) << message;
   EXPECT_NE(message.find("incremental_ticket_events"), std::string::npos) << message;
-  EXPECT_EQ(ZendeskConnector::action_names().size(), 11u);
+  EXPECT_EQ(ZendeskConnector::action_names().size(), 12u);
 }
 
 // --- reading answers ------------------------------------------------------------------------

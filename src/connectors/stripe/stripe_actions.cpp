@@ -90,6 +90,8 @@ const std::vector<ActionSpec>& actions() {
        Shape::object, {{"amount", P::integer}, {"currency", P::string}}},
       {"list_events", "GET", "/v1/events", Shape::list, {}},
       {"get_event", "GET", "/v1/events/{id}", Shape::object, {}},
+      {"get_dispute", "GET", "/v1/disputes/{id}", Shape::object, {}},
+      {"update_invoice", "POST", "/v1/invoices/{id}", Shape::object, {}},
   };
   return kActions;
 }

@@ -26,7 +26,7 @@ struct Action {
   std::string_view envelope;  // the key a successful answer holds, e.g. {"ticket": {…}}
 };
 
-constexpr std::array<Action, 11> kActions{{
+constexpr std::array<Action, 12> kActions{{
     {"get_ticket", Effect::read, "ticket"},
     {"create_ticket", Effect::write, "ticket"},
     {"update_ticket", Effect::write, "ticket"},
@@ -38,6 +38,7 @@ constexpr std::array<Action, 11> kActions{{
     {"upsert_user", Effect::write, "user"},
     {"incremental_tickets", Effect::read, "tickets"},
     {"incremental_ticket_events", Effect::read, "ticket_events"},
+    {"list_tickets", Effect::read, "tickets"},
 }};
 
 // Zendesk stores an Idempotency-Key of at most 255 characters.
@@ -253,6 +254,15 @@ Result<Call, Failure> build_call(const Action& action, const engine::ActionReque
       return fail(q.error());
     }
     call.path = with_query("/tickets/" + *id + "/comments.json", query);
+    return call;
+  }
+
+  if (name == "list_tickets") {
+    // Zendesk's ticket list; with external_id, the tickets that carry it (how a workflow finds
+    // the ticket it made for a record elsewhere, since tickets have no create_or_update).
+    url::Pairs query;
+    if (auto q = add_query(input, query, what); !q) return fail(q.error());
+    call.path = with_query("/tickets.json", query);
     return call;
   }
 
