@@ -90,6 +90,9 @@ const std::vector<ActionSpec>& actions() {
        Shape::object, {{"amount", P::integer}, {"currency", P::string}}},
       {"list_events", "GET", "/v1/events", Shape::list, {}},
       {"get_event", "GET", "/v1/events/{id}", Shape::object, {}},
+      {"get_charge", "GET", "/v1/charges/{id}", Shape::object, {}},
+      {"list_refunds", "GET", "/v1/refunds", Shape::list, {}},
+      {"get_refund", "GET", "/v1/refunds/{id}", Shape::object, {}},
   };
   return kActions;
 }
