@@ -483,6 +483,17 @@ Check disputes_linked_and_resolved(const json& state) {
   return check;
 }
 
+// Every Stripe refund that took money back (not failed or canceled) is in NetSuite once as a
+// customer refund with the refund id as externalId, for the same amount and currency.
+Check refunds_posted_once(const json& state) {
+  std::vector<const json*> made;
+  for (const json& refund : records(state, "stripe", "refunds")) {
+    const std::string status = text(refund, "status");
+    if (status != "failed" && status != "canceled") made.push_back(&refund);
+  }
+  return posted_once("refund.refunds_posted_once", made, records(state, "netsuite", "customerRefund"), "amount");
+}
+
 void workflow_checks(const ConsistencyInput& in, Consistency& out) {
   auto when_loaded = [&](const std::string& workflow, const std::string& name, const std::function<Check()>& make) {
     if (in.workflows.count(workflow)) {
@@ -513,6 +524,7 @@ void workflow_checks(const ConsistencyInput& in, Consistency& out) {
               [&] { return credit_outcomes_on_tickets(in.state); });
   when_loaded("invoice-dispute", "invoice-dispute.linked_and_resolved_everywhere",
               [&] { return disputes_linked_and_resolved(in.state); });
+  when_loaded("refund", "refund.refunds_posted_once", [&] { return refunds_posted_once(in.state); });
 }
 
 }  // namespace

@@ -250,6 +250,29 @@ TEST_F(NetSuiteEmulatorTest, JournalEntriesMustBalance) {
             "Error while accessing resource: The transaction is not in balance: debits 300.00, credits 250.00.");
 }
 
+TEST_F(NetSuiteEmulatorTest, ARefundTotalsTheCustomersCreditsItApplies) {
+  const std::string customer = create("customer", {{"companyName", "Acme"}});
+  const std::string other = create("customer", {{"companyName", "Other"}});
+  const json line = {{"item", {{"id", "13"}}}, {"amount", 30.0}};
+  const std::string memo = create("creditMemo", {{"entity", {{"id", customer}}}, {"item", {{"items", {line}}}}});
+  const std::string others_memo = create("creditMemo", {{"entity", {{"id", other}}}, {"item", {{"items", {line}}}}});
+  const std::string refund =
+      create("customerRefund", {{"customer", {{"id", customer}}},
+                                {"apply", {{"items", {{{"doc", {{"id", memo}}}, {"apply", true}, {"amount", 25.5}},
+                                                      {{"doc", {{"id", memo}}}, {"apply", false}, {"amount", 4}}}}}}});
+  EXPECT_EQ(body_of(call("GET", "/record/v1/customerRefund/" + refund))["total"], 25.5);
+
+  for (const std::string& doc : {others_memo, std::string("9999")}) {
+    const auto refused = call("POST", "/record/v1/customerRefund",
+                              json{{"customer", {{"id", customer}}},
+                                   {"apply", {{"items", {{{"doc", {{"id", doc}}}, {"amount", 1}}}}}}}
+                                  .dump());
+    EXPECT_EQ(refused.status, 400) << doc;
+    EXPECT_EQ(error_code(refused), "INVALID_CONTENT") << doc;
+    EXPECT_EQ(body_of(refused)["o:errorDetails"][0]["o:errorPath"], "apply.items[0].doc") << doc;
+  }
+}
+
 TEST_F(NetSuiteEmulatorTest, DeleteRemovesTheRecord) {
   const std::string id = create("customer", {{"companyName", "Gone"}});
   EXPECT_EQ(call("DELETE", "/record/v1/customer/" + id).status, 204);

@@ -25,12 +25,13 @@ json clean_state() {
       "credit_notes": [{"id": "cn_1", "invoice": "in_1", "status": "issued", "total": 2000, "currency": "usd",
                         "metadata": {"zendesk_ticket_id": "10"}}],
       "charges": [{"id": "ch_1", "amount": 12345}],
-      "refunds": [{"id": "re_1", "charge": "ch_1", "amount": 345, "status": "succeeded"}]
+      "refunds": [{"id": "re_1", "charge": "ch_1", "amount": 345, "currency": "usd", "status": "succeeded"}]
     },
     "netsuite": {
       "customer": [{"id": "101", "externalId": "cus_A"}, {"id": "102", "externalId": "cus_B"}],
       "invoice": [{"id": "201", "externalId": "in_1", "total": 123.45, "currency": {"id": "1", "refName": "USA"}}],
-      "creditMemo": [{"id": "301", "externalId": "cn_1", "total": 20.0, "currency": "usd"}]
+      "creditMemo": [{"id": "301", "externalId": "cn_1", "total": 20.0, "currency": "usd"}],
+      "customerRefund": [{"id": "401", "externalId": "re_1", "total": 3.45, "currency": {"id": "1"}}]
     },
     "zendesk": {
       "organizations": [{"id": 1, "external_id": "cus_A"}, {"id": 2, "external_id": "cus_B"}],
@@ -88,11 +89,12 @@ std::vector<std::string> failing(const Consistency& c) {
 TEST(ScenarioChecks, CleanStatePasses) {
   const Consistency c =
       check_consistency(input(clean_state(), clean_requests(),
-                              {"invoice-posting", "service-credit", "credit-hold", "invoice-dispute"}));
+                              {"invoice-posting", "service-credit", "credit-hold", "invoice-dispute", "refund"}));
   EXPECT_TRUE(c.ok()) << to_json(c).dump(2);
   EXPECT_TRUE(c.skipped.empty());
   EXPECT_EQ(named(c, "invoice-posting.stripe_invoices_posted_once").actual, 1);  // in_2 is a draft
   EXPECT_EQ(named(c, "service-credit.credit_notes_posted_once").actual, 1);
+  EXPECT_EQ(named(c, "refund.refunds_posted_once").actual, 1);
   const json report = to_json(c);
   EXPECT_EQ(report["ok"], true);
   for (const json& check : report["checks"]) {
@@ -162,7 +164,7 @@ TEST(ScenarioChecks, WorkflowChecksAreSkippedWhenNotLoadedAndCompareWhenLoaded) 
   state["netsuite"]["invoice"][0]["total"] = 123.40;  // posted with the wrong amount
   const Consistency unloaded = check_consistency(input(state));
   EXPECT_TRUE(unloaded.ok());
-  ASSERT_EQ(unloaded.skipped.size(), 5u);
+  ASSERT_EQ(unloaded.skipped.size(), 6u);
   EXPECT_NE(unloaded.skipped[0].reason.find("not loaded"), std::string::npos);
 
   const Consistency loaded = check_consistency(input(state, clean_requests(), {"invoice-posting"}));
@@ -271,6 +273,25 @@ TEST(ScenarioChecks, AResolutionNotWrittenBackOrADisputeNotLinkedIsCaught) {
   const Check& unlinked = named(without_ticket, "invoice-dispute.linked_and_resolved_everywhere");
   EXPECT_EQ(unlinked.actual, 1);
   EXPECT_EQ(unlinked.examples[0]["problems"], json::array({"no ticket with the dispute as external_id"}));
+}
+
+TEST(ScenarioChecks, ARefundNotPostedOnceWithItsAmountIsCaught) {
+  json state = clean_state();
+  // A failed refund gave nothing back: nothing to post.
+  state["stripe"]["refunds"].push_back(
+      {{"id", "re_failed"}, {"charge", "ch_1"}, {"amount", 100}, {"currency", "usd"}, {"status", "failed"}});
+  const Consistency posted = check_consistency(input(state, clean_requests(), {"refund"}));
+  EXPECT_TRUE(posted.ok()) << to_json(posted).dump(2);
+  EXPECT_EQ(named(posted, "refund.refunds_posted_once").expected, 1);
+  EXPECT_EQ(named(posted, "refund.refunds_posted_once").actual, 1);
+
+  state["netsuite"]["customerRefund"][0]["total"] = 3.40;  // posted with the wrong amount
+  EXPECT_EQ(failing(check_consistency(input(state, clean_requests(), {"refund"}))),
+            std::vector<std::string>{"refund.refunds_posted_once"});
+  state["netsuite"]["customerRefund"] = json::array();  // not posted
+  const Consistency missing = check_consistency(input(state, clean_requests(), {"refund"}));
+  EXPECT_EQ(failing(missing), std::vector<std::string>{"refund.refunds_posted_once"});
+  EXPECT_EQ(named(missing, "refund.refunds_posted_once").examples[0]["stripe"], "re_1");
 }
 
 TEST(ScenarioChecks, UndeliveredWebhooksFail) {

@@ -467,6 +467,7 @@ TEST_F(StripeConnectorTest, ReadsStripesObjectsAsTheyCome) {
       {"create_credit_note", kCreditNote},
       {"void_credit_note", kCreditNote},
       {"create_refund", kRefund},
+      {"get_refund", kRefund},
       {"create_balance_transaction", kBalanceTransaction},
       {"get_event", kEvent}};
   for (const auto& [name, fixture] : cases) {
@@ -792,14 +793,15 @@ TEST(StripeConnectorRegistry, StripeConnectorsAreBuiltFromTheConfig) {
 
 TEST(StripeConnectorActions, NamesEveryActionOnce) {
   const auto& names = StripeConnector::action_names();
-  EXPECT_EQ(names.size(), 27u);
+  EXPECT_EQ(names.size(), 30u);
   for (const char* expected :
        {"create_product", "create_price", "create_invoice_item", "create_invoice", "finalize_invoice",
         "pay_invoice", "create_customer", "update_customer", "get_customer", "search_customers",
         "find_customers_by_metadata", "list_customers", "get_invoice", "list_invoices",
         "create_credit_note", "void_credit_note", "get_credit_note", "create_refund",
         "get_subscription", "create_subscription", "update_subscription", "cancel_subscription",
-        "create_balance_transaction", "list_events", "get_event", "get_dispute", "update_invoice"}) {
+        "create_balance_transaction", "list_events", "get_event", "get_dispute", "update_invoice", "get_charge",
+         "list_refunds", "get_refund"}) {
     EXPECT_EQ(std::count(names.begin(), names.end(), expected), 1) << expected;
   }
 }

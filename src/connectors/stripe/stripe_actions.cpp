@@ -92,6 +92,9 @@ const std::vector<ActionSpec>& actions() {
       {"get_event", "GET", "/v1/events/{id}", Shape::object, {}},
       {"get_dispute", "GET", "/v1/disputes/{id}", Shape::object, {}},
       {"update_invoice", "POST", "/v1/invoices/{id}", Shape::object, {}},
+      {"get_charge", "GET", "/v1/charges/{id}", Shape::object, {}},
+      {"list_refunds", "GET", "/v1/refunds", Shape::list, {}},
+      {"get_refund", "GET", "/v1/refunds/{id}", Shape::object, {}},
   };
   return kActions;
 }

@@ -248,6 +248,33 @@ Result<std::vector<std::string>, http::Response> NetSuiteEmulator::write(
       }
       updated["total"] = total;
     }
+    if (type == "customerRefund" && updated.contains("apply")) {
+      // NetSuite computes a refund's total from the customer's credits it applies (a credit
+      // memo, an unapplied payment): each applied line names one of them by `doc`.
+      const Json lines = updated["apply"]["items"];
+      double total = 0;
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (lines[i].value("apply", Json(true)) == Json(false)) continue;
+        const std::string where = "apply.items[" + std::to_string(i) + "]";
+        const Json doc = lines[i].value("doc", Json(nullptr));
+        const std::string doc_id = doc.is_object() && doc.contains("id")
+                                       ? (doc["id"].is_string() ? doc["id"].get<std::string>() : doc["id"].dump())
+                                       : std::string();
+        const Json* credit = nullptr;
+        for (const char* credit_type : {"creditMemo", "customerPayment"}) {
+          if (credit == nullptr && !doc_id.empty()) credit = find(credit_type, doc_id);
+        }
+        const char* owner = credit != nullptr && credit->contains("entity") ? "entity" : "customer";
+        if (credit == nullptr || credit->value(owner, Json::object()).value("id", Json(nullptr)) !=
+                                     updated["customer"].value("id", Json(nullptr))) {
+          return invalid("You have entered an Invalid Field Value " + doc.dump() +
+                             " for the following field: doc (a credit memo or payment of the refund's customer)",
+                         where + ".doc");
+        }
+        total += number_of(lines[i].value("amount", Json(0))).value_or(0);
+      }
+      updated["total"] = total;
+    }
     if (type == "customerPayment" && !updated.value("payment", Json(nullptr)).is_number()) {
       return user_error("Please enter value(s) for: Payment Amount");
     }
