@@ -90,6 +90,8 @@ const std::vector<ActionSpec>& actions() {
        Shape::object, {{"amount", P::integer}, {"currency", P::string}}},
       {"list_events", "GET", "/v1/events", Shape::list, {}},
       {"get_event", "GET", "/v1/events/{id}", Shape::object, {}},
+      {"delete_customer", "DELETE", "/v1/customers/{id}", Shape::object, {}},
+      {"update_price", "POST", "/v1/prices/{id}", Shape::object, {}},
   };
   return kActions;
 }
