@@ -346,7 +346,9 @@ Check closed_won_billed_once(const json& state) {
     if (!opportunity.empty()) subscriptions_of[opportunity].push_back(&sub);
   }
   std::map<std::string, std::vector<const json*>> orders_of;  // externalId → sales orders
-  for (const json& order : records(state, "netsuite", "salesOrder")) orders_of[text(order, "externalId")].push_back(&order);
+  for (const json& order : records(state, "netsuite", "salesOrder")) {
+    orders_of[text(order, "externalId")].push_back(&order);
+  }
   auto open_lines = [](const json& order) {
     const json lines = order.value("item", json::object()).value("items", json::array());
     return std::any_of(lines.begin(), lines.end(), [](const json& line) { return !line.value("isClosed", false); });
@@ -374,7 +376,9 @@ Check closed_won_billed_once(const json& state) {
       ++billed;
     } else {
       json subs = json::array();
-      for (const json* sub : subscriptions_of[id]) subs.push_back({{"id", text(*sub, "id")}, {"status", text(*sub, "status")}});
+      for (const json* sub : subscriptions_of[id]) {
+        subs.push_back({{"id", text(*sub, "id")}, {"status", text(*sub, "status")}});
+      }
       add_example(check, {{"opportunity", id}, {"billing_status", status}, {"subscriptions", std::move(subs)},
                           {"written_back", text(opportunity, "Stripe_Subscription_Id__c")}});
     }
@@ -386,8 +390,10 @@ Check closed_won_billed_once(const json& state) {
       for (const json* order : orders_of[text(*sub, "id")]) {
         if (!open_lines(*order)) continue;
         ++posted_ahead;
-        add_example(check, {{"opportunity", opportunity}, {"subscription", text(*sub, "id")},
-                            {"subscription_status", text(*sub, "status")}, {"open_sales_order", order->value("id", json())}});
+        add_example(check, {{"opportunity", opportunity},
+                            {"subscription", text(*sub, "id")},
+                            {"subscription_status", text(*sub, "status")},
+                            {"open_sales_order", order->value("id", json())}});
       }
     }
   }
@@ -423,7 +429,8 @@ void workflow_checks(const ConsistencyInput& in, Consistency& out) {
     return posted_once("service-credit.credit_notes_posted_once", notes, records(in.state, "netsuite", "creditMemo"),
                        "total");
   });
-  when_loaded("quote-to-cash", "quote-to-cash.closed_won_billed_once", [&] { return closed_won_billed_once(in.state); });
+  when_loaded("quote-to-cash", "quote-to-cash.closed_won_billed_once",
+              [&] { return closed_won_billed_once(in.state); });
 }
 
 }  // namespace

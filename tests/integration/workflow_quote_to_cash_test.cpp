@@ -38,7 +38,8 @@ class QuoteToCashTest : public ShippedWorkflowTest {
   // customer.
   void linked_customer(const std::string& name, bool in_netsuite = true) {
     name_ = name;
-    customer_ = hub_.act("stripe", "create_customer", {{"name", name}}, "test-customer-" + name).at("id");
+    customer_ =
+        hub_.act("stripe", "create_customer", {{"name", name}}, "test-customer-" + name).at("id");
     hub_.act("zendesk", "upsert_organization", {{"external_id", customer_}, {"name", name}});
     if (in_netsuite) {
       erp_customer_id_ = hub_.act("netsuite", "upsert_customer",
@@ -54,7 +55,9 @@ class QuoteToCashTest : public ShippedWorkflowTest {
     json fields = {{"Name", name}, {"Type", "Customer"}};
     if (!stripe_customer.empty()) fields[kLink] = stripe_customer;
     account_id_ = hub_.act("salesforce", "upsert_account",
-                           {{"external_id_field", "Weft_Test_Id__c"}, {"external_id", "acct-" + name}, {"fields", fields}})
+                           {{"external_id_field", "Weft_Test_Id__c"},
+                            {"external_id", "acct-" + name},
+                            {"fields", fields}})
                       .at("id");
   }
 
@@ -87,7 +90,8 @@ class QuoteToCashTest : public ShippedWorkflowTest {
     const json state = hub_.state();
     json found = json::array();
     for (const json& o : state["stripe"][collection]) {
-      if (o.value("metadata", json::object()).value("salesforce_opportunity_id", "") == opportunity_id_) {
+      if (o.value("metadata", json::object()).value("salesforce_opportunity_id", "") ==
+          opportunity_id_) {
         found.push_back(o);
       }
     }
@@ -100,7 +104,8 @@ class QuoteToCashTest : public ShippedWorkflowTest {
     for (const json& o : state["zendesk"]["organizations"]) {
       if (o.value("external_id", json()) == customer_) found.push_back(o);
     }
-    if (found.size() != 1) throw std::runtime_error("organizations of " + customer_ + ": " + found.dump());
+    if (found.size() != 1)
+      throw std::runtime_error("organizations of " + customer_ + ": " + found.dump());
     return found[0];
   }
 
@@ -149,8 +154,8 @@ class QuoteToCashTest : public ShippedWorkflowTest {
   std::size_t subscriptions_created() {
     std::size_t created = 0;
     for (const json& r : hub_.requests("stripe")) {
-      if (r["method"] == "POST" && r["path"] == "/v1/subscriptions" && r["fault"].is_null() && r["status"] == 200 &&
-          !r["replayed"].get<bool>()) {
+      if (r["method"] == "POST" && r["path"] == "/v1/subscriptions" && r["fault"].is_null() &&
+          r["status"] == 200 && !r["replayed"].get<bool>()) {
         ++created;
       }
     }
@@ -198,9 +203,12 @@ TEST_F(QuoteToCashTest, AClosedWonOpportunityIsBilledPostedAndEntitledOnce) {
   EXPECT_EQ(subscriptions_created(), 1u);
   // Both quote-to-cash and subscription-change wrote the order: by one external id, so one order.
   for (const json& r : hub_.requests("netsuite")) {
-    if (r["path"].get<std::string>().find("/salesOrder") == std::string::npos || r["method"] == "GET") continue;
+    if (r["path"].get<std::string>().find("/salesOrder") == std::string::npos ||
+        r["method"] == "GET")
+      continue;
     EXPECT_EQ(r["method"], "PUT") << r.dump();
-    EXPECT_TRUE(r["path"].get<std::string>().ends_with("/salesOrder/eid:" + subscription_)) << r.dump();
+    EXPECT_TRUE(r["path"].get<std::string>().ends_with("/salesOrder/eid:" + subscription_))
+        << r.dump();
   }
 }
 
@@ -250,14 +258,16 @@ TEST_F(QuoteToCashTest, EventsDeliveredAgainAndOutOfOrderBillTheDealOnce) {
 
 TEST_F(QuoteToCashTest, TargetsAnswering429And5xxForAWhileLoseAndDoubleNothing) {
   linked_customer("Acme Flaky");
-  const json flaky = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}}, {"error_rate", 0.4}, {"status", 503}};
+  const json flaky = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}},
+                      {"error_rate", 0.4},
+                      {"status", 503}};
   close_won();
   hub_.faults({{"stripe", flaky}, {"netsuite", flaky}, {"zendesk", flaky}, {"salesforce", flaky}});
   std::this_thread::sleep_for(4s);
   hub_.clear_faults();
   ASSERT_NO_THROW(hub_.settle(90s));
-  EXPECT_GT(hub_.faulted_requests("stripe") + hub_.faulted_requests("netsuite") + hub_.faulted_requests("zendesk") +
-                hub_.faulted_requests("salesforce"),
+  EXPECT_GT(hub_.faulted_requests("stripe") + hub_.faulted_requests("netsuite") +
+                hub_.faulted_requests("zendesk") + hub_.faulted_requests("salesforce"),
             0u)
       << "no fault was injected: the test proves nothing";
   expect_billed();
@@ -267,7 +277,9 @@ TEST_F(QuoteToCashTest, TargetsAnswering429And5xxForAWhileLoseAndDoubleNothing) 
 
 TEST_F(QuoteToCashTest, TargetsDownForAWhileThenBackGetEverythingOnce) {
   linked_customer("Acme Outage");
-  hub_.faults({{"stripe", {{"outage", true}}}, {"netsuite", {{"outage", true}}}, {"zendesk", {{"outage", true}}}});
+  hub_.faults({{"stripe", {{"outage", true}}},
+               {"netsuite", {{"outage", true}}},
+               {"zendesk", {{"outage", true}}}});
   close_won();
   std::this_thread::sleep_for(5s);
   // Down: nothing billed or posted, nothing given up on.
@@ -290,7 +302,8 @@ TEST_F(QuoteToCashTest, AnAccountWhoseCustomerIsNotInNetSuiteIsAnExceptionBefore
   close_won();
   ASSERT_NO_THROW(hub_.settle());
   const ExceptionRecord refused =
-      expect_refused("no_erp_customer", "no NetSuite customer has the Account's Stripe customer id as its externalId");
+      expect_refused("no_erp_customer",
+                     "no NetSuite customer has the Account's Stripe customer id as its externalId");
   EXPECT_EQ(json::parse(refused.context_json)["business_key"], account_id_);
   // Checked before any effect: no price, no subscription.
   EXPECT_TRUE(stripe_for_opportunity("prices").empty());
@@ -308,7 +321,8 @@ TEST_F(QuoteToCashTest, ADeclinedActivationPostsNothingUndoesThePriceAndSaysWhy)
   ASSERT_EQ(prices.size(), 1u) << prices.dump();
   EXPECT_EQ(prices[0]["active"], false);
   EXPECT_TRUE(stripe_for_opportunity("subscriptions").empty());
-  EXPECT_FALSE(organization().value("organization_fields", json::object()).contains("subscription_id"));
+  EXPECT_FALSE(
+      organization().value("organization_fields", json::object()).contains("subscription_id"));
   EXPECT_EQ(subscriptions_created(), 0u);
 }
 

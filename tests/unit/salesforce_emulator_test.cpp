@@ -198,7 +198,8 @@ TEST_F(SalesforceEmulatorTest, TwoWritesInOneMillisecondGetTwoVersionsAndTwoRela
   // Seen in the quote-to-cash tests: an opportunity created and closed won within one
   // millisecond had one SystemModstamp, so the close's relay id equalled the creation's and the
   // hub dropped the close as a duplicate. An org's writes never share a millisecond.
-  const std::string opp = create("Opportunity", {{"Name", "Fast"}, {"StageName", "Prospecting"}, {"CloseDate", "2024-06-30"}});
+  const std::string opp =
+      create("Opportunity", {{"Name", "Fast"}, {"StageName", "Prospecting"}, {"CloseDate", "2024-06-30"}});
   ASSERT_EQ(call("PATCH", "/sobjects/Opportunity/" + opp, R"({"StageName":"Closed Won"})").status, 204);
   ASSERT_EQ(outbox_.sent.size(), 2u);
   EXPECT_NE(outbox_.sent[0].event_id, outbox_.sent[1].event_id);

@@ -220,15 +220,17 @@ TEST(ScenarioChecks, ClosedWonOpportunitiesAreBilledOnceOrExceptions) {
   EXPECT_EQ(named(c, name).examples[0]["opportunity"], "006B");
 
   state = quote_to_cash_state();
-  state["stripe"]["subscriptions"].push_back({{"id", "sub_3"}, {"status", "active"}, {"metadata", {{"salesforce_opportunity_id", "006A"}}}});
-  EXPECT_EQ(named(check_consistency(input(state, clean_requests(), {"quote-to-cash"})), name).actual, 1);  // billed twice
+  state["stripe"]["subscriptions"].push_back(
+      {{"id", "sub_3"}, {"status", "active"}, {"metadata", {{"salesforce_opportunity_id", "006A"}}}});  // billed twice
+  EXPECT_EQ(named(check_consistency(input(state, clean_requests(), {"quote-to-cash"})), name).actual, 1);
 
   state = quote_to_cash_state();
   state["netsuite"]["salesOrder"].push_back({{"id", "402"}, {"externalId", "sub_1"}});  // two orders
   EXPECT_EQ(named(check_consistency(input(state, clean_requests(), {"quote-to-cash"})), name).actual, 1);
 
   state = quote_to_cash_state();
-  state["netsuite"]["salesOrder"].push_back({{"id", "403"}, {"externalId", "sub_2"}, {"item", {{"items", json::array({{{"isClosed", false}}})}}}});
+  state["netsuite"]["salesOrder"].push_back(
+      {{"id", "403"}, {"externalId", "sub_2"}, {"item", {{"items", json::array({{{"isClosed", false}}})}}}});
   c = check_consistency(input(state, clean_requests(), {"quote-to-cash"}));  // posted without billing
   EXPECT_EQ(named(c, name).actual, 2);
   EXPECT_FALSE(named(c, name).ok);
@@ -236,7 +238,8 @@ TEST(ScenarioChecks, ClosedWonOpportunitiesAreBilledOnceOrExceptions) {
 
   state = quote_to_cash_state();
   state["salesforce"]["Opportunity"][2]["IsWon"] = true;  // won, never billed, no exception
-  EXPECT_EQ(failing(check_consistency(input(state, clean_requests(), {"quote-to-cash"}))), std::vector<std::string>{name});
+  EXPECT_EQ(failing(check_consistency(input(state, clean_requests(), {"quote-to-cash"}))),
+            std::vector<std::string>{name});
 }
 
 TEST(ScenarioChecks, UndeliveredWebhooksFail) {
