@@ -494,6 +494,78 @@ Check refunds_posted_once(const json& state) {
   return posted_once("refund.refunds_posted_once", made, records(state, "netsuite", "customerRefund"), "amount");
 }
 
+// Every Salesforce opportunity closed won is billed once — one live Stripe subscription that
+// names it (metadata.salesforce_opportunity_id), written back on the opportunity, and one
+// NetSuite sales order under the subscription's id — or its run failed for good: the workflow's
+// compensation marks the opportunity's billing status `exception` (an open exception), and then
+// no live subscription is left. And no sales order of such a subscription has open lines
+// while the subscription is not live: the ERP is never posted ahead of billing. The field
+// names are workflows/quote-to-cash.yaml's vars.
+Check closed_won_billed_once(const json& state) {
+  static const std::set<std::string> kLive{"active", "trialing", "past_due"};
+  std::map<std::string, std::vector<const json*>> subscriptions_of;  // opportunity id → subscriptions
+  for (const json& sub : records(state, "stripe", "subscriptions")) {
+    const std::string opportunity = text(sub.value("metadata", json::object()), "salesforce_opportunity_id");
+    if (!opportunity.empty()) subscriptions_of[opportunity].push_back(&sub);
+  }
+  std::map<std::string, std::vector<const json*>> orders_of;  // externalId → sales orders
+  for (const json& order : records(state, "netsuite", "salesOrder")) {
+    orders_of[text(order, "externalId")].push_back(&order);
+  }
+  auto open_lines = [](const json& order) {
+    const json lines = order.value("item", json::object()).value("items", json::array());
+    return std::any_of(lines.begin(), lines.end(), [](const json& line) { return !line.value("isClosed", false); });
+  };
+
+  Check check{"quote-to-cash.closed_won_billed_once", true, 0, 0, json::array()};
+  std::int64_t won = 0, billed = 0;
+  for (const json& opportunity : records(state, "salesforce", "Opportunity")) {
+    if (!opportunity.value("IsWon", false)) continue;
+    ++won;
+    const std::string id = text(opportunity, "Id");
+    std::vector<const json*> live;
+    for (const json* sub : subscriptions_of[id]) {
+      if (kLive.count(text(*sub, "status"))) live.push_back(sub);
+    }
+    const std::string status = text(opportunity, "Weft_Billing_Status__c");
+    bool ok = false;
+    if (status == "exception") {
+      ok = live.empty();
+    } else if (live.size() == 1) {
+      const std::string sub = text(*live[0], "id");
+      ok = text(opportunity, "Stripe_Subscription_Id__c") == sub && orders_of[sub].size() == 1;
+    }
+    if (ok) {
+      ++billed;
+    } else {
+      json subs = json::array();
+      for (const json* sub : subscriptions_of[id]) {
+        subs.push_back({{"id", text(*sub, "id")}, {"status", text(*sub, "status")}});
+      }
+      add_example(check, {{"opportunity", id}, {"billing_status", status}, {"subscriptions", std::move(subs)},
+                          {"written_back", text(opportunity, "Stripe_Subscription_Id__c")}});
+    }
+  }
+  std::int64_t posted_ahead = 0;
+  for (const auto& [opportunity, subs] : subscriptions_of) {
+    for (const json* sub : subs) {
+      if (kLive.count(text(*sub, "status"))) continue;
+      for (const json* order : orders_of[text(*sub, "id")]) {
+        if (!open_lines(*order)) continue;
+        ++posted_ahead;
+        add_example(check, {{"opportunity", opportunity},
+                            {"subscription", text(*sub, "id")},
+                            {"subscription_status", text(*sub, "status")},
+                            {"open_sales_order", order->value("id", json())}});
+      }
+    }
+  }
+  check.expected = won;
+  check.actual = billed;
+  check.ok = billed == won && posted_ahead == 0;
+  return check;
+}
+
 void workflow_checks(const ConsistencyInput& in, Consistency& out) {
   auto when_loaded = [&](const std::string& workflow, const std::string& name, const std::function<Check()>& make) {
     if (in.workflows.count(workflow)) {
@@ -525,6 +597,8 @@ void workflow_checks(const ConsistencyInput& in, Consistency& out) {
   when_loaded("invoice-dispute", "invoice-dispute.linked_and_resolved_everywhere",
               [&] { return disputes_linked_and_resolved(in.state); });
   when_loaded("refund", "refund.refunds_posted_once", [&] { return refunds_posted_once(in.state); });
+  when_loaded("quote-to-cash", "quote-to-cash.closed_won_billed_once",
+              [&] { return closed_won_billed_once(in.state); });
 }
 
 }  // namespace

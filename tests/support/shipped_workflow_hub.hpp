@@ -1,7 +1,7 @@
 #pragma once
 // ShippedWorkflowHub: the shipped workflows end to end. `weft sandbox` (its webhooks sent to
 // the hub) and `weft serve` with the repository's mappings/ and workflows/ and the Stripe,
-// NetSuite and Zendesk connectors pointed at the sandbox with the demo credentials. Tests act
+// NetSuite, Zendesk and Salesforce connectors pointed at the sandbox with the demo credentials. Tests act
 // as the platforms' users would (creating records through the platforms' APIs, here through
 // Weft's own connectors as clients), wait until everything settled, and read the outcome
 // from the sandbox's admin API and the hub's database.
@@ -58,6 +58,9 @@ class ShippedWorkflowHub {
   // POST /_sandbox/<path> with `body`: what a platform has no API for (Stripe: open or close
   // a dispute, e.g. "stripe/disputes"); the sandbox's answer.
   nlohmann::json sandbox_helper(const std::string& path, const nlohmann::json& body);
+  // From now on the sandbox's Stripe declines every automatic charge, or no longer does
+  // (POST /_sandbox/stripe/declines).
+  void stripe_cards_decline(bool decline);
 
   // Waits until the sandbox has no webhook pending, the hub has processed every raw event
   // and no instance is running (waiting ones count as settled); throws after `timeout`.

@@ -194,6 +194,20 @@ TEST_F(SalesforceEmulatorTest, OpportunityClosedWonIsWonAndClosedAndSendsTheChan
   EXPECT_EQ(o["IsClosed"], true);
 }
 
+TEST_F(SalesforceEmulatorTest, TwoWritesInOneMillisecondGetTwoVersionsAndTwoRelayIds) {
+  // Seen in the quote-to-cash tests: an opportunity created and closed won within one
+  // millisecond had one SystemModstamp, so the close's relay id equalled the creation's and the
+  // hub dropped the close as a duplicate. An org's writes never share a millisecond.
+  const std::string opp =
+      create("Opportunity", {{"Name", "Fast"}, {"StageName", "Prospecting"}, {"CloseDate", "2024-06-30"}});
+  ASSERT_EQ(call("PATCH", "/sobjects/Opportunity/" + opp, R"({"StageName":"Closed Won"})").status, 204);
+  ASSERT_EQ(outbox_.sent.size(), 2u);
+  EXPECT_NE(outbox_.sent[0].event_id, outbox_.sent[1].event_id);
+  const json o = body_of(call("GET", "/sobjects/Opportunity/" + opp));
+  EXPECT_EQ(o["CreatedDate"], "2023-11-14T22:13:20.000+0000");
+  EXPECT_EQ(o["SystemModstamp"], "2023-11-14T22:13:20.001+0000");
+}
+
 TEST_F(SalesforceEmulatorTest, ContractAndContactDeriveTheirFields) {
   const std::string account = create("Account", {{"Name", "Acme"}});
   const std::string contract = create("Contract", {{"AccountId", account}, {"StartDate", "2024-01-15"}, {"ContractTerm", 12}});

@@ -89,7 +89,8 @@ std::vector<std::string> failing(const Consistency& c) {
 TEST(ScenarioChecks, CleanStatePasses) {
   const Consistency c =
       check_consistency(input(clean_state(), clean_requests(),
-                              {"invoice-posting", "service-credit", "credit-hold", "invoice-dispute", "refund"}));
+                              {"invoice-posting", "service-credit", "credit-hold", "invoice-dispute", "refund",
+                               "quote-to-cash"}));
   EXPECT_TRUE(c.ok()) << to_json(c).dump(2);
   EXPECT_TRUE(c.skipped.empty());
   EXPECT_EQ(named(c, "invoice-posting.stripe_invoices_posted_once").actual, 1);  // in_2 is a draft
@@ -164,7 +165,7 @@ TEST(ScenarioChecks, WorkflowChecksAreSkippedWhenNotLoadedAndCompareWhenLoaded) 
   state["netsuite"]["invoice"][0]["total"] = 123.40;  // posted with the wrong amount
   const Consistency unloaded = check_consistency(input(state));
   EXPECT_TRUE(unloaded.ok());
-  ASSERT_EQ(unloaded.skipped.size(), 6u);
+  ASSERT_EQ(unloaded.skipped.size(), 7u);
   EXPECT_NE(unloaded.skipped[0].reason.find("not loaded"), std::string::npos);
 
   const Consistency loaded = check_consistency(input(state, clean_requests(), {"invoice-posting"}));
@@ -292,6 +293,60 @@ TEST(ScenarioChecks, ARefundNotPostedOnceWithItsAmountIsCaught) {
   const Consistency missing = check_consistency(input(state, clean_requests(), {"refund"}));
   EXPECT_EQ(failing(missing), std::vector<std::string>{"refund.refunds_posted_once"});
   EXPECT_EQ(named(missing, "refund.refunds_posted_once").examples[0]["stripe"], "re_1");
+}
+
+// Opportunities closed won: 006A billed (live subscription written back, one sales order),
+// 006B failed for good (marked `exception`, its subscription canceled, no order); 006C lost.
+json quote_to_cash_state() {
+  json state = clean_state();
+  state["salesforce"]["Opportunity"] = json::parse(R"([
+    {"Id": "006A", "IsWon": true, "Stripe_Subscription_Id__c": "sub_1", "Weft_Billing_Status__c": "active"},
+    {"Id": "006B", "IsWon": true, "Stripe_Subscription_Id__c": null, "Weft_Billing_Status__c": "exception"},
+    {"Id": "006C", "IsWon": false}])");
+  state["stripe"]["subscriptions"] = json::parse(R"([
+    {"id": "sub_1", "status": "active", "metadata": {"salesforce_opportunity_id": "006A"}},
+    {"id": "sub_2", "status": "canceled", "metadata": {"salesforce_opportunity_id": "006B"}},
+    {"id": "sub_9", "status": "incomplete", "metadata": {}}])");
+  state["netsuite"]["salesOrder"] = json::parse(R"([
+    {"id": "401", "externalId": "sub_1", "item": {"items": [{"isClosed": false}]}},
+    {"id": "409", "externalId": "sub_9", "item": {"items": [{"isClosed": false}]}}])");
+  return state;
+}
+
+TEST(ScenarioChecks, ClosedWonOpportunitiesAreBilledOnceOrExceptions) {
+  const std::string name = "quote-to-cash.closed_won_billed_once";
+  const Consistency clean = check_consistency(input(quote_to_cash_state(), clean_requests(), {"quote-to-cash"}));
+  EXPECT_TRUE(clean.ok()) << to_json(clean).dump(2);
+  EXPECT_EQ(named(clean, name).expected, 2);
+  EXPECT_EQ(named(clean, name).actual, 2);
+
+  json state = quote_to_cash_state();
+  state["stripe"]["subscriptions"][1]["status"] = "active";  // the failed run's subscription left live
+  Consistency c = check_consistency(input(state, clean_requests(), {"quote-to-cash"}));
+  EXPECT_EQ(failing(c), std::vector<std::string>{name});
+  EXPECT_EQ(named(c, name).examples[0]["opportunity"], "006B");
+
+  state = quote_to_cash_state();
+  state["stripe"]["subscriptions"].push_back(
+      {{"id", "sub_3"}, {"status", "active"}, {"metadata", {{"salesforce_opportunity_id", "006A"}}}});  // billed twice
+  EXPECT_EQ(named(check_consistency(input(state, clean_requests(), {"quote-to-cash"})), name).actual, 1);
+
+  state = quote_to_cash_state();
+  state["netsuite"]["salesOrder"].push_back({{"id", "402"}, {"externalId", "sub_1"}});  // two orders
+  EXPECT_EQ(named(check_consistency(input(state, clean_requests(), {"quote-to-cash"})), name).actual, 1);
+
+  state = quote_to_cash_state();
+  state["netsuite"]["salesOrder"].push_back(
+      {{"id", "403"}, {"externalId", "sub_2"}, {"item", {{"items", json::array({{{"isClosed", false}}})}}}});
+  c = check_consistency(input(state, clean_requests(), {"quote-to-cash"}));  // posted without billing
+  EXPECT_EQ(named(c, name).actual, 2);
+  EXPECT_FALSE(named(c, name).ok);
+  EXPECT_EQ(named(c, name).examples[0]["open_sales_order"], "403");
+
+  state = quote_to_cash_state();
+  state["salesforce"]["Opportunity"][2]["IsWon"] = true;  // won, never billed, no exception
+  EXPECT_EQ(failing(check_consistency(input(state, clean_requests(), {"quote-to-cash"}))),
+            std::vector<std::string>{name});
 }
 
 TEST(ScenarioChecks, UndeliveredWebhooksFail) {

@@ -315,6 +315,16 @@ TEST_F(StripeConnectorTest, CancelSubscriptionIsADeleteWithParametersInTheQuery)
   EXPECT_FALSE(r.headers.get("Idempotency-Key"));
 }
 
+TEST_F(StripeConnectorTest, DeleteCustomerAndUpdatePriceAddressTheObjectById) {
+  const auto deleted = prepared("delete_customer", {{"id", "cus_1"}});
+  EXPECT_EQ(deleted.method, "DELETE");
+  EXPECT_EQ(deleted.url, "https://api.stripe.test/v1/customers/cus_1");
+  const auto price = prepared("update_price", {{"id", "price_1"}, {"active", false}});
+  EXPECT_EQ(price.method, "POST");
+  EXPECT_EQ(price.url, "https://api.stripe.test/v1/prices/price_1");
+  EXPECT_EQ(price.body, "active=false");
+}
+
 TEST_F(StripeConnectorTest, PathIdsArePercentEncoded) {
   EXPECT_EQ(prepared("get_invoice", {{"id", "in_\xC3\xA4+1%"}}).url,
             "https://api.stripe.test/v1/invoices/in_%C3%A4%2B1%25");
@@ -793,7 +803,7 @@ TEST(StripeConnectorRegistry, StripeConnectorsAreBuiltFromTheConfig) {
 
 TEST(StripeConnectorActions, NamesEveryActionOnce) {
   const auto& names = StripeConnector::action_names();
-  EXPECT_EQ(names.size(), 30u);
+  EXPECT_EQ(names.size(), 32u);
   for (const char* expected :
        {"create_product", "create_price", "create_invoice_item", "create_invoice", "finalize_invoice",
         "pay_invoice", "create_customer", "update_customer", "get_customer", "search_customers",
@@ -801,7 +811,7 @@ TEST(StripeConnectorActions, NamesEveryActionOnce) {
         "create_credit_note", "void_credit_note", "get_credit_note", "create_refund",
         "get_subscription", "create_subscription", "update_subscription", "cancel_subscription",
         "create_balance_transaction", "list_events", "get_event", "get_dispute", "update_invoice", "get_charge",
-         "list_refunds", "get_refund"}) {
+         "list_refunds", "get_refund", "delete_customer", "update_price"}) {
     EXPECT_EQ(std::count(names.begin(), names.end(), expected), 1) << expected;
   }
 }

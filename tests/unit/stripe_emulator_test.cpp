@@ -447,6 +447,41 @@ TEST_F(StripeEmulatorTest, DisputesAreOpenedByTheSandboxHelperAndClosed) {
   EXPECT_EQ(emulator_.handle_admin(close, "/nothing").status, 404);
 }
 
+TEST_F(StripeEmulatorTest, DeclinedCardsFailChargesUntilTheHelperEndsIt) {
+  const std::string customer = ok("POST", "/v1/customers", "name=Acme")["id"];
+  const std::string price =
+      ok("POST", "/v1/prices", "currency=usd&unit_amount=1500&product_data[name]=Pro&recurring[interval]=month")["id"];
+  const std::string items = "customer=" + customer + "&items[0][price]=" + price;
+  http::Request declines;
+  declines.method = "POST";
+  declines.body = R"({"decline": true})";
+  ASSERT_EQ(emulator_.handle_admin(declines, "/declines").status, 200);
+
+  // error_if_incomplete: Stripe's 402 and nothing created.
+  auto refused = call("POST", "/v1/subscriptions", items + "&payment_behavior=error_if_incomplete");
+  EXPECT_EQ(refused.status, 402);
+  EXPECT_EQ(error(refused)["type"], "card_error");
+  EXPECT_EQ(error(refused)["code"], "card_declined");
+  EXPECT_EQ(error(refused)["decline_code"], "generic_decline");
+  EXPECT_EQ(ok("GET", "/v1/subscriptions?status=all&customer=" + customer)["data"].size(), 0u);
+  // Otherwise the subscription is incomplete, its first invoice open after a failed attempt.
+  auto incomplete = ok("POST", "/v1/subscriptions", items);
+  EXPECT_EQ(incomplete["status"], "incomplete");
+  auto invoice = ok("GET", "/v1/invoices/" + incomplete["latest_invoice"].get<std::string>());
+  EXPECT_EQ(invoice["status"], "open");
+  EXPECT_EQ(invoice["attempt_count"], 1);
+  EXPECT_EQ(outbox_.types().back(), "customer.subscription.created");
+  auto pay = call("POST", "/v1/invoices/" + invoice["id"].get<std::string>() + "/pay");
+  EXPECT_EQ(pay.status, 402);
+  EXPECT_EQ(outbox_.types().back(), "invoice.payment_failed");
+
+  declines.body = R"({"decline": false})";
+  ASSERT_EQ(emulator_.handle_admin(declines, "/declines").status, 200);
+  EXPECT_EQ(ok("POST", "/v1/invoices/" + invoice["id"].get<std::string>() + "/pay")["status"], "paid");
+  declines.body = R"({"decline": "yes"})";
+  EXPECT_EQ(emulator_.handle_admin(declines, "/declines").status, 400);
+}
+
 TEST_F(StripeEmulatorTest, EventsFilterByTypeWildcardAndCreated) {
   ok("POST", "/v1/customers", "name=a");
   clock_->advance(std::chrono::seconds(100));

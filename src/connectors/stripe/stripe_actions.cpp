@@ -95,6 +95,8 @@ const std::vector<ActionSpec>& actions() {
       {"get_charge", "GET", "/v1/charges/{id}", Shape::object, {}},
       {"list_refunds", "GET", "/v1/refunds", Shape::list, {}},
       {"get_refund", "GET", "/v1/refunds/{id}", Shape::object, {}},
+      {"delete_customer", "DELETE", "/v1/customers/{id}", Shape::object, {}},
+      {"update_price", "POST", "/v1/prices/{id}", Shape::object, {}},
   };
   return kActions;
 }

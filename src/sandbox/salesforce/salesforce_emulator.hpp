@@ -103,6 +103,10 @@ class SalesforceEmulator final : public PlatformEmulator {
   std::int64_t next_counter_ = 1;
   std::int64_t next_locator_ = 1;
   std::int64_t contract_number_ = 100;
+  // The last SystemModstamp given (ms): each write gets a later one, as an org's writes,
+  // each its own transaction, never share a millisecond; the relay's event ids name a record
+  // version by it, so two writes in one millisecond would look like one change.
+  std::int64_t last_stamp_ms_ = 0;
   std::int64_t api_day_ = -1;
   std::int64_t api_calls_today_ = 0;
 };

@@ -117,8 +117,9 @@ std::vector<std::string> SalesforceEmulator::write(const SObjectSpec& object, Js
                                                    std::chrono::system_clock::time_point now) {
   if (!record.is_object()) record = Json::object();
   const Json before = record;
-  const std::string stamp = salesforce_datetime(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  last_stamp_ms_ = std::max<std::int64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count(), last_stamp_ms_ + 1);
+  const std::string stamp = salesforce_datetime(last_stamp_ms_);
   if (creating) {
     for (const auto& f : object.fields) record[f.name] = nullptr;
     const std::string id = make_id(object.key_prefix, next_counter_++);

@@ -7,7 +7,7 @@
 // open one) and events. Every change records an Event and posts it as a webhook.
 //
 // Simplifications (docs/sandbox.md): no taxes, discounts or prorations; every payment
-// succeeds; one currency per customer.
+// succeeds unless a sandbox helper says cards decline; one currency per customer.
 //
 // Threads: not thread-safe; StripeEmulator holds its lock around every call.
 
@@ -48,6 +48,11 @@ class Api {
   // The sandbox helpers (POST /_sandbox/stripe/disputes, …/disputes/{id}/close): JSON bodies.
   Reply open_dispute(const nlohmann::json& body, const RequestContext& context);
   Reply close_dispute(const std::string& id, const nlohmann::json& body, const RequestContext& context);
+  // POST /_sandbox/stripe/declines {"decline": true|false}: from now on every automatic
+  // charge is declined (card_declined), as a customer's failing card would be, or succeeds
+  // again. Not part of the saved state; a reset ends it.
+  Reply set_declines(const nlohmann::json& body);
+  void stop_declines() { declining_ = false; }
 
  private:
   // Customers and their balance (stripe_customers.cpp).
@@ -132,6 +137,9 @@ class Api {
   nlohmann::json subscription_item(const nlohmann::json& price, std::int64_t quantity, const std::string& subscription,
                                    const nlohmann::json& metadata);
   nlohmann::json invoice_subscription(nlohmann::json& subscription, const std::string& billing_reason);
+  // What Stripe answers a charge the card declined: 402 card_error card_declined; the invoice
+  // records the failed attempt (invoice.payment_failed).
+  Reply decline(nlohmann::json& invoice);
 
   Store& store_;
   ClockPtr clock_;
@@ -139,6 +147,7 @@ class Api {
   std::string webhook_secret_;
   std::string api_version_;
   RequestContext context_;
+  bool declining_ = false;  // set_declines
 };
 
 }  // namespace weft::sandbox::stripe

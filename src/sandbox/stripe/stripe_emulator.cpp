@@ -280,6 +280,7 @@ Result<void, std::string> StripeEmulator::restore(const json& state) {
 void StripeEmulator::reset() {
   std::lock_guard lock(mutex_);
   store_.clear();
+  api_.stop_declines();
   idempotency_.clear();
 }
 
@@ -289,19 +290,22 @@ http::Response StripeEmulator::handle_admin(const http::Request& request, std::s
   auto body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   Reply reply = error_reply(404, "invalid_request_error",
                             "No sandbox helper " + std::string(subpath) +
-                                " for stripe; there are POST /_sandbox/stripe/disputes and "
-                                "POST /_sandbox/stripe/disputes/{id}/close");
+                                " for stripe; there are POST /_sandbox/stripe/disputes, "
+                                "POST /_sandbox/stripe/disputes/{id}/close and POST /_sandbox/stripe/declines");
   const RequestContext context{request_id, "", false};
   const bool open = subpath == "/disputes" && request.method == "POST";
   const bool close = subpath.rfind("/disputes/", 0) == 0 && subpath.size() > 16 &&
                      subpath.substr(subpath.size() - 6) == "/close" && request.method == "POST";
+  const bool declines = subpath == "/declines" && request.method == "POST";
   try {
-    if ((open || close) && body.is_discarded()) {
+    if ((open || close || declines) && body.is_discarded()) {
       reply = invalid_param("The body must be JSON, e.g. {\"charge\": \"ch_…\"}", "");
     } else if (open) {
       reply = api_.open_dispute(body, context);
     } else if (close) {
       reply = api_.close_dispute(std::string(subpath.substr(10, subpath.size() - 16)), body, context);
+    } else if (declines) {
+      reply = api_.set_declines(body);
     }
   } catch (const std::exception& e) {
     reply = error_reply(500, "api_error", std::string("sandbox helper failed: ") + e.what());

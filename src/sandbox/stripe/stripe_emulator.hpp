@@ -10,6 +10,7 @@
 // Sandbox helpers (Stripe has no API for them), JSON bodies:
 //   POST /_sandbox/stripe/disputes             {"charge"|"payment_intent"|"invoice": id, "amount"?, "reason"?}
 //   POST /_sandbox/stripe/disputes/{id}/close  {"status": "won"|"lost"}
+//   POST /_sandbox/stripe/declines             {"decline": true|false}: cards decline from now on, or no more
 //
 // Threads: handle() from any thread; one lock guards the whole state.
 

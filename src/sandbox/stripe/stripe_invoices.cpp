@@ -577,6 +577,9 @@ Reply Api::pay_invoice(const std::string& id, Params& p) {
     if (auto done = finalize(*invoice); !done) return done.error();
     if ((*invoice)["status"] == "paid") return ok(*invoice);
   }
+  if (declining_ && !out_of_band.value_or(false) && amount_of(*invoice, "amount_remaining") > 0) {
+    return decline(*invoice);
+  }
   mark_paid(*invoice, out_of_band.value_or(false));
   return ok(*invoice);
 }

@@ -1,4 +1,4 @@
-// Refunds, disputes and metadata updates of payment objects.
+// Refunds, disputes, declined charges and metadata updates of payment objects.
 
 #include <cstdio>
 
@@ -227,6 +227,23 @@ Reply Api::update_dispute(const std::string& id, Params& p) {
   *dispute = updated;
   if (!previous.empty()) emit("charge.dispute.updated", updated, previous);
   return ok(updated);
+}
+
+Reply Api::set_declines(const json& body) {
+  if (!body.is_object() || !body.contains("decline") || !body["decline"].is_boolean() || body.size() != 1) {
+    return invalid_param("The body must be {\"decline\": true} or {\"decline\": false}.", "decline");
+  }
+  declining_ = body["decline"].get<bool>();
+  return ok(json{{"object", "sandbox_declines"}, {"decline", declining_}});
+}
+
+Reply Api::decline(json& invoice) {
+  invoice["attempt_count"] = amount_of(invoice, "attempt_count") + 1;
+  invoice["attempted"] = true;
+  emit("invoice.payment_failed", invoice);
+  Reply reply = error_reply(402, "card_error", "Your card was declined.", "card_declined");
+  reply.body["error"]["decline_code"] = "generic_decline";
+  return reply;
 }
 
 }  // namespace weft::sandbox::stripe

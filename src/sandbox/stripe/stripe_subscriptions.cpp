@@ -1,6 +1,7 @@
 // Subscriptions and their items. Creating one bills its first period at once (invoice
-// created, finalized and, when charged automatically, paid). Renewals and prorations are not
-// emulated.
+// created, finalized and, when charged automatically, paid unless cards decline: then the
+// subscription is incomplete, or with payment_behavior=error_if_incomplete not created at
+// all, Stripe's 402). Renewals and prorations are not emulated.
 
 #include <ctime>
 #include <cstdio>
@@ -128,7 +129,11 @@ json Api::invoice_subscription(json& subscription, const std::string& billing_re
   emit("invoice.created", stored);
   if (finalize(stored) && stored["status"] == "open" && stored["collection_method"] == "charge_automatically" &&
       subscription.value("_payment_behavior", "") != "default_incomplete") {
-    mark_paid(stored, false);
+    if (declining_) {
+      decline(stored);  // the invoice stays open and the subscription incomplete
+    } else {
+      mark_paid(stored, false);
+    }
   }
   return stored;
 }
@@ -208,6 +213,20 @@ Reply Api::create_subscription(Params& p) {
   if (cancel_at_period_end && *cancel_at_period_end) {
     subscription["cancel_at_period_end"] = true;
     subscription["cancel_at"] = end;
+  }
+  if (declining_ && behavior == "error_if_incomplete" && subscription["collection_method"] == "charge_automatically") {
+    // Stripe creates nothing when the first invoice cannot be paid at once (402). The amount
+    // due is the items' total less the customer's credit, as finalize() computes it.
+    std::int64_t total = 0;
+    for (const auto& item : subscription["items"]["data"]) {
+      total += amount_of(item["price"], "unit_amount") * amount_of(item, "quantity");
+    }
+    const std::int64_t balance = amount_of(*customer, "balance");
+    if (total + (balance > 0 ? balance : std::max(balance, -total)) > 0) {
+      Reply reply = error_reply(402, "card_error", "Your card was declined.", "card_declined");
+      reply.body["error"]["decline_code"] = "generic_decline";
+      return reply;
+    }
   }
   if ((*customer)["currency"].is_null()) (*customer)["currency"] = currency;
   save("subscriptions", subscription);
