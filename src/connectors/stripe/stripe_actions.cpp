@@ -90,6 +90,7 @@ const std::vector<ActionSpec>& actions() {
        Shape::object, {{"amount", P::integer}, {"currency", P::string}}},
       {"list_events", "GET", "/v1/events", Shape::list, {}},
       {"get_event", "GET", "/v1/events/{id}", Shape::object, {}},
+      {"list_subscriptions", "GET", "/v1/subscriptions", Shape::list, {}},
   };
   return kActions;
 }
