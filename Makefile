@@ -30,8 +30,13 @@ test-asan: test-deps
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS)
 
+# `weft demo` (docs/scenario.md): sandbox + hub + the seeded scenario + the summary per
+# workflow and the consistency check, then both keep serving until Ctrl-C.
+DEMO_CUSTOMERS ?= 200
+DEMO_SEED ?= 1
+DEMO_FLAGS ?=
 demo: build
-	@scripts/demo.sh
+	@build/dev/weft demo -c examples/demo.yaml --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) $(DEMO_FLAGS)
 
 bench: release
 	@scripts/bench.sh

@@ -62,6 +62,23 @@ int run(int argc, char** argv) {
   scenario_verify_cmd->add_option("--timeout", scenario_verify.timeout_seconds, "Seconds to wait for quiescence")
       ->capture_default_str();
 
+  demo::DemoOptions demo;
+  auto* demo_cmd = app.add_subcommand(
+      "demo", "Run the sandbox and the hub, play the seeded scenario, report per workflow and check consistency");
+  demo_cmd->add_option("-c,--config", demo.config_path, "Config file (YAML); its connectors are pointed at the sandbox")
+      ->capture_default_str();
+  demo_cmd->add_option("--data", demo.data_dir, "Directory of the hub's database and log, emptied at start "
+                                                "(default: that of the config's SQLite database)");
+  demo_cmd->add_option("--listen", demo.listen, "The hub's HOST:PORT (default: the config's; port 0: a free one)");
+  demo_cmd->add_option("--sandbox-listen", demo.sandbox_listen, "The sandbox's HOST:PORT (port 0: a free one)")
+      ->capture_default_str();
+  demo_cmd->add_option("--seed", demo.seed, "Seed: the same seed plays the same scenario")->capture_default_str();
+  demo_cmd->add_option("--customers", demo.customers, "Customers to create on every platform")->capture_default_str();
+  demo_cmd->add_flag("--once", demo.once, "Exit once the report is printed (exit 1 when not consistent)");
+  demo_cmd->add_flag("--json", demo.json, "Print the report as one JSON object instead of the table");
+  demo_cmd->add_flag("--faults", demo.faults, "Inject 429s, 5xx and a NetSuite outage while the scenario plays");
+  demo_cmd->add_option("--timeout", demo.timeout_seconds, "Seconds to wait for quiescence")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,6 +88,7 @@ int run(int argc, char** argv) {
   }
   if (scenario_run_cmd->parsed()) return run_scenario_run(scenario_run);
   if (scenario_verify_cmd->parsed()) return run_scenario_verify(scenario_verify);
+  if (demo_cmd->parsed()) return run_demo(demo);
   if (serve_cmd->parsed()) return run_serve(serve);
   if (check_cmd->parsed()) return run_check(check);
   if (replay_cmd->parsed()) return run_replay(replay);

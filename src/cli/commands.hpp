@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "demo/demo_runner.hpp"
+
 namespace weft::cli {
 
 struct ServeOptions {
@@ -53,5 +55,8 @@ struct ScenarioVerifyOptions {
   double timeout_seconds = 120;
 };
 int run_scenario_verify(const ScenarioVerifyOptions& options);
+
+// `weft demo`: sandbox + hub + scenario + consistency report + summary (docs/scenario.md).
+int run_demo(const demo::DemoOptions& options);
 
 }  // namespace weft::cli

@@ -2,14 +2,11 @@
 
 #include <csignal>
 #include <iostream>
-#include <random>
 
 #include "cli/commands.hpp"
+#include "cli/signals.hpp"
 #include "config/config.hpp"
-#include "delivery/curl_transport.hpp"
-#include "http/server.hpp"
-#include "sandbox/emulators.hpp"
-#include "sandbox/sandbox_server.hpp"
+#include "sandbox/sandbox_runtime.hpp"
 #include "weft/log.hpp"
 
 namespace weft::cli {
@@ -25,60 +22,28 @@ int run_sandbox(const SandboxOptions& options) {
     return 2;
   }
   log::configure(log::Level::info, "stderr");
+  const sigset_t signals = take_stop_signals();
 
-  // Signals are taken synchronously by this thread; every other thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-
-  const ClockPtr clock = system_clock();
-  const sandbox::Credentials credentials = sandbox::Credentials::from_environment();
-  delivery::CurlTransportOptions transport_options;
-  transport_options.user_agent = "weft-sandbox";
-  delivery::CurlTransport transport(transport_options);
-  sandbox::OutboxOptions outbox_options;
-  outbox_options.hub_url = options.hub;
-  sandbox::DeliveringOutbox outbox(outbox_options, transport, clock);
-  sandbox::TimerThread timer;
-
-  sandbox::SandboxOptions sandbox_options;
-  sandbox_options.seed = options.seed ? *options.seed : std::random_device{}();
-  sandbox_options.state_path = options.state_path;
-  const sandbox::EmulatorContext context{credentials, clock, outbox};
-  sandbox::SandboxServer sandbox(sandbox::make_emulators(context), outbox, timer, clock, sandbox_options);
-  if (auto loaded = sandbox.load_state(); !loaded) {
-    std::cerr << "weft sandbox: --state: " << loaded.error() << '\n';
-    return 1;
-  }
-
-  http::ServerOptions server_options;
-  server_options.host = listen->host;
-  server_options.port = listen->port;
-  server_options.threads = 2;
-  http::Server server(server_options, sandbox);
-  if (auto started = server.start(); !started) {
+  sandbox::RuntimeOptions runtime_options;
+  runtime_options.host = listen->host;
+  runtime_options.port = listen->port;
+  runtime_options.hub_url = options.hub;
+  runtime_options.state_path = options.state_path;
+  runtime_options.seed = options.seed;
+  sandbox::SandboxRuntime sandbox(runtime_options);
+  if (auto started = sandbox.start(); !started) {
     std::cerr << "weft sandbox: " << started.error() << '\n';
     return 1;
   }
-  outbox.start();
   // The real address on stdout (port 0 picks a free one): scripts and tests read it.
-  std::cout << "http://" << listen->host << ':' << server.port() << std::endl;
-  log::info("sandbox.started", {{"listen", listen->host + ":" + std::to_string(server.port())},
+  std::cout << sandbox.url() << std::endl;
+  log::info("sandbox.started", {{"listen", listen->host + ":" + std::to_string(sandbox.port())},
                                 {"hub", options.hub.empty() ? std::string("(none: webhooks recorded, not sent)") : options.hub},
-                                {"seed", static_cast<std::int64_t>(sandbox_options.seed)}});
+                                {"seed", static_cast<std::int64_t>(sandbox.seed())}});
 
-  int received = 0;
-  sigwait(&signals, &received);
+  const int received = wait_for_stop_signal(signals);
   log::info("sandbox.stopping", {{"signal", received}});
-  server.stop_accepting();
-  server.drain(std::chrono::seconds(2));
-  timer.stop();
-  server.stop();
-  outbox.stop();
-  sandbox.shutdown();
+  sandbox.stop();
   log::info("sandbox.stopped");
   log::flush();
   return 0;

@@ -3,12 +3,12 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/signals.hpp"
 #include "config/config.hpp"
 #include "hub/hub.hpp"
 #include "weft/log.hpp"
 
 namespace weft::cli {
-
 
 int run_serve(const ServeOptions& options) {
   auto loaded = config::load(options.config_path);
@@ -40,13 +40,7 @@ int run_serve(const ServeOptions& options) {
   log::parse_level(cfg.log.level, level);
   log::configure(level, cfg.log.sink);
 
-  // Signals are taken synchronously by this thread; every other thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = take_stop_signals();
 
   hub::Hub hub(std::move(cfg));
   if (auto started = hub.start(); !started) {
@@ -54,8 +48,7 @@ int run_serve(const ServeOptions& options) {
     std::cerr << "weft serve: " << started.error() << '\n';
     return 1;
   }
-  int received = 0;
-  sigwait(&signals, &received);
+  const int received = wait_for_stop_signal(signals);
   log::info("hub.stopping", {{"signal", received}});
   hub.stop();
   log::info("hub.stopped");

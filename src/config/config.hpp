@@ -172,6 +172,8 @@ Result<void, std::string> validate_storage_url(const std::string& url);
 // postgres URLs and "sqlite::memory:" come back unchanged, and so does a URL that
 // validate_storage_url rejects. `weft serve --storage URL` passes the working directory.
 std::string resolve_storage_url(const std::string& url, const std::string& base_dir);
+// The database file of a SQLite URL or bare path; none for other URLs and ":memory:".
+std::optional<std::string> sqlite_path(const std::string& url);
 // The URL fit for logs and error messages: a password in it is replaced by "***".
 std::string redact_storage_url(const std::string& url);
 

@@ -50,6 +50,12 @@ Parsed classify(std::string_view url) {
 
 }  // namespace
 
+std::optional<std::string> sqlite_path(const std::string& url) {
+  const Parsed parsed = classify(url);
+  if (parsed.kind != Kind::kSqlite || parsed.rest.empty() || parsed.rest == ":memory:") return std::nullopt;
+  return std::string(parsed.rest);
+}
+
 Result<void, std::string> validate_storage_url(const std::string& url) {
   if (url.empty()) return fail(std::string("is empty"));
   const std::string_view scheme = scheme_of(url);

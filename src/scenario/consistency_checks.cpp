@@ -192,6 +192,54 @@ Check holds_reached_billing(const json& state) {
   return check;
 }
 
+// The ticket outcome of every service credit: each non-void Stripe credit note names its
+// ticket (metadata.zendesk_ticket_id), and that ticket carries the issued tag and the credit
+// note's id in its field; and no ticket says a credit was issued that no credit note backs.
+// So credit notes = credit memos (credit_notes_posted_once) = ticket outcomes.
+Check credit_outcomes_on_tickets(const json& state) {
+  std::map<std::string, const json*> tickets;
+  for (const json& ticket : records(state, "zendesk", "tickets")) {
+    tickets[ticket.value("id", json()).dump()] = &ticket;
+  }
+  auto field = [](const json& ticket, std::int64_t id) {
+    for (const json& f : ticket.value("custom_fields", json::array())) {
+      if (f.value("id", json()) == id && f.value("value", json()).is_string()) return f["value"].get<std::string>();
+    }
+    return std::string();
+  };
+  auto tagged = [](const json& ticket) {
+    const json tags = ticket.value("tags", json::array());
+    return std::find(tags.begin(), tags.end(), kCreditIssuedTag) != tags.end();
+  };
+  Check check{"service-credit.ticket_outcomes_match_credit_notes", true, 0, 0, json::array()};
+  std::int64_t expected = 0, matching = 0;
+  std::set<std::string> backed;  // tickets a live credit note names
+  for (const json& note : records(state, "stripe", "credit_notes")) {
+    if (text(note, "status") == "void") continue;
+    ++expected;
+    const std::string ticket_id = text(note.value("metadata", json::object()), "zendesk_ticket_id");
+    const auto ticket = tickets.find(ticket_id.empty() ? std::string("?") : ticket_id);
+    const bool ok = ticket != tickets.end() && tagged(*ticket->second) &&
+                    field(*ticket->second, kCreditNoteFieldId) == text(note, "id");
+    if (ok) {
+      ++matching;
+      backed.insert(ticket_id);
+    } else {
+      add_example(check, {{"credit_note", note.value("id", json())}, {"zendesk_ticket_id", ticket_id},
+                          {"ticket", ticket == tickets.end() ? json() : *ticket->second}});
+    }
+  }
+  for (const auto& [id, ticket] : tickets) {
+    if (!tagged(*ticket) || backed.count(id)) continue;
+    ++expected;  // an outcome with no credit note behind it
+    add_example(check, {{"ticket", id}, {"issue", "tagged as issued, no credit note names it"}});
+  }
+  check.expected = expected;
+  check.actual = matching;
+  check.ok = matching == expected;
+  return check;
+}
+
 // Per parent (an invoice, a charge): the sum of its children's amounts never above its own.
 Check within_parent(std::string name, const json& parents, const char* parent_amount, const json& children,
                     const char* parent_field, const char* child_amount,
@@ -389,6 +437,8 @@ void workflow_checks(const ConsistencyInput& in, Consistency& out) {
     return posted_once("service-credit.credit_notes_posted_once", notes, records(in.state, "netsuite", "creditMemo"),
                        "total");
   });
+  when_loaded("service-credit", "service-credit.ticket_outcomes_match_credit_notes",
+              [&] { return credit_outcomes_on_tickets(in.state); });
   when_loaded("replacement-order", "replacement-order.one_outcome_per_ticket",
               [&] { return replacements_have_one_outcome(in.state); });
 }

@@ -35,6 +35,9 @@ inline constexpr std::int64_t kInvoiceFieldId = 360000101;       // the Stripe i
 inline constexpr std::int64_t kCreditAmountFieldId = 360000102;  // requested credit, minor units
 inline constexpr std::int64_t kReplacementItemFieldId = 360000104;      // NetSuite item internal id
 inline constexpr std::int64_t kReplacementQuantityFieldId = 360000105;  // how many to replace
+// What the service-credit workflow writes back (workflows/service-credit.yaml's vars).
+inline constexpr std::int64_t kCreditNoteFieldId = 360000103;    // the Stripe credit note id
+inline constexpr const char* kCreditIssuedTag = "service_credit_issued";
 // The tags of the scenario's tickets.
 inline constexpr const char* kCreditRequestTag = "service_credit_request";
 inline constexpr const char* kInvoiceDisputeTag = "invoice_dispute";

@@ -8,7 +8,10 @@
 
 #include <csignal>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
 
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/sandbox_runner.hpp"
 #include "support/serve_runner.hpp"
@@ -48,14 +51,17 @@ class ScenarioTest : public ::testing::Test {
     return {*status, read_file(out), read_file(err)};
   }
 
-  void start_platforms_and_hub() {
+  // `shipped_workflows`: the repository's workflows/, else none (the generic checks need none).
+  void start_platforms_and_hub(bool shipped_workflows = false) {
     sandbox_url_ = sandbox_.start({"--hub", hub_url_});
     std::filesystem::create_directories(dir_ / "workflows");
+    const std::string workflows =
+        shipped_workflows ? std::string(WEFT_SOURCE_DIR) + "/workflows" : (dir_ / "workflows").string();
     std::string config = read_file(std::string(WEFT_SOURCE_DIR) + "/examples/demo.yaml");
     config = replaced(config, "http://127.0.0.1:7171", sandbox_url_);
     config = replaced(config, "127.0.0.1:7070", "127.0.0.1:" + std::to_string(hub_port_));
     config = replaced(config, "sqlite:../data/demo/weft.db", "sqlite:" + (dir_ / "weft.db").string());
-    config = replaced(config, "workflows_dir: ../workflows", "workflows_dir: " + (dir_ / "workflows").string());
+    config = replaced(config, "workflows_dir: ../workflows", "workflows_dir: " + workflows);
     config = replaced(config, "mappings_dir: ../mappings", std::string("mappings_dir: ") + WEFT_SOURCE_DIR + "/mappings");
     dir_.write("weft.yaml", config);
     hub_.emplace(serve_.start());
@@ -111,6 +117,65 @@ TEST_F(ScenarioTest, PlayedScenarioVerifiesConsistent) {
   }
   // No workflows are loaded: their checks are listed as skipped, not passed.
   EXPECT_GE(consistency["skipped"].size(), 2u);
+}
+
+// The crash requirement: `weft serve` killed with SIGKILL during a run — once while
+// the scenario plays, once while the hub works through what it received — and started again
+// each time; the run (with every shipped workflow loaded) still ends consistent. The sandbox
+// retries the webhooks the dead hub did not take, and the hub resumes what it had committed.
+TEST_F(ScenarioTest, HubKilledDuringTheRunStillEndsConsistent) {
+  start_platforms_and_hub(/*shipped_workflows=*/true);
+  HttpClient sandbox(sandbox_url_);
+  auto last_request = [&] {
+    auto answer = sandbox.get("/_sandbox/requests?limit=1");
+    if (!answer || answer->status != 200) throw std::runtime_error("the sandbox's request log did not answer");
+    return json::parse(answer->body).value("last_seq", std::int64_t{0});
+  };
+  auto run = Process::spawn({weft_binary(),
+                             {"scenario", "run", "--sandbox", sandbox_url_, "--customers", "12", "--seed", "5"},
+                             {},
+                             dir_ / "run.err",
+                             dir_ / "run.out",
+                             {}});
+  ASSERT_TRUE(run) << run.error();
+
+  // Kill 1: at 30 % of the operations (the run prints a "done/total operations" line every
+  // tenth).
+  auto progress_lines = [&] {
+    std::istringstream err(read_file(dir_ / "run.err"));
+    std::size_t lines = 0;
+    for (std::string line; std::getline(err, line);) {
+      if (line.find('/') != std::string::npos && line.ends_with(" operations")) ++lines;
+    }
+    return lines;
+  };
+  for (int i = 0; i < 1200 && progress_lines() < 3 && run->running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(run->running()) << "the run ended before the first kill: nothing was tested";
+  hub_->kill(SIGKILL);
+  hub_->wait_for(std::chrono::seconds(5));
+  hub_.emplace(serve_.start());
+
+  // Kill 2: as soon as the run has played everything, while the hub still works on it.
+  auto played = run->wait_for(std::chrono::minutes(4));
+  ASSERT_TRUE(played && played->exited && played->code == 0)
+      << (played ? played->to_string() : "still running") << "\n" << tail_of_file(dir_ / "run.err");
+  hub_->kill(SIGKILL);
+  hub_->wait_for(std::chrono::seconds(5));
+  const std::int64_t at_second_kill = last_request();
+  hub_.emplace(serve_.start());
+
+  const Finished verify = weft({"scenario", "verify", "--sandbox", sandbox_url_, "--hub", hub_url_, "--timeout", "180"},
+                               std::chrono::seconds(240));
+  ASSERT_TRUE(verify.status.exited) << verify.status.to_string();
+  const json report = json::parse(verify.out);
+  EXPECT_EQ(verify.status.code, 0) << report.dump(2) << "\n" << verify.err;
+  EXPECT_EQ(report["consistency"]["ok"], true);
+  for (const json& check : report["consistency"]["checks"]) EXPECT_EQ(check["ok"], true) << check;
+  // The restarted hub still had work: it called the platforms after the second kill.
+  EXPECT_GT(last_request(), at_second_kill);
+  EXPECT_EQ(serve_.logs().size(), 3u);  // the first run and the two restarts
 }
 
 TEST_F(ScenarioTest, BadArgumentsExit2WithAMessage) {

@@ -3,7 +3,7 @@
 // scenario's tickets ask) is created in `weft sandbox`'s Zendesk through its API, reaches the
 // hub as the signed webhook, and the workflow checks the customer's Stripe subscription and
 // NetSuite standing, then upserts a zero-priced NetSuite sales order and tells the ticket. Also:
-// the request delivered again and late, Stripe and NetSuite answering 429 and 5xx for a while,
+// the tag added to an existing ticket, the request delivered again and late, Stripe and NetSuite answering 429 and 5xx for a while,
 // both down and back, a customer missing in NetSuite (an exception with its reason), and the
 // refusals — no subscription, a credit hold, an overdue invoice — told on the ticket.
 
@@ -153,6 +153,27 @@ TEST_F(ReplacementOrderTest, AnEntitledCustomerInGoodStandingGetsAZeroPricedOrde
   request_replacement("11", 2);
   ASSERT_NO_THROW(hub_.settle());
   expect_ordered_once("11", 2);
+  expect_instances_completed(1);
+}
+
+// An agent adds the tag to a ticket that did not have it (case.tags_changed, tags_added).
+TEST_F(ReplacementOrderTest, TheTagAddedToAnExistingTicketOrders) {
+  customer("Replace Later", true);
+  ASSERT_NO_THROW(hub_.settle());
+  const json created = hub_.act("zendesk", "create_ticket",
+                                {{"subject", "Gateway keeps rebooting"},
+                                 {"comment", {{"body", "Our gateway reboots every hour."}}},
+                                 {"organization_id", organization_id_},
+                                 {"custom_fields", {{{"id", kItemField}, {"value", "12"}}}}},
+                                "test-ticket-untagged");
+  ticket_id_ = created["ticket"]["id"];
+  ASSERT_NO_THROW(hub_.settle());
+  EXPECT_TRUE(hub_.instances("replacement-order").empty());  // no request yet
+
+  hub_.act("zendesk", "update_ticket", {{"id", ticket_id_}, {"additional_tags", {"replacement_request"}}},
+           "test-tag-" + std::to_string(ticket_id_));
+  ASSERT_NO_THROW(hub_.settle());
+  expect_ordered_once("12", 1);  // the quantity field is empty: 1
   expect_instances_completed(1);
 }
 

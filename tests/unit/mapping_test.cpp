@@ -1159,40 +1159,53 @@ TEST(ShippedMappings, ZendeskTicketCreatedWithTheCreditTagIsAlsoACreditRequest) 
   EXPECT_NE((*events)[0].id, (*events)[1].id);
 }
 
-TEST(ShippedMappings, ZendeskCreditTagAddedIsCaseCreditRequested) {
+TEST(ShippedMappings, ZendeskCreditTagAddedIsTagsChangedThenCreditRequested) {
   json ticket = zendesk_ticket({"enterprise", "service_credit_request"});
   ticket["status"] = "OPEN";
   json change = sequence_meta();
   change["tags_added"] = {"service_credit_request"};
   change["tags_removed"] = json::array();
-  const CanonicalEvent event =
-      only_event(apply_shipped("zendesk", zendesk_event("d1e2f3a4-0000-4000-8000-000000000002",
-                                                        "ticket.tags_changed", ticket, change)));
+  auto events = apply_shipped("zendesk", zendesk_event("d1e2f3a4-0000-4000-8000-000000000002",
+                                                       "ticket.tags_changed", ticket, change));
+  ASSERT_TRUE(events) << events.error().message;
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].type, "case.tags_changed");
+  EXPECT_EQ((*events)[0].payload["tags_added"], (json{"service_credit_request"}));
+  EXPECT_EQ((*events)[0].payload["tags_removed"], json::array());
+  const CanonicalEvent& event = (*events)[1];
   EXPECT_EQ(event.type, "case.credit_requested");
   EXPECT_EQ(event.business_key, "zen:ticket:35436");
   EXPECT_EQ(event.payload["ticket_id"], "35436");
   EXPECT_EQ(event.payload["status"], "open");
   EXPECT_EQ(event.payload["tags"], (json{"enterprise", "service_credit_request"}));
+  EXPECT_NE((*events)[0].id, event.id);
 
   // The same change told as current/previous lists.
   json lists = sequence_meta();
   lists["current"] = {"enterprise", "service_credit_request"};
-  lists["previous"] = {"enterprise"};
-  const CanonicalEvent from_lists =
-      only_event(apply_shipped("zendesk", zendesk_event("d1e2f3a4-0000-4000-8000-000000000003",
-                                                        "ticket.tags_changed", ticket, lists)));
-  EXPECT_EQ(from_lists.type, "case.credit_requested");
+  lists["previous"] = {"enterprise", "vip"};
+  auto from_lists = apply_shipped("zendesk", zendesk_event("d1e2f3a4-0000-4000-8000-000000000003",
+                                                           "ticket.tags_changed", ticket, lists));
+  ASSERT_TRUE(from_lists) << from_lists.error().message;
+  ASSERT_EQ(from_lists->size(), 2u);
+  EXPECT_EQ((*from_lists)[0].payload["tags_added"], (json{"service_credit_request"}));
+  EXPECT_EQ((*from_lists)[0].payload["tags_removed"], (json{"vip"}));
+  EXPECT_EQ((*from_lists)[1].type, "case.credit_requested");
 }
 
-TEST(ShippedMappings, ZendeskOtherTagChangesAreIgnored) {
+// Any other tag change is a case.tags_changed only (workflows filter on the tags they start on).
+TEST(ShippedMappings, ZendeskOtherTagChangesAreTagsChangedOnly) {
   json change = sequence_meta();
   change["tags_added"] = {"vip"};
   change["tags_removed"] = {"service_credit_request"};
-  auto events = apply_shipped(
+  const CanonicalEvent event = only_event(apply_shipped(
       "zendesk", zendesk_event("e0000000-0000-4000-8000-000000000004", "ticket.tags_changed",
-                               zendesk_ticket({"vip"}), change));
-  ASSERT_TRUE(events) << events.error().message;
-  EXPECT_TRUE(events->empty());
+                               zendesk_ticket({"vip"}), change)));
+  EXPECT_EQ(event.type, "case.tags_changed");
+  EXPECT_EQ(event.business_key, "zen:ticket:35436");
+  EXPECT_EQ(event.payload["tags_added"], (json{"vip"}));
+  EXPECT_EQ(event.payload["tags_removed"], (json{"service_credit_request"}));
+  EXPECT_EQ(event.payload["tags"], (json{"vip"}));
 }
 
 TEST(ShippedMappings, ZendeskStatusChangedIsCaseStatusChanged) {

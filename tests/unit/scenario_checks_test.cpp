@@ -22,7 +22,8 @@ json clean_state() {
       "invoices": [
         {"id": "in_1", "customer": "cus_A", "status": "paid", "total": 12345, "currency": "usd"},
         {"id": "in_2", "customer": "cus_B", "status": "draft", "total": 500, "currency": "eur"}],
-      "credit_notes": [{"id": "cn_1", "invoice": "in_1", "status": "issued", "total": 2000, "currency": "usd"}],
+      "credit_notes": [{"id": "cn_1", "invoice": "in_1", "status": "issued", "total": 2000, "currency": "usd",
+                        "metadata": {"zendesk_ticket_id": "10"}}],
       "charges": [{"id": "ch_1", "amount": 12345}],
       "refunds": [{"id": "re_1", "charge": "ch_1", "amount": 345, "status": "succeeded"}]
     },
@@ -33,7 +34,9 @@ json clean_state() {
     },
     "zendesk": {
       "organizations": [{"id": 1, "external_id": "cus_A"}, {"id": 2, "external_id": "cus_B"}],
-      "tickets": [{"id": 10, "external_id": null}, {"id": 11, "external_id": null}]
+      "tickets": [{"id": 10, "external_id": null, "tags": ["service_credit_request", "service_credit_issued"],
+                   "custom_fields": [{"id": 360000101, "value": "in_1"}, {"id": 360000103, "value": "cn_1"}]},
+                  {"id": 11, "external_id": null, "tags": ["invoice_dispute"]}]
     },
     "salesforce": {
       "Account": [{"Id": "001A", "External_Id__c": "cus_A"}, {"Id": "001B", "External_Id__c": "cus_B"}]
@@ -159,7 +162,7 @@ TEST(ScenarioChecks, WorkflowChecksAreSkippedWhenNotLoadedAndCompareWhenLoaded) 
   state["netsuite"]["invoice"][0]["total"] = 123.40;  // posted with the wrong amount
   const Consistency unloaded = check_consistency(input(state));
   EXPECT_TRUE(unloaded.ok());
-  ASSERT_EQ(unloaded.skipped.size(), 4u);
+  ASSERT_EQ(unloaded.skipped.size(), 5u);
   EXPECT_NE(unloaded.skipped[0].reason.find("not loaded"), std::string::npos);
 
   const Consistency loaded = check_consistency(input(state, clean_requests(), {"invoice-posting"}));
@@ -214,6 +217,32 @@ TEST(ScenarioChecks, AReplacementTicketHasExactlyOneOutcome) {
   EXPECT_EQ(check.examples[1]["netsuite_sales_orders"], 1);
   EXPECT_EQ(check.examples[2]["ordered_tag"], false);
   EXPECT_EQ(check.examples[2]["refused_tag"], false);
+}
+
+TEST(ScenarioChecks, CreditOutcomesMustMatchCreditNotesOnTickets) {
+  const json clean = clean_state();
+  const Consistency ok = check_consistency(input(clean, clean_requests(), {"service-credit"}));
+  EXPECT_TRUE(ok.ok()) << to_json(ok).dump(2);
+  EXPECT_EQ(named(ok, "service-credit.ticket_outcomes_match_credit_notes").actual, 1);
+
+  json unwritten = clean;  // the credit note was issued, the ticket never told
+  unwritten["zendesk"]["tickets"][0]["custom_fields"].erase(1);
+  const Consistency missing = check_consistency(input(unwritten, clean_requests(), {"service-credit"}));
+  EXPECT_EQ(failing(missing), std::vector<std::string>{"service-credit.ticket_outcomes_match_credit_notes"});
+  EXPECT_EQ(named(missing, "service-credit.ticket_outcomes_match_credit_notes").examples[0]["credit_note"], "cn_1");
+
+  json unbacked = clean;  // a ticket says issued, no credit note names it
+  unbacked["zendesk"]["tickets"][1]["tags"].push_back("service_credit_issued");
+  const Consistency orphan = check_consistency(input(unbacked, clean_requests(), {"service-credit"}));
+  EXPECT_EQ(failing(orphan), std::vector<std::string>{"service-credit.ticket_outcomes_match_credit_notes"});
+  const Check& check = named(orphan, "service-credit.ticket_outcomes_match_credit_notes");
+  EXPECT_EQ(check.expected, 2);
+  EXPECT_EQ(check.actual, 1);
+
+  json voided = clean;  // a void credit note needs no outcome
+  voided["stripe"]["credit_notes"][0]["status"] = "void";
+  voided["zendesk"]["tickets"][0]["tags"] = json::array();
+  EXPECT_TRUE(check_consistency(input(voided, clean_requests(), {"service-credit"})).ok());
 }
 
 TEST(ScenarioChecks, UndeliveredWebhooksFail) {
