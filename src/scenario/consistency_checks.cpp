@@ -566,6 +566,38 @@ Check closed_won_billed_once(const json& state) {
   return check;
 }
 
+// Every Zendesk ticket tagged replacement_request has exactly one outcome: ordered (the tag
+// replacement_ordered and exactly one NetSuite sales order with externalId
+// zd-<ticket id>-replacement) or refused (the tag replacement_refused and no such order). The
+// tags and the external id are workflows/replacement-order.yaml's.
+Check replacements_have_one_outcome(const json& state) {
+  std::map<std::string, int> orders;
+  for (const json& order : records(state, "netsuite", "salesOrder")) ++orders[text(order, "externalId")];
+  Check check{"replacement-order.one_outcome_per_ticket", true, 0, 0, json::array()};
+  std::int64_t expected = 0, matching = 0;
+  for (const json& ticket : records(state, "zendesk", "tickets")) {
+    const json tags = ticket.value("tags", json::array());
+    const auto tagged = [&](const char* tag) { return tags.is_array() && std::count(tags.begin(), tags.end(), tag) > 0; };
+    if (!tagged(kReplacementRequestTag)) continue;
+    ++expected;
+    const json raw_id = ticket.value("id", json());
+    const std::string id = raw_id.is_string() ? raw_id.get<std::string>() : raw_id.dump();
+    const auto found = orders.find("zd-" + id + "-replacement");
+    const int copies = found == orders.end() ? 0 : found->second;
+    const bool ordered = tagged("replacement_ordered"), refused = tagged("replacement_refused");
+    if ((ordered && !refused && copies == 1) || (refused && !ordered && copies == 0)) {
+      ++matching;
+    } else {
+      add_example(check, {{"ticket", ticket.value("id", json())}, {"ordered_tag", ordered}, {"refused_tag", refused},
+                          {"netsuite_sales_orders", copies}});
+    }
+  }
+  check.expected = expected;
+  check.actual = matching;
+  check.ok = matching == expected;
+  return check;
+}
+
 void workflow_checks(const ConsistencyInput& in, Consistency& out) {
   auto when_loaded = [&](const std::string& workflow, const std::string& name, const std::function<Check()>& make) {
     if (in.workflows.count(workflow)) {
@@ -599,6 +631,8 @@ void workflow_checks(const ConsistencyInput& in, Consistency& out) {
   when_loaded("refund", "refund.refunds_posted_once", [&] { return refunds_posted_once(in.state); });
   when_loaded("quote-to-cash", "quote-to-cash.closed_won_billed_once",
               [&] { return closed_won_billed_once(in.state); });
+  when_loaded("replacement-order", "replacement-order.one_outcome_per_ticket",
+              [&] { return replacements_have_one_outcome(in.state); });
 }
 
 }  // namespace

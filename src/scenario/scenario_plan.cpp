@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <set>
 #include <string_view>
@@ -52,6 +53,10 @@ constexpr std::array<std::string_view, 3> kDisputeResolutions{
     "Seats cancelled late: credited on the next invoice",
     "Invoice confirmed: the seats were in use all month",
     "Billing error: a corrected invoice was sent"};
+
+// The demo NetSuite account's hardware items a replacement ticket names (internal id, name).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kReplacementItems{
+    {{"11", "sensor"}, {"12", "gateway"}, {"13", "power adapter"}}};
 constexpr std::int64_t kBasicMonthly = 4900;  // minor units
 constexpr std::int64_t kProMonthly = 14900;
 
@@ -167,7 +172,7 @@ class Planner {
   }
 
   void activity(const Customer& c) {
-    subscription(c);
+    const std::optional<std::size_t> subscribed = subscription(c);
     // The customer's tickets are about one invoice (a paid one when there is one) and go in
     // its chain, after it, so that they never name an invoice not made yet.
     std::vector<Chain> invoices;
@@ -184,12 +189,14 @@ class Planner {
     }
     tickets(c, invoices[ticket_invoice], ticket_invoice_paid);
     for (Chain& chain : invoices) chains_.push_back(std::move(chain));
+    replacement(c, subscribed);
     credit_hold(c);
     opportunity(c);
   }
 
-  void subscription(const Customer& c) {
-    if (!draw_.percent(75)) return;
+  // The index of the subscription's chain in chains_, when the customer got one.
+  std::optional<std::size_t> subscription(const Customer& c) {
+    if (!draw_.percent(75)) return std::nullopt;
     Chain chain;
     json input = {{"customer", reference(c.tag + ".stripe_customer", "/id")},
                   {"items", json::array({{{"price", reference(price_id("basic", c.currency), "/id")}}})},
@@ -211,6 +218,7 @@ class Planner {
       count("upgrades");
     }
     chains_.push_back(std::move(chain));
+    return chains_.size() - 1;
   }
 
   Chain invoice(const Customer& c, int n, bool& paid) {
@@ -257,8 +265,8 @@ class Planner {
     return chain;
   }
 
-  json ticket(const Customer& c, const std::string& invoice, const char* tag, std::string subject,
-              std::string body, const char* type) {
+  json ticket(const Customer& c, const char* tag, std::string subject, std::string body, const char* type,
+              json custom_fields) {
     return {{"subject", std::move(subject)},
             {"comment", {{"body", std::move(body)}}},
             {"requester_id", reference(c.tag + ".zendesk_user", "/user/id")},
@@ -266,7 +274,13 @@ class Planner {
             {"tags", json::array({tag})},
             {"type", type},
             {"priority", draw_.percent(20) ? "high" : "normal"},
-            {"custom_fields", json::array({{{"id", kInvoiceFieldId}, {"value", reference(invoice, "/id")}}})}};
+            {"custom_fields", std::move(custom_fields)}};
+  }
+  // A ticket about one of the customer's invoices, named in the invoice field.
+  json ticket(const Customer& c, const std::string& invoice, const char* tag, std::string subject,
+              std::string body, const char* type) {
+    return ticket(c, tag, std::move(subject), std::move(body), type,
+                  json::array({{{"id", kInvoiceFieldId}, {"value", reference(invoice, "/id")}}}));
   }
 
   void tickets(const Customer& c, Chain& chain, bool paid) {
@@ -305,6 +319,28 @@ class Planner {
                                 "incident")));
       count("refund_requests");
     }
+  }
+
+  // A replacement request for ~6 % of customers: after the subscription's activity when the
+  // customer has one (in its chain), else on its own (a customer with nothing to be entitled
+  // by: the workflow refuses it).
+  void replacement(const Customer& c, std::optional<std::size_t> subscribed) {
+    if (!draw_.percent(6)) return;
+    const auto& [item, name] = draw_.pick(kReplacementItems);
+    const std::int64_t quantity = draw_.between(1, 3);
+    Operation request = op(c.tag + ".replacement_request", "zendesk", "create_ticket",
+                           ticket(c, kReplacementRequestTag, "Replacement " + std::string(name) + " needed",
+                                  "Our " + std::string(name) + " stopped working; please send " +
+                                      std::to_string(quantity) + " replacement(s).",
+                                  "problem",
+                                  json::array({{{"id", kReplacementItemFieldId}, {"value", std::string(item)}},
+                                               {{"id", kReplacementQuantityFieldId}, {"value", quantity}}})));
+    if (subscribed) {
+      chains_[*subscribed].push_back(std::move(request));
+    } else {
+      chains_.push_back(Chain{std::move(request)});
+    }
+    count("replacement_requests");
   }
 
   void credit_hold(const Customer& c) {

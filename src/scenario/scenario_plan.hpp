@@ -3,7 +3,7 @@
 // operations that play a company's month across Stripe, Zendesk, NetSuite and Salesforce —
 // customers that exist on all four platforms, then invoices, payments, subscription upgrades,
 // credit requests, invoice disputes, chargebacks (some of them later resolved), credit holds,
-// closed-won deals and refund requests, interleaved as they would arrive.
+// closed-won deals, refund requests and replacement requests, interleaved as they would arrive.
 //
 // Planning is pure: the same options give the same operations, byte for byte (the draws use
 // std::mt19937_64 and plain modulo, never a standard distribution, whose results differ
@@ -33,6 +33,8 @@ inline constexpr const char* kSalesforceExternalIdField = "External_Id__c";
 // Zendesk custom ticket fields the scenario fills (ids are per account; these are the demo's).
 inline constexpr std::int64_t kInvoiceFieldId = 360000101;       // the Stripe invoice id
 inline constexpr std::int64_t kCreditAmountFieldId = 360000102;  // requested credit, minor units
+inline constexpr std::int64_t kReplacementItemFieldId = 360000106;      // NetSuite item internal id
+inline constexpr std::int64_t kReplacementQuantityFieldId = 360000107;  // how many to replace
 // What the service-credit workflow writes back (workflows/service-credit.yaml's vars).
 inline constexpr std::int64_t kCreditNoteFieldId = 360000103;    // the Stripe credit note id
 inline constexpr const char* kCreditIssuedTag = "service_credit_issued";
@@ -41,6 +43,7 @@ inline constexpr std::int64_t kDisputeResolutionFieldId = 360000105;  // how a d
 inline constexpr const char* kCreditRequestTag = "service_credit_request";
 inline constexpr const char* kInvoiceDisputeTag = "invoice_dispute";
 inline constexpr const char* kRefundRequestTag = "refund_request";
+inline constexpr const char* kReplacementRequestTag = "replacement_request";
 
 // The scenario's customers: at least 1; more than kMaxCustomers is refused (it would take
 // the sandbox's request log past what it keeps).

@@ -352,6 +352,36 @@ TEST_F(NetSuiteEmulatorTest, SuiteQlTransactionTableHasTypes) {
   EXPECT_EQ(rows["items"][0]["entity"], customer);
 }
 
+// What a receivables query needs: the open amount after payments and credit memos applied,
+// and the due date (the transaction date when the invoice has none).
+TEST_F(NetSuiteEmulatorTest, SuiteQlInvoicesHaveTheirUnpaidAmountAndDueDate) {
+  const std::string customer = create("customer", {{"companyName", "Acme"}});
+  const json lines = {{"items", {{{"item", {{"id", "1"}}}, {"amount", 100}}}}};
+  const std::string paid = create("invoice", {{"entity", {{"id", customer}}}, {"tranDate", "2026-01-10"}, {"item", lines}});
+  const std::string part = create("invoice", {{"entity", {{"id", customer}}}, {"tranDate", "2026-02-10"},
+                                              {"dueDate", "2026-03-12"}, {"item", lines}});
+  const std::string open = create("invoice", {{"entity", {{"id", customer}}}, {"tranDate", "2026-04-10"}, {"item", lines}});
+  create("customerPayment", {{"customer", {{"id", customer}}}, {"payment", 130},
+                             {"apply", {{"items", {{{"doc", {{"id", paid}}}, {"apply", true}, {"amount", 100}},
+                                                   {{"doc", {{"id", part}}}, {"apply", true}, {"amount", 30}},
+                                                   {{"doc", {{"id", open}}}, {"apply", false}, {"amount", 5}}}}}}});
+  create("creditMemo", {{"entity", {{"id", customer}}}, {"item", lines},
+                        {"apply", {{"items", {{{"doc", {{"id", part}}}, {"apply", true}, {"amount", 20.5}}}}}}});
+  const auto r = suiteql("SELECT id, foreignamountunpaid, TO_CHAR(duedate, 'YYYY-MM-DD HH24:MI:SS') AS due "
+                         "FROM transaction WHERE type = 'CustInvc' AND entity = " + customer +
+                         " AND foreignamountunpaid > 0 AND duedate < TO_TIMESTAMP('2026-04-01 00:00:00', "
+                         "'YYYY-MM-DD HH24:MI:SS') ORDER BY id");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json items = body_of(r)["items"];
+  ASSERT_EQ(items.size(), 1u) << items.dump();  // paid in full; open not due before April
+  EXPECT_EQ(items[0]["id"], part);
+  EXPECT_DOUBLE_EQ(items[0]["foreignamountunpaid"].get<double>(), 49.5);
+  EXPECT_EQ(items[0]["due"], "2026-03-12 00:00:00");
+  const json open_row = body_of(suiteql("SELECT foreignamountunpaid, duedate FROM invoice WHERE id = " + open))["items"][0];
+  EXPECT_DOUBLE_EQ(open_row["foreignamountunpaid"].get<double>(), 100);
+  EXPECT_EQ(open_row["duedate"], "2026-04-10");
+}
+
 // ---------------------------------------------------------------------------------------
 // Concurrency, errors, faults, state
 

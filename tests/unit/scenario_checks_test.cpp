@@ -90,7 +90,7 @@ TEST(ScenarioChecks, CleanStatePasses) {
   const Consistency c =
       check_consistency(input(clean_state(), clean_requests(),
                               {"invoice-posting", "service-credit", "credit-hold", "invoice-dispute", "refund",
-                               "quote-to-cash"}));
+                               "quote-to-cash", "replacement-order"}));
   EXPECT_TRUE(c.ok()) << to_json(c).dump(2);
   EXPECT_TRUE(c.skipped.empty());
   EXPECT_EQ(named(c, "invoice-posting.stripe_invoices_posted_once").actual, 1);  // in_2 is a draft
@@ -165,7 +165,7 @@ TEST(ScenarioChecks, WorkflowChecksAreSkippedWhenNotLoadedAndCompareWhenLoaded) 
   state["netsuite"]["invoice"][0]["total"] = 123.40;  // posted with the wrong amount
   const Consistency unloaded = check_consistency(input(state));
   EXPECT_TRUE(unloaded.ok());
-  ASSERT_EQ(unloaded.skipped.size(), 7u);
+  ASSERT_EQ(unloaded.skipped.size(), 8u);
   EXPECT_NE(unloaded.skipped[0].reason.find("not loaded"), std::string::npos);
 
   const Consistency loaded = check_consistency(input(state, clean_requests(), {"invoice-posting"}));
@@ -192,6 +192,34 @@ TEST(ScenarioChecks, AHoldThatDidNotReachBillingIsCaught) {
   EXPECT_EQ(check.actual, 1);
   EXPECT_EQ(check.examples[0]["stripe"], "cus_A");
   EXPECT_EQ(check.examples[0]["creditHoldOverride"], "ON");
+}
+
+TEST(ScenarioChecks, AReplacementTicketHasExactlyOneOutcome) {
+  json state = clean_state();
+  auto& tickets = state["zendesk"]["tickets"];
+  tickets.push_back({{"id", 20}, {"tags", {"replacement_request", "replacement_ordered"}}});
+  tickets.push_back({{"id", 21}, {"tags", {"replacement_request", "replacement_refused"}}});
+  state["netsuite"]["salesOrder"] = json::array({{{"id", "401"}, {"externalId", "zd-20-replacement"}}});
+  const Consistency good = check_consistency(input(state, clean_requests(), {"replacement-order"}));
+  EXPECT_TRUE(good.ok()) << to_json(good).dump(2);
+  EXPECT_EQ(named(good, "replacement-order.one_outcome_per_ticket").expected, 2);
+
+  // Refused, yet ordered; an order doubled; a request left without an outcome.
+  state["netsuite"]["salesOrder"].push_back({{"id", "402"}, {"externalId", "zd-21-replacement"}});
+  state["netsuite"]["salesOrder"].push_back({{"id", "403"}, {"externalId", "zd-20-replacement"}});
+  tickets.push_back({{"id", 22}, {"tags", {"replacement_request"}}});
+  const Consistency bad = check_consistency(input(state, clean_requests(), {"replacement-order"}));
+  EXPECT_EQ(failing(bad), (std::vector<std::string>{"effects.netsuite_one_record_per_external_id",
+                                                    "replacement-order.one_outcome_per_ticket"}));
+  const Check& check = named(bad, "replacement-order.one_outcome_per_ticket");
+  EXPECT_EQ(check.expected, 3);
+  EXPECT_EQ(check.actual, 0);
+  ASSERT_EQ(check.examples.size(), 3u);
+  EXPECT_EQ(check.examples[0]["netsuite_sales_orders"], 2);
+  EXPECT_EQ(check.examples[1]["refused_tag"], true);
+  EXPECT_EQ(check.examples[1]["netsuite_sales_orders"], 1);
+  EXPECT_EQ(check.examples[2]["ordered_tag"], false);
+  EXPECT_EQ(check.examples[2]["refused_tag"], false);
 }
 
 TEST(ScenarioChecks, CreditOutcomesMustMatchCreditNotesOnTickets) {

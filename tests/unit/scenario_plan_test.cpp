@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "scenario/scenario_plan.hpp"
@@ -56,7 +57,7 @@ TEST(ScenarioPlan, ActivityScalesWithCustomers) {
   EXPECT_LE(large.counts.at("invoices"), 1200);
   for (const char* rare : {"upgrades", "invoice_disputes", "chargebacks", "refund_requests", "credit_holds",
                            "credit_releases", "closed_won", "subscriptions_unpaid", "invoices_open",
-                           "chargebacks_closed", "invoice_disputes_solved"}) {
+                           "chargebacks_closed", "invoice_disputes_solved", "replacement_requests"}) {
     EXPECT_GT(large.counts.count(rare) ? large.counts.at(rare) : 0, 0) << rare;
   }
 }
@@ -103,13 +104,23 @@ TEST(ScenarioPlan, IdsAndKeysAreUniqueAndReferencesPointBackwards) {
   }
 }
 
-TEST(ScenarioPlan, TicketsAreTaggedAndNameTheirInvoice) {
+TEST(ScenarioPlan, TicketsAreTaggedAndNameTheirInvoiceOrTheItemToReplace) {
   const Plan plan = planned(3, 80);
-  int credit = 0;
+  int credit = 0, replacement = 0;
   for (const Operation& o : plan.operations) {
     if (o.action != "create_ticket") continue;
     const std::string tag = o.input["tags"][0];
-    EXPECT_TRUE(tag == kCreditRequestTag || tag == kInvoiceDisputeTag || tag == kRefundRequestTag) << tag;
+    EXPECT_TRUE(tag == kCreditRequestTag || tag == kInvoiceDisputeTag || tag == kRefundRequestTag ||
+                tag == kReplacementRequestTag)
+        << tag;
+    if (tag == kReplacementRequestTag) {
+      ++replacement;
+      EXPECT_EQ(o.input["custom_fields"][0]["id"], kReplacementItemFieldId);
+      EXPECT_TRUE(o.input["custom_fields"][0]["value"].is_string());
+      EXPECT_EQ(o.input["custom_fields"][1]["id"], kReplacementQuantityFieldId);
+      EXPECT_GE(o.input["custom_fields"][1]["value"].get<int>(), 1);
+      continue;
+    }
     EXPECT_EQ(o.input["custom_fields"][0]["id"], kInvoiceFieldId);
     if (tag == kCreditRequestTag) {
       ++credit;
@@ -118,6 +129,28 @@ TEST(ScenarioPlan, TicketsAreTaggedAndNameTheirInvoice) {
     }
   }
   EXPECT_EQ(credit, plan.counts.at("credit_requests"));
+  EXPECT_EQ(replacement, plan.counts.count("replacement_requests") ? plan.counts.at("replacement_requests") : 0);
+}
+
+// A subscribed customer's replacement request comes after its subscription (in that chain):
+// the workflow then finds the customer entitled, unless something else stands in the way.
+TEST(ScenarioPlan, AReplacementRequestComesAfterTheCustomersSubscription) {
+  const Plan plan = planned(7, 400);
+  std::map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < plan.operations.size(); ++i) position[plan.operations[i].id] = i;
+  int after_subscription = 0;
+  for (const auto& [id, at] : position) {
+    if (!id.ends_with(".replacement_request")) continue;
+    const std::string customer = id.substr(0, id.find('.'));
+    const auto subscription = position.find(customer + ".subscription");
+    if (subscription == position.end()) continue;
+    EXPECT_LT(subscription->second, at) << id;
+    if (const auto upgrade = position.find(customer + ".upgrade"); upgrade != position.end()) {
+      EXPECT_LT(upgrade->second, at) << id;
+    }
+    ++after_subscription;
+  }
+  EXPECT_GT(after_subscription, 0);
 }
 
 // Some chargebacks are closed by Stripe (won or lost) and some dispute tickets solved with a

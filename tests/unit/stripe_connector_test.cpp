@@ -305,6 +305,8 @@ TEST_F(StripeConnectorTest, ListActionsNeedNoInputAtAll) {
   EXPECT_EQ(prepared("list_customers", nullptr).url, "https://api.stripe.test/v1/customers");
   EXPECT_EQ(prepared("list_invoices", {{"customer", "cus_1"}, {"status", "open"}}).url,
             "https://api.stripe.test/v1/invoices?customer=cus_1&status=open");
+  EXPECT_EQ(prepared("list_subscriptions", {{"customer", "cus_1"}, {"limit", 100}}).url,
+            "https://api.stripe.test/v1/subscriptions?customer=cus_1&limit=100");
 }
 
 TEST_F(StripeConnectorTest, CancelSubscriptionIsADeleteWithParametersInTheQuery) {
@@ -803,7 +805,7 @@ TEST(StripeConnectorRegistry, StripeConnectorsAreBuiltFromTheConfig) {
 
 TEST(StripeConnectorActions, NamesEveryActionOnce) {
   const auto& names = StripeConnector::action_names();
-  EXPECT_EQ(names.size(), 32u);
+  EXPECT_EQ(names.size(), 33u);
   for (const char* expected :
        {"create_product", "create_price", "create_invoice_item", "create_invoice", "finalize_invoice",
         "pay_invoice", "create_customer", "update_customer", "get_customer", "search_customers",
@@ -811,7 +813,7 @@ TEST(StripeConnectorActions, NamesEveryActionOnce) {
         "create_credit_note", "void_credit_note", "get_credit_note", "create_refund",
         "get_subscription", "create_subscription", "update_subscription", "cancel_subscription",
         "create_balance_transaction", "list_events", "get_event", "get_dispute", "update_invoice", "get_charge",
-         "list_refunds", "get_refund", "delete_customer", "update_price"}) {
+         "list_refunds", "get_refund", "delete_customer", "update_price", "list_subscriptions"}) {
     EXPECT_EQ(std::count(names.begin(), names.end(), expected), 1) << expected;
   }
 }

@@ -97,6 +97,7 @@ const std::vector<ActionSpec>& actions() {
       {"get_refund", "GET", "/v1/refunds/{id}", Shape::object, {}},
       {"delete_customer", "DELETE", "/v1/customers/{id}", Shape::object, {}},
       {"update_price", "POST", "/v1/prices/{id}", Shape::object, {}},
+      {"list_subscriptions", "GET", "/v1/subscriptions", Shape::list, {}},
   };
   return kActions;
 }

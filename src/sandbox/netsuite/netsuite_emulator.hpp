@@ -70,6 +70,7 @@ class NetSuiteEmulator final : public PlatformEmulator {
   http::Response remove(Call& call, const std::string& type, const std::string& key);
   http::Response list(Call& call, const std::string& type);
   http::Response suiteql(Call& call);
+  std::map<std::string, double> applied_to_invoices() const;  // SuiteQL's foreignamountunpaid
   // The record a path key names ("101" or "eid:CID001"), or null.
   Json* find(const std::string& type, const std::string& key);
   // Validates `body` and writes it into `record`; the changed fields, or NetSuite's error.

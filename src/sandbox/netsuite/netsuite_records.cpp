@@ -566,7 +566,43 @@ bool list_condition_holds(const Json& record, const std::string& field, const st
   return false;
 }
 
+// What NetSuite computes on an invoice for SuiteQL: `foreignamountunpaid`, its total less
+// what customer payments and credit memos apply to it (never below 0, to the cent), and
+// `duedate`, the transaction date when the invoice has no due date of its own (no terms: due
+// on receipt). `applied`: amounts applied by invoice internal id.
+void add_invoice_standing(Json& row, const std::map<std::string, double>& applied) {
+  if (!row.contains("duedate") || row["duedate"].is_null()) row["duedate"] = row.value("trandate", Json(nullptr));
+  const auto total = number_of(row.value("total", Json(nullptr)));
+  if (!total) return;
+  const auto it = applied.find(row.value("id", ""));
+  const double unpaid = *total - (it == applied.end() ? 0.0 : it->second);
+  row["foreignamountunpaid"] = std::max(0.0, std::round(unpaid * 100) / 100);
+}
+
 }  // namespace
+
+// Sums the `apply` lines (apply not false) of customer payments and credit memos by the
+// internal id of the document they apply to.
+std::map<std::string, double> NetSuiteEmulator::applied_to_invoices() const {
+  std::map<std::string, double> out;
+  for (const char* type : {"customerPayment", "creditMemo"}) {
+    const auto table = records_.find(type);
+    if (table == records_.end()) continue;
+    for (const auto& [id, record] : table->second) {
+      const Json apply = record.value("apply", Json(nullptr));
+      if (!is_sublist(apply) || !apply["items"].is_array()) continue;
+      for (const Json& line : apply["items"]) {
+        if (!line.is_object() || line.value("apply", Json(true)) == Json(false)) continue;
+        const Json doc = line.value("doc", Json(nullptr));
+        const auto amount = number_of(line.value("amount", Json(nullptr)));
+        if (!doc.is_object() || !doc.contains("id") || !amount) continue;
+        const std::string doc_id = doc["id"].is_string() ? doc["id"].get<std::string>() : doc["id"].dump();
+        out[doc_id] += *amount;
+      }
+    }
+  }
+  return out;
+}
 
 http::Response NetSuiteEmulator::list(Call& call, const std::string& type) {
   auto limit = paging_param(call.param("limit"), 1000, 1000, "limit");
@@ -678,8 +714,9 @@ http::Response NetSuiteEmulator::suiteql(Call& call) {
                           "isperson", "firstname", "lastname", "phone", "subsidiary", "currency"}) known.insert(c);
   } else {
     for (const char* c : {"tranid", "trandate", "entity", "customer", "memo", "total", "payment", "type",
-                          "recordtype", "subsidiary", "currency"}) known.insert(c);
+                          "recordtype", "subsidiary", "currency", "duedate", "foreignamountunpaid"}) known.insert(c);
   }
+  const auto applied = applied_to_invoices();
   std::vector<Json> rows;
   for (const auto& type : types) {
     for (const auto& [id, record] : records_[type]) {
@@ -696,6 +733,7 @@ http::Response NetSuiteEmulator::suiteql(Call& call) {
         row["type"] = suiteql_type(type);
         row["recordtype"] = lower(type);
       }
+      if (type == "invoice") add_invoice_standing(row, applied);
       rows.push_back(std::move(row));
     }
   }

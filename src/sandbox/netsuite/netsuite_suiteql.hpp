@@ -9,7 +9,10 @@
 // numbers, as times when both are dates or datetimes (so lastmodifieddate > '2024-05-01
 // 10:00:00' works), else as text. Enough for "customers modified after X" and lookups by
 // externalid or email; anything else is an error naming what is unsupported. Rows are JSON
-// objects with lower-case keys. Internal to src/sandbox/netsuite.
+// objects with lower-case keys. Invoices also have the columns NetSuite computes for
+// receivables: `foreignamountunpaid` (the total less the payment and credit memo `apply`
+// lines) and `duedate` (the transaction date when none was set). Internal to
+// src/sandbox/netsuite.
 //
 // Two functions, in the one format NetSuite's date-time text takes independently of the
 // user's date preference (what Weft's backfill poller sends, src/pollers/):
