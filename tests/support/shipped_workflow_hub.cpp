@@ -25,6 +25,7 @@ namespace {
 constexpr const char* kStripeWebhookSecret = "whsec_weft_demo";
 constexpr const char* kNetSuiteWebhookSecret = "ns_demo_webhook_secret";
 constexpr const char* kZendeskWebhookSecret = "zd_demo_webhook_secret";
+constexpr const char* kSalesforceWebhookSecret = "sf_demo_webhook_secret";
 
 std::string config_yaml(std::uint16_t port, const std::string& sandbox, const std::string& db) {
   const std::string source = WEFT_SOURCE_DIR;
@@ -44,7 +45,10 @@ std::string config_yaml(std::uint16_t port, const std::string& sandbox, const st
          "    token_secret: ns_demo_token_secret\n    webhook_secret: " + kNetSuiteWebhookSecret + "\n"
          "  zendesk:\n    type: zendesk\n" + base +
          "    email: demo@weft.example\n    api_token: zd_demo_token\n"
-         "    webhook_secret: " + kZendeskWebhookSecret + "\n";
+         "    webhook_secret: " + kZendeskWebhookSecret + "\n"
+         "  salesforce:\n    type: salesforce\n" + base +
+         "    client_id: sf_demo_client_id\n    client_secret: sf_demo_client_secret\n"
+         "    webhook_secret: " + kSalesforceWebhookSecret + "\n";
 }
 
 json admin(const std::string& base, const std::string& method, const std::string& path,

@@ -1,7 +1,7 @@
 #pragma once
 // ShippedWorkflowHub: the shipped workflows end to end. `weft sandbox` (its webhooks sent to
 // the hub) and `weft serve` with the repository's mappings/ and workflows/ and the Stripe,
-// NetSuite and Zendesk connectors pointed at the sandbox with the demo credentials. Tests act
+// NetSuite, Zendesk and Salesforce connectors pointed at the sandbox with the demo credentials. Tests act
 // as the platforms' users would (creating records through the platforms' APIs, here through
 // Weft's own connectors as clients), wait until everything settled, and read the outcome
 // from the sandbox's admin API and the hub's database.
