@@ -320,6 +320,8 @@ ValidationOptions validation_options(const config::Config& config) {
   options.connectors.emplace();
   for (const auto& [name, connector] : config.connectors)
     options.connectors->emplace(name, connector.type);
+  // The built-in read-only connector of identity resolution (hub/identity_actions.hpp).
+  options.connectors->emplace("identity", "identity");
   return options;
 }
 

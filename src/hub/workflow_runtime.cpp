@@ -1,6 +1,7 @@
 #include "hub/workflow_runtime.hpp"
 
 #include "engine/workflow_catalog.hpp"
+#include "hub/identity_actions.hpp"
 #include "identity/resolver.hpp"
 #include "mapping/mapping_set.hpp"
 
@@ -45,7 +46,9 @@ Result<std::unique_ptr<WorkflowRuntime>, std::string> WorkflowRuntime::create(
   engine::ExecutorOptions options;
   options.workers = config.engine.workers;
   options.commit = GroupCommitOptions{config.engine.max_batch, config.engine.max_queue};
-  r->executor_ = std::make_unique<engine::Executor>(workflows, r->catalog_, invoker, *r->engine_metrics_, clock,
+  // Steps reach the platforms, and `identity.*` calls the identity store (read-only).
+  r->actions_ = std::make_unique<IdentityActions>(invoker, identity);
+  r->executor_ = std::make_unique<engine::Executor>(workflows, r->catalog_, *r->actions_, *r->engine_metrics_, clock,
                                                     options);
   r->pipeline_ = std::make_unique<pipeline::EventPipeline>(events, workflows, *r->router_, *r->executor_,
                                                            *r->pipeline_metrics_, clock);

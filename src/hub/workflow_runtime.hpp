@@ -40,6 +40,7 @@ class WorkflowRuntime {
 
   std::shared_ptr<const mapping::MappingSet> mappings_;
   std::shared_ptr<const engine::WorkflowCatalog> catalog_;
+  std::unique_ptr<engine::ActionInvoker> actions_;  // outlives the executor that calls it
   std::unique_ptr<engine::EngineMetrics> engine_metrics_;
   std::unique_ptr<pipeline::PipelineMetrics> pipeline_metrics_;
   std::unique_ptr<pipeline::RawEventRouter> router_;

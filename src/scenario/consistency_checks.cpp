@@ -1,6 +1,7 @@
 #include "scenario/consistency_checks.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <functional>
@@ -262,6 +263,41 @@ Check within_parent(std::string name, const json& parents, const char* parent_am
   return check;
 }
 
+// The records of NetSuite, Zendesk and Salesforce linked to a Stripe customer by the demo's
+// convention (their external id is the Stripe id), per Stripe id and platform. Records linked
+// by another convention (an external id that is not cus_…) are left out.
+struct StripeLinks {
+  std::map<std::string, std::map<std::string, std::vector<const json*>>> records;
+  int count(const std::string& stripe_id, const std::string& platform) const {
+    const auto customer = records.find(stripe_id);
+    if (customer == records.end()) return 0;
+    const auto on = customer->second.find(platform);
+    return on == customer->second.end() ? 0 : static_cast<int>(on->second.size());
+  }
+  int total(const std::string& stripe_id) const {
+    int n = 0;
+    for (const char* platform : kLinkedPlatforms) n += count(stripe_id, platform);
+    return n;
+  }
+  static constexpr std::array<const char*, 3> kLinkedPlatforms{"netsuite", "zendesk", "salesforce"};
+};
+
+StripeLinks stripe_links(const json& state) {
+  StripeLinks out;
+  const std::vector<std::tuple<const char*, const char*, const char*>> links{
+      {"netsuite", "customer", "externalId"},
+      {"zendesk", "organizations", "external_id"},
+      {"salesforce", "Account", kSalesforceExternalIdField}};
+  for (const auto& [platform, type, field] : links) {
+    for (const json& record : records(state, platform, type)) {
+      const std::string id = text(record, field);
+      if (id.rfind("cus_", 0) != 0) continue;  // linked by another convention
+      out.records[id][platform].push_back(&record);
+    }
+  }
+  return out;
+}
+
 void generic_checks(const ConsistencyInput& in, Consistency& out) {
   const json& state = in.state;
   const json& customers = records(state, "stripe", "customers");
@@ -295,21 +331,14 @@ void generic_checks(const ConsistencyInput& in, Consistency& out) {
 
   // Every link names a Stripe customer that exists; every scenario customer is on all three.
   Check dangling{"links.resolve_to_stripe_customers", true, 0, 0, json::array()};
-  std::map<std::string, int> linked;
+  const StripeLinks links = stripe_links(state);
   int dangling_links = 0;
-  const std::vector<std::tuple<const char*, const char*, const char*>> links{
-      {"netsuite", "customer", "externalId"},
-      {"zendesk", "organizations", "external_id"},
-      {"salesforce", "Account", kSalesforceExternalIdField}};
-  for (const auto& [platform, type, field] : links) {
-    for (const json& record : records(state, platform, type)) {
-      const std::string id = text(record, field);
-      if (id.rfind("cus_", 0) != 0) continue;  // linked by another convention
-      if (stripe_ids.count(id)) {
-        ++linked[id];
-      } else {
+  for (const auto& [id, by_platform] : links.records) {
+    if (stripe_ids.count(id)) continue;
+    for (const auto& [platform, linked_records] : by_platform) {
+      for (const json* record : linked_records) {
         ++dangling_links;
-        add_example(dangling, {{"platform", platform}, {"record", record.value("id", json())}, {"stripe_customer", id}});
+        add_example(dangling, {{"platform", platform}, {"record", record->value("id", json())}, {"stripe_customer", id}});
       }
     }
   }
@@ -323,8 +352,7 @@ void generic_checks(const ConsistencyInput& in, Consistency& out) {
     if (!c->contains("metadata") || !(*c)["metadata"].is_object() || !(*c)["metadata"].contains("scenario_customer")) {
       continue;
     }
-    const auto it = linked.find(text(*c, "id"));
-    const int found = it == linked.end() ? 0 : it->second;
+    const int found = links.total(text(*c, "id"));
     if (found < 3) {
       ++missing;
       add_example(complete, {{"stripe_customer", text(*c, "id")}, {"linked_platforms", found}});
@@ -598,6 +626,34 @@ Check replacements_have_one_outcome(const json& state) {
   return check;
 }
 
+// customer-sync: every live Stripe customer has exactly one NetSuite customer, one Zendesk
+// organization and one Salesforce Account linked to it (none missing, none doubled).
+Check customers_on_every_platform(const json& state) {
+  const StripeLinks links = stripe_links(state);
+  Check check{"customer-sync.customers_on_every_platform", true, 0, 0, json::array()};
+  std::int64_t expected = 0, complete = 0;
+  for (const json& customer : records(state, "stripe", "customers")) {
+    if (customer.value("deleted", false)) continue;
+    ++expected;
+    const std::string id = text(customer, "id");
+    json counts = json::object();
+    bool once_each = true;
+    for (const char* platform : StripeLinks::kLinkedPlatforms) {
+      counts[platform] = links.count(id, platform);
+      once_each = once_each && links.count(id, platform) == 1;
+    }
+    if (once_each) {
+      ++complete;
+    } else {
+      add_example(check, {{"stripe_customer", id}, {"linked_records", std::move(counts)}});
+    }
+  }
+  check.expected = expected;
+  check.actual = complete;
+  check.ok = complete == expected;
+  return check;
+}
+
 void workflow_checks(const ConsistencyInput& in, Consistency& out) {
   auto when_loaded = [&](const std::string& workflow, const std::string& name, const std::function<Check()>& make) {
     if (in.workflows.count(workflow)) {
@@ -633,6 +689,8 @@ void workflow_checks(const ConsistencyInput& in, Consistency& out) {
               [&] { return closed_won_billed_once(in.state); });
   when_loaded("replacement-order", "replacement-order.one_outcome_per_ticket",
               [&] { return replacements_have_one_outcome(in.state); });
+  when_loaded("customer-sync", "customer-sync.customers_on_every_platform",
+              [&] { return customers_on_every_platform(in.state); });
 }
 
 }  // namespace

@@ -28,9 +28,13 @@ class InvoicePostingTest : public ShippedWorkflowTest {
   InvoicePostingTest() : ShippedWorkflowTest("invoice-posting") {}
 
   // A Stripe customer, and (when `in_netsuite`) the NetSuite customer linked to it by the
-  // external-id convention (externalId = the Stripe customer id). The Stripe id.
+  // external-id convention (externalId = the Stripe customer id). The Stripe id. Without
+  // one, the customer keeps its own number in metadata.external_id (linked by another
+  // convention), which customer-sync leaves to people instead of creating its NetSuite customer.
   std::string customer(const std::string& name, bool in_netsuite = true) {
-    const json created = hub_.act("stripe", "create_customer", {{"name", name}}, "test-customer-" + name);
+    json input = {{"name", name}};
+    if (!in_netsuite) input["metadata"] = {{"external_id", "legacy-" + name}};
+    const json created = hub_.act("stripe", "create_customer", input, "test-customer-" + name);
     const std::string id = created.at("id");
     if (in_netsuite) {
       erp_customer_id_ = hub_.act("netsuite", "upsert_customer",

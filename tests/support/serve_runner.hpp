@@ -20,8 +20,10 @@ class ServeRunner {
   ServeRunner(std::string binary, std::filesystem::path dir, std::filesystem::path config, std::string base_url);
 
   // Starts the hub and waits for /healthz; throws std::runtime_error with the log's tail when
-  // it exits first or does not answer within `deadline`.
-  Process start(std::chrono::milliseconds deadline = std::chrono::seconds(10));
+  // it exits first or does not answer within `deadline`. The hub compiles every jq program of
+  // its mappings and workflows before it listens (about 2.5 s of CPU with the shipped five):
+  // on a machine busy with other builds that took more than 10 s.
+  Process start(std::chrono::milliseconds deadline = std::chrono::seconds(30));
 
   // The last bytes of every run's log, for a failure message.
   std::string log_tails(std::size_t bytes_per_log = 3000) const;

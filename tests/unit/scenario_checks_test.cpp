@@ -90,7 +90,7 @@ TEST(ScenarioChecks, CleanStatePasses) {
   const Consistency c =
       check_consistency(input(clean_state(), clean_requests(),
                               {"invoice-posting", "service-credit", "credit-hold", "invoice-dispute", "refund",
-                               "quote-to-cash", "replacement-order"}));
+                               "quote-to-cash", "replacement-order", "customer-sync"}));
   EXPECT_TRUE(c.ok()) << to_json(c).dump(2);
   EXPECT_TRUE(c.skipped.empty());
   EXPECT_EQ(named(c, "invoice-posting.stripe_invoices_posted_once").actual, 1);  // in_2 is a draft
@@ -165,7 +165,7 @@ TEST(ScenarioChecks, WorkflowChecksAreSkippedWhenNotLoadedAndCompareWhenLoaded) 
   state["netsuite"]["invoice"][0]["total"] = 123.40;  // posted with the wrong amount
   const Consistency unloaded = check_consistency(input(state));
   EXPECT_TRUE(unloaded.ok());
-  ASSERT_EQ(unloaded.skipped.size(), 8u);
+  ASSERT_EQ(unloaded.skipped.size(), 9u);
   EXPECT_NE(unloaded.skipped[0].reason.find("not loaded"), std::string::npos);
 
   const Consistency loaded = check_consistency(input(state, clean_requests(), {"invoice-posting"}));
@@ -375,6 +375,30 @@ TEST(ScenarioChecks, ClosedWonOpportunitiesAreBilledOnceOrExceptions) {
   state["salesforce"]["Opportunity"][2]["IsWon"] = true;  // won, never billed, no exception
   EXPECT_EQ(failing(check_consistency(input(state, clean_requests(), {"quote-to-cash"}))),
             std::vector<std::string>{name});
+}
+
+TEST(ScenarioChecks, ACustomerMissingOrDoubledOnAPlatformIsCaughtByCustomerSync) {
+  json state = clean_state();
+  state["stripe"]["customers"].push_back({{"id", "cus_GONE"}, {"deleted", true}});  // deleted: not counted
+  const Consistency synced = check_consistency(input(state, clean_requests(), {"customer-sync"}));
+  EXPECT_TRUE(synced.ok());
+  EXPECT_EQ(named(synced, "customer-sync.customers_on_every_platform").expected, 2);
+
+  // A customer created outside the scenario with no Salesforce Account, and a second Zendesk
+  // organization for cus_A: neither is once on every platform.
+  state["stripe"]["customers"].push_back({{"id", "cus_C"}});
+  state["netsuite"]["customer"].push_back({{"id", "103"}, {"externalId", "cus_C"}});
+  state["zendesk"]["organizations"].push_back({{"id", 3}, {"external_id", "cus_C"}});
+  state["zendesk"]["organizations"].push_back({{"id", 4}, {"external_id", "cus_A"}});
+  const Consistency broken = check_consistency(input(state, clean_requests(), {"customer-sync"}));
+  const Check& check = named(broken, "customer-sync.customers_on_every_platform");
+  EXPECT_FALSE(check.ok);
+  EXPECT_EQ(check.expected, 3);
+  EXPECT_EQ(check.actual, 1);
+  ASSERT_EQ(check.examples.size(), 2u);
+  EXPECT_EQ(check.examples[0], (json{{"stripe_customer", "cus_A"},
+                                     {"linked_records", {{"netsuite", 1}, {"zendesk", 2}, {"salesforce", 1}}}}));
+  EXPECT_EQ(check.examples[1]["linked_records"]["salesforce"], 0);
 }
 
 TEST(ScenarioChecks, UndeliveredWebhooksFail) {

@@ -908,6 +908,7 @@ TEST(WorkflowCatalog, ConfigConnectorsBecomeValidationOptions) {
   const ValidationOptions options = validation_options(config);
   ASSERT_TRUE(options.connectors);
   EXPECT_EQ(options.connectors->at("billing"), "stripe");
+  EXPECT_EQ(options.connectors->at("identity"), "identity");  // built in: no config entry
   EXPECT_TRUE(options.jq_error);
 }
 

@@ -3,6 +3,9 @@
 // that the hub's own Zendesk verifier and mappings accept, and state round trips.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "connectors/zendesk/zendesk_webhook.hpp"
 #include "crypto/hmac.hpp"
 #include "mapping/mapping_set.hpp"
@@ -439,6 +442,27 @@ TEST_F(ZendeskEmulatorTest, FaultResponsesLookLikeZendesks) {
   EXPECT_EQ(limited.headers.get("Content-Type"), "text/plain; charset=utf-8");
   EXPECT_EQ(emulator_.fault_response(503).status, 503);
   EXPECT_EQ(emulator_.fault_response(500).status, 500);
+}
+
+TEST_F(ZendeskEmulatorTest, TwoRenamesOfAnOrganizationInOneSecondAreTwoEventsForTheHub) {
+  ASSERT_EQ(call("POST", "/api/v2/organizations/create_or_update.json",
+                 R"({"organization":{"name":"Fjord","external_id":"cus_1"}})").status, 201);
+  for (const char* name : {"Fjord Group", "Fjord Holdings"}) {  // the clock does not move
+    ASSERT_EQ(call("POST", "/api/v2/organizations/create_or_update.json",
+                   json{{"organization", {{"external_id", "cus_1"}, {"name", name}}}}.dump()).status, 200);
+  }
+  ASSERT_EQ(outbox_.sent.size(), 3u);
+  connectors::zendesk::InboundConnector inbound("zendesk", credentials_.zendesk_webhook_secret,
+                                                std::chrono::seconds(300));
+  std::set<std::string> ids;
+  for (const Webhook& hook : outbox_.sent) {
+    const auto identity = inbound.identify(hook.headers(clock_->now()), hook.body);
+    ASSERT_TRUE(identity.ok()) << identity.error().message;
+    ids.insert(identity->event_id);
+  }
+  EXPECT_EQ(ids.size(), 3u);  // the second rename is not a duplicate of the first
+  EXPECT_TRUE(ids.count("zen:organization:10000000002:organization.name_changed:2023-11-14T22:13:20.000Z:Fjord Holdings"))
+      << json(ids).dump();
 }
 
 // ---------------------------------------------------------------------------------------

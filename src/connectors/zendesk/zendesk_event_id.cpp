@@ -27,6 +27,10 @@ std::optional<std::string> derived_event_id(const EventFacts& facts) {
   } else if (facts.type == "ticket.status_changed" || facts.type == "ticket.priority_changed") {
     // Zendesk writes these in capitals in webhooks and in lower case in the export.
     id += ":" + lower(facts.current.value_or("none"));
+  } else if (!facts.type.starts_with("ticket.") && facts.current) {
+    // Organization and user changes come by webhook only (no export rebuilds them), so the
+    // new value can tell apart two changes of one second (a rename right after another).
+    id += ":" + *facts.current;
   }
   return id;
 }

@@ -16,6 +16,8 @@
 // - the discriminator tells apart the events of one update that share a type (one
 //   ticket.custom_field_changed per field: the field id; ticket.comment_added: the comment
 //   id) and, for status and priority, two updates of one second (the new value, lower case);
+//   for organization and user changes (webhook only), the new value as sent, so that two
+//   renames in one second are two events (seen: the second was dropped as a duplicate);
 // - a redelivery of the same event carries the same content, so the same id.
 // Events without a parseable detail.updated_at keep their envelope id.
 //
