@@ -121,8 +121,7 @@ TEST_F(CreditHoldTest, AChangeDeliveredAgainOrAnOlderOneLateDoesNotPutTheHoldBac
 
 TEST_F(CreditHoldTest, BillingAndSupportAnswering429And5xxForAWhileLoseNothing) {
   linked_customer("Hold Flaky");
-  const json flaky = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}}, {"error_rate", 0.4}, {"status", 502}};
-  hub_.faults({{"stripe", flaky}, {"zendesk", flaky}});
+  hub_.flaky({"stripe", "zendesk"}, 502);
   set_hold("ON");
   std::this_thread::sleep_for(4s);
   hub_.clear_faults();
@@ -133,7 +132,7 @@ TEST_F(CreditHoldTest, BillingAndSupportAnswering429And5xxForAWhileLoseNothing) 
 
 TEST_F(CreditHoldTest, BillingAndSupportDownForAWhileThenBackGetTheHoldOnce) {
   linked_customer("Hold Outage");
-  hub_.faults({{"stripe", {{"outage", true}}}, {"zendesk", {{"outage", true}}}});
+  hub_.down({"stripe", "zendesk"});
   set_hold("ON");
   std::this_thread::sleep_for(5s);
   EXPECT_TRUE(hub_.open_exceptions("credit-hold").empty());

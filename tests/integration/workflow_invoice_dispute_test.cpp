@@ -243,8 +243,7 @@ TEST_F(InvoiceDisputeTest, TheChargebacksEventsDeliveredAgainAndOutOfOrderWriteE
 
 TEST_F(InvoiceDisputeTest, PlatformsAnswering429And5xxForAWhileLoseAndDoubleNothing) {
   customer_with_paid_invoice("Dispute Flaky", 4200);
-  const json flaky = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}}, {"error_rate", 0.4}, {"status", 503}};
-  hub_.faults({{"stripe", flaky}, {"netsuite", flaky}, {"zendesk", flaky}});
+  hub_.flaky({"stripe", "netsuite", "zendesk"});
   charge_back();
   std::this_thread::sleep_for(4s);
   hub_.clear_faults();
@@ -260,7 +259,7 @@ TEST_F(InvoiceDisputeTest, PlatformsAnswering429And5xxForAWhileLoseAndDoubleNoth
 // linked and its outcome written, once.
 TEST_F(InvoiceDisputeTest, PlatformsDownForAWhileThenBackLinkAndResolveOnce) {
   customer_with_paid_invoice("Dispute Outage", 4200);
-  hub_.faults({{"stripe", {{"outage", true}}}, {"netsuite", {{"outage", true}}}, {"zendesk", {{"outage", true}}}});
+  hub_.down({"stripe", "netsuite", "zendesk"});
   charge_back();
   std::this_thread::sleep_for(3s);
   close_dispute("won");

@@ -154,7 +154,7 @@ TEST_F(InvoicePostingTest, NetSuiteAnswering429And5xxForAWhileLosesAndDoublesNot
 TEST_F(InvoicePostingTest, NetSuiteDownForAWhileThenBackPostsEverythingOnce) {
   const std::string cus = customer("Acme Outage");
   const std::string invoice = draft_invoice(cus);
-  hub_.faults({{"netsuite", {{"outage", true}}}});
+  hub_.down({"netsuite"});
   stripe("/v1/invoices/" + invoice + "/finalize", "");
   stripe("/v1/invoices/" + invoice + "/pay", "");
   std::this_thread::sleep_for(5s);

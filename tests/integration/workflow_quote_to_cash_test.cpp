@@ -258,11 +258,8 @@ TEST_F(QuoteToCashTest, EventsDeliveredAgainAndOutOfOrderBillTheDealOnce) {
 
 TEST_F(QuoteToCashTest, TargetsAnswering429And5xxForAWhileLoseAndDoubleNothing) {
   linked_customer("Acme Flaky");
-  const json flaky = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}},
-                      {"error_rate", 0.4},
-                      {"status", 503}};
   close_won();
-  hub_.faults({{"stripe", flaky}, {"netsuite", flaky}, {"zendesk", flaky}, {"salesforce", flaky}});
+  hub_.flaky({"stripe", "netsuite", "zendesk", "salesforce"});
   std::this_thread::sleep_for(4s);
   hub_.clear_faults();
   ASSERT_NO_THROW(hub_.settle(90s));
@@ -277,9 +274,7 @@ TEST_F(QuoteToCashTest, TargetsAnswering429And5xxForAWhileLoseAndDoubleNothing) 
 
 TEST_F(QuoteToCashTest, TargetsDownForAWhileThenBackGetEverythingOnce) {
   linked_customer("Acme Outage");
-  hub_.faults({{"stripe", {{"outage", true}}},
-               {"netsuite", {{"outage", true}}},
-               {"zendesk", {{"outage", true}}}});
+  hub_.down({"stripe", "netsuite", "zendesk"});
   close_won();
   std::this_thread::sleep_for(5s);
   // Down: nothing billed or posted, nothing given up on.

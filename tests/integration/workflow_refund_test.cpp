@@ -60,14 +60,16 @@ class RefundTest : public ShippedWorkflowTest {
 
   // A ticket of the organization asking for a refund on `invoice`: of `cents` when given, else
   // of everything left (as a customer's form would create it). Sets ticket_id_.
-  void request_refund(const std::string& invoice, std::optional<std::int64_t> cents = std::nullopt) {
+  // `tagged`: false opens the ticket without the tag (an agent adds it later).
+  void request_refund(const std::string& invoice, std::optional<std::int64_t> cents = std::nullopt,
+                      bool tagged = true) {
     json fields = {{{"id", kInvoiceField}, {"value", invoice}}};
     if (cents) fields.push_back({{"id", kAmountField}, {"value", *cents}});
     const json created = hub_.act("zendesk", "create_ticket",
                                   {{"subject", "Refund request"},
                                    {"comment", {{"body", "We were charged twice; please refund."}}},
                                    {"organization_id", organization_id_},
-                                   {"tags", {"refund_request"}},
+                                   {"tags", tagged ? json{"refund_request"} : json{"billing"}},
                                    {"custom_fields", fields}},
                                   "test-ticket-" + invoice);
     ticket_id_ = created["ticket"]["id"];
@@ -182,6 +184,20 @@ TEST_F(RefundTest, ARequestUnderTheLimitIsRefundedInFullPostedAndToldOnTheTicket
   EXPECT_EQ(instances[0].business_key, "zen:ticket:" + std::to_string(ticket_id_));
 }
 
+// An agent turns an existing ticket into a refund request by tagging it (case.tags_changed).
+TEST_F(RefundTest, ATagAddedToAnExistingTicketRequestsTheRefund) {
+  customer_with_invoice("Refund Tagged Later", 20000);
+  ASSERT_NO_THROW(hub_.settle());
+  request_refund(invoice_, 7500, /*tagged=*/false);
+  ASSERT_NO_THROW(hub_.settle());
+  EXPECT_TRUE(hub_.instances("refund").empty());
+  std::this_thread::sleep_for(1100ms);  // Zendesk stamps changes to the second: the tag is a later change
+  hub_.act("zendesk", "update_ticket", {{"id", ticket_id_}, {"additional_tags", {"refund_request"}}});
+  ASSERT_NO_THROW(hub_.settle());
+  expect_refunded_once(7500);
+  ASSERT_EQ(hub_.instances("refund").size(), 1u);
+}
+
 TEST_F(RefundTest, TheRequestDeliveredAgainAndLateRefundsNothingTwice) {
   customer_with_invoice("Refund Twice", 20000);
   ASSERT_NO_THROW(hub_.settle());
@@ -230,8 +246,7 @@ TEST_F(RefundTest, ARefundWhosePostingDidNotFinishIsPostedByTheNextInstanceAndNo
 TEST_F(RefundTest, StripeAndNetSuiteAnswering429And5xxForAWhileLoseAndDoubleNothing) {
   customer_with_invoice("Refund Flaky", 20000);
   ASSERT_NO_THROW(hub_.settle());
-  const json flaky = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}}, {"error_rate", 0.4}, {"status", 503}};
-  hub_.faults({{"stripe", flaky}, {"netsuite", flaky}});
+  hub_.flaky({"stripe", "netsuite"});
   request_refund(invoice_, 5000);
   std::this_thread::sleep_for(4s);
   hub_.clear_faults();
@@ -244,7 +259,7 @@ TEST_F(RefundTest, StripeAndNetSuiteAnswering429And5xxForAWhileLoseAndDoubleNoth
 TEST_F(RefundTest, StripeAndNetSuiteDownForAWhileThenBackRefundOnce) {
   customer_with_invoice("Refund Outage", 20000);
   ASSERT_NO_THROW(hub_.settle());
-  hub_.faults({{"stripe", {{"outage", true}}}, {"netsuite", {{"outage", true}}}});
+  hub_.down({"stripe", "netsuite"});
   request_refund(invoice_, 5000);
   std::this_thread::sleep_for(5s);
   EXPECT_TRUE(hub_.open_exceptions("refund").empty());

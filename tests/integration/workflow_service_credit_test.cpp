@@ -178,8 +178,7 @@ TEST_F(ServiceCreditTest, TheRequestDeliveredAgainAndLateCreditsNothingTwice) {
 TEST_F(ServiceCreditTest, StripeAndNetSuiteAnswering429And5xxForAWhileLoseAndDoubleNothing) {
   customer_with_invoice("Credit Flaky", 2500);
   ASSERT_NO_THROW(hub_.settle());
-  const json flaky = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}}, {"error_rate", 0.4}, {"status", 503}};
-  hub_.faults({{"stripe", flaky}, {"netsuite", flaky}});
+  hub_.flaky({"stripe", "netsuite"});
   request_credit(invoice_, 1000);
   std::this_thread::sleep_for(4s);
   hub_.clear_faults();
@@ -192,7 +191,7 @@ TEST_F(ServiceCreditTest, StripeAndNetSuiteAnswering429And5xxForAWhileLoseAndDou
 TEST_F(ServiceCreditTest, StripeAndNetSuiteDownForAWhileThenBackCreditOnce) {
   customer_with_invoice("Credit Outage", 2500);
   ASSERT_NO_THROW(hub_.settle());
-  hub_.faults({{"stripe", {{"outage", true}}}, {"netsuite", {{"outage", true}}}});
+  hub_.down({"stripe", "netsuite"});
   request_credit(invoice_, 1000);
   std::this_thread::sleep_for(5s);
   EXPECT_TRUE(hub_.open_exceptions("service-credit").empty());

@@ -194,8 +194,7 @@ TEST_F(SubscriptionChangeTest, EventsDeliveredAgainAndOutOfOrderWriteTheNewestSt
 
 TEST_F(SubscriptionChangeTest, TargetsAnswering429And5xxForAWhileLoseAndDoubleNothing) {
   customer("Acme Flaky");
-  const json flaky = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}}, {"error_rate", 0.4}, {"status", 503}};
-  hub_.faults({{"netsuite", flaky}, {"zendesk", flaky}});
+  hub_.flaky({"netsuite", "zendesk"});
   subscribe(3);
   seats(7);
   std::this_thread::sleep_for(4s);
@@ -210,7 +209,7 @@ TEST_F(SubscriptionChangeTest, TargetsAnswering429And5xxForAWhileLoseAndDoubleNo
 
 TEST_F(SubscriptionChangeTest, TargetsDownForAWhileThenBackGetEverythingOnce) {
   customer("Acme Outage");
-  hub_.faults({{"netsuite", {{"outage", true}}}, {"zendesk", {{"outage", true}}}});
+  hub_.down({"netsuite", "zendesk"});
   subscribe(3);
   seats(6);
   std::this_thread::sleep_for(5s);

@@ -163,6 +163,20 @@ json ShippedWorkflowHub::stripe_writes_applied_twice() const {
 
 void ShippedWorkflowHub::faults(const json& body) { admin(sandbox_url_, "POST", "/_sandbox/faults", body.dump()); }
 
+void ShippedWorkflowHub::flaky(const std::vector<std::string>& platforms, int status) {
+  json body = json::object();
+  for (const std::string& platform : platforms) {
+    body[platform] = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}}, {"error_rate", 0.4}, {"status", status}};
+  }
+  faults(body);
+}
+
+void ShippedWorkflowHub::down(const std::vector<std::string>& platforms) {
+  json body = json::object();
+  for (const std::string& platform : platforms) body[platform] = {{"outage", true}};
+  faults(body);
+}
+
 void ShippedWorkflowHub::clear_faults() { admin(sandbox_url_, "DELETE", "/_sandbox/faults"); }
 
 json ShippedWorkflowHub::sandbox_helper(const std::string& path, const json& body) {

@@ -54,6 +54,10 @@ class ShippedWorkflowHub {
   // empty object when every keyed write applied once; repeats replayed do not count).
   nlohmann::json stripe_writes_applied_twice() const;
   void faults(const nlohmann::json& body);                       // POST /_sandbox/faults
+  // The faults of every "for a while" test: on each of `platforms` 40 % of requests answered
+  // 429 (Retry-After 1 s) and 40 % with `status`; or every request 503 (an outage).
+  void flaky(const std::vector<std::string>& platforms, int status = 503);
+  void down(const std::vector<std::string>& platforms);
   void clear_faults();                                           // DELETE /_sandbox/faults
   // POST /_sandbox/<path> with `body`: what a platform has no API for (Stripe: open or close
   // a dispute, e.g. "stripe/disputes"); the sandbox's answer.
