@@ -68,6 +68,19 @@ std::optional<std::string> JsonPayload::id_at(std::initializer_list<std::string_
   return std::nullopt;
 }
 
+std::optional<std::vector<std::string>> JsonPayload::strings_at(
+    std::initializer_list<std::string_view> path) const {
+  const auto at = walk(root_, path);
+  simdjson::dom::array array;
+  if (!at || at->get_array().get(array)) return std::nullopt;
+  std::vector<std::string> out;
+  for (simdjson::dom::element item : array) {
+    std::string_view value;
+    if (!item.get_string().get(value)) out.emplace_back(value);
+  }
+  return out;
+}
+
 Result<std::string, PayloadError> JsonPayload::require_string(
     std::initializer_list<std::string_view> path) const {
   const auto at = walk(root_, path);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "weft/connector.hpp"
 
@@ -24,6 +25,8 @@ class JsonPayload {
   std::optional<std::int64_t> int_at(std::initializer_list<std::string_view> path) const;
   // A string or an integer, as text (platforms mix the two for ids).
   std::optional<std::string> id_at(std::initializer_list<std::string_view> path) const;
+  // The strings of an array (other items skipped); nullopt when there is no array there.
+  std::optional<std::vector<std::string>> strings_at(std::initializer_list<std::string_view> path) const;
 
   // The same, failing with a PayloadError naming the path.
   Result<std::string, PayloadError> require_string(std::initializer_list<std::string_view> path) const;

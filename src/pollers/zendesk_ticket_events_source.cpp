@@ -154,6 +154,17 @@ void add_envelopes(const json& audit, const json& detail, std::vector<std::strin
       facts.current = c->get<std::string>();
     }
     if (event.contains("custom_field")) facts.field_id = event["custom_field"]["id"].get<std::string>();
+    if (type == "ticket.tags_changed") {
+      const auto strings = [&](const char* key) {
+        std::vector<std::string> out;
+        for (const json& tag : event.value(key, json::array())) {
+          if (tag.is_string()) out.push_back(tag.get<std::string>());
+        }
+        return std::optional<std::vector<std::string>>(std::move(out));
+      };
+      connectors::zendesk::set_tag_change(facts, strings("tags_added"), strings("tags_removed"), std::nullopt,
+                                          std::nullopt);
+    }
     const json envelope{{"type", "zen:event-type:" + type},
                         {"id", connectors::zendesk::derived_event_id(facts).value_or("")},
                         {"time", at},

@@ -465,6 +465,27 @@ TEST_F(ZendeskEmulatorTest, TwoRenamesOfAnOrganizationInOneSecondAreTwoEventsFor
       << json(ids).dump();
 }
 
+// Removing one tag and adding another within one second (the clock does not move) are two
+// events: the derived id names the change, not only the time.
+TEST_F(ZendeskEmulatorTest, TwoTagChangesOfATicketInOneSecondAreTwoEventsForTheHub) {
+  const auto id = create_ticket({{"comment", {{"body", "hi"}}}, {"tags", {"replacement_refused", "vip"}}});
+  const std::string path = "/api/v2/tickets/" + std::to_string(id) + ".json";
+  ASSERT_EQ(call("PUT", path, R"({"ticket":{"remove_tags":["replacement_refused"]}})").status, 200);
+  ASSERT_EQ(call("PUT", path, R"({"ticket":{"additional_tags":["replacement_request"]}})").status, 200);
+  connectors::zendesk::InboundConnector inbound("zendesk", credentials_.zendesk_webhook_secret,
+                                                std::chrono::seconds(300));
+  std::vector<std::string> ids;
+  for (const Webhook& hook : outbox_.sent) {
+    const auto identity = inbound.identify(hook.headers(clock_->now()), hook.body);
+    ASSERT_TRUE(identity.ok()) << identity.error().message;
+    if (identity->event_type == "ticket.tags_changed") ids.push_back(identity->event_id);
+  }
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_NE(ids[0], ids[1]);
+  EXPECT_TRUE(ids[0].ends_with(":-replacement_refused")) << ids[0];
+  EXPECT_TRUE(ids[1].ends_with(":+replacement_request")) << ids[1];
+}
+
 // ---------------------------------------------------------------------------------------
 // Webhooks
 

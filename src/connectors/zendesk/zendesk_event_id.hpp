@@ -17,7 +17,10 @@
 //   ticket.custom_field_changed per field: the field id; ticket.comment_added: the comment
 //   id) and, for status and priority, two updates of one second (the new value, lower case);
 //   for organization and user changes (webhook only), the new value as sent, so that two
-//   renames in one second are two events (seen: the second was dropped as a duplicate);
+//   renames in one second are two events (seen: the second was dropped as a duplicate); for
+//   ticket.tags_changed, the change itself ("+added…-removed…", each sorted), so that two tag
+//   changes of one second are two events (seen: removing a tag and adding another within a
+//   second started nothing);
 // - a redelivery of the same event carries the same content, so the same id.
 // Events without a parseable detail.updated_at keep their envelope id.
 //
@@ -25,6 +28,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace weft::connectors::zendesk {
 
@@ -35,7 +39,15 @@ struct EventFacts {
   std::optional<std::string> current;     // event.current, when a string
   std::optional<std::string> field_id;    // event.custom_field.id (or event.field_id)
   std::optional<std::string> comment_id;  // event.comment.id
+  std::vector<std::string> tags_added, tags_removed;  // ticket.tags_changed
 };
+
+// What a ticket.tags_changed carries, from `tags_added`/`tags_removed` when the event has them,
+// else from the differences of its `current` and `previous` lists.
+void set_tag_change(EventFacts& facts, const std::optional<std::vector<std::string>>& added,
+                    const std::optional<std::vector<std::string>>& removed,
+                    const std::optional<std::vector<std::string>>& current,
+                    const std::optional<std::vector<std::string>>& previous);
 
 // The derived id; nullopt when updated_at is not an ISO-8601 time or the subject is empty.
 std::optional<std::string> derived_event_id(const EventFacts& facts);

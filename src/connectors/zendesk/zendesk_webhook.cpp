@@ -75,6 +75,10 @@ Result<EventIdentity, PayloadError> InboundConnector::identify(const http::Heade
   facts.field_id = doc->id_at({"event", "custom_field", "id"});
   if (!facts.field_id) facts.field_id = doc->id_at({"event", "field_id"});
   facts.comment_id = doc->id_at({"event", "comment", "id"});
+  if (facts.type == "ticket.tags_changed") {
+    set_tag_change(facts, doc->strings_at({"event", "tags_added"}), doc->strings_at({"event", "tags_removed"}),
+                   doc->strings_at({"event", "current"}), doc->strings_at({"event", "previous"}));
+  }
   identity.event_id = derived_event_id(facts).value_or(std::move(*id));
   return identity;
 }
