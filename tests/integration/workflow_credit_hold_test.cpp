@@ -29,11 +29,9 @@ class CreditHoldTest : public ShippedWorkflowTest {
   // customer, the Zendesk organization and the NetSuite customer whose externalId is the
   // Stripe id. Sets stripe_id_ and netsuite_id_.
   void linked_customer(const std::string& name) {
-    stripe_id_ = hub_.act("stripe", "create_customer", {{"name", name}}, "test-customer-" + name).at("id");
-    hub_.act("zendesk", "upsert_organization", {{"external_id", stripe_id_}, {"name", name}});
-    netsuite_id_ = hub_.act("netsuite", "upsert_customer",
-                            {{"external_id", stripe_id_}, {"body", {{"companyName", name}}}})
-                       .at("id");
+    const LinkedCustomer customer = hub_.linked_customer(name);
+    stripe_id_ = customer.stripe_id;
+    netsuite_id_ = customer.netsuite_id;
   }
 
   // NetSuite stamps record versions to the second, and the relay's event id names the version

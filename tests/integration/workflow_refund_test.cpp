@@ -41,22 +41,13 @@ class RefundTest : public ShippedWorkflowTest {
   // of `cents` USD for it, paid by card when `pay`. Sets stripe_id_, organization_id_,
   // netsuite_id_, invoice_.
   void customer_with_invoice(const std::string& name, std::int64_t cents, bool pay = true) {
-    stripe_id_ = hub_.act("stripe", "create_customer", {{"name", name}}, "test-customer-" + name).at("id");
-    organization_id_ =
-        hub_.act("zendesk", "upsert_organization", {{"external_id", stripe_id_}, {"name", name}})["organization"]["id"];
-    netsuite_id_ = hub_.act("netsuite", "upsert_customer",
-                            {{"external_id", stripe_id_}, {"body", {{"companyName", name}}}})
-                       .at("id");
-    hub_.act("stripe", "create_invoice_item",
-             {{"customer", stripe_id_}, {"amount", cents}, {"currency", "usd"}, {"description", "Seats"}},
-             "test-item-" + name);
-    const std::string draft =
-        hub_.act("stripe", "create_invoice", {{"customer", stripe_id_}, {"pending_invoice_items_behavior", "include"}},
-                 "test-invoice-" + name)
-            .at("id");
-    invoice_ = hub_.act("stripe", "finalize_invoice", {{"id", draft}}, "test-finalize-" + name).at("id");
-    if (pay) hub_.act("stripe", "pay_invoice", {{"id", invoice_}}, "test-pay-" + name);
+    const LinkedCustomer customer = hub_.linked_customer(name);
+    stripe_id_ = customer.stripe_id;
+    organization_id_ = customer.organization_id;
+    netsuite_id_ = customer.netsuite_id;
+    invoice_ = hub_.invoice(stripe_id_, cents, name, pay);
   }
+
 
   // A ticket of the organization asking for a refund on `invoice`: of `cents` when given, else
   // of everything left (as a customer's form would create it). Sets ticket_id_.

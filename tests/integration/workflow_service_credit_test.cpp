@@ -37,21 +37,13 @@ class ServiceCreditTest : public ShippedWorkflowTest {
   // A customer in all three platforms, linked by the external-id convention; then an open
   // invoice of `cents` USD for it. Sets stripe_id_, organization_id_, netsuite_id_, invoice_.
   void customer_with_invoice(const std::string& name, std::int64_t cents) {
-    stripe_id_ = hub_.act("stripe", "create_customer", {{"name", name}}, "test-customer-" + name).at("id");
-    organization_id_ =
-        hub_.act("zendesk", "upsert_organization", {{"external_id", stripe_id_}, {"name", name}})["organization"]["id"];
-    netsuite_id_ = hub_.act("netsuite", "upsert_customer",
-                            {{"external_id", stripe_id_}, {"body", {{"companyName", name}}}})
-                       .at("id");
-    hub_.act("stripe", "create_invoice_item",
-             {{"customer", stripe_id_}, {"amount", cents}, {"currency", "usd"}, {"description", "Seats"}},
-             "test-item-" + name);
-    const std::string draft =
-        hub_.act("stripe", "create_invoice", {{"customer", stripe_id_}, {"pending_invoice_items_behavior", "include"}},
-                 "test-invoice-" + name)
-            .at("id");
-    invoice_ = hub_.act("stripe", "finalize_invoice", {{"id", draft}}, "test-finalize-" + name).at("id");
+    const LinkedCustomer customer = hub_.linked_customer(name);
+    stripe_id_ = customer.stripe_id;
+    organization_id_ = customer.organization_id;
+    netsuite_id_ = customer.netsuite_id;
+    invoice_ = hub_.invoice(stripe_id_, cents, name);
   }
+
 
   // A ticket of the organization asking for `cents` against `invoice` (as a customer's form
   // would create it). Sets ticket_id_.

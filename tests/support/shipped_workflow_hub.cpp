@@ -179,6 +179,30 @@ void ShippedWorkflowHub::down(const std::vector<std::string>& platforms) {
 
 void ShippedWorkflowHub::clear_faults() { admin(sandbox_url_, "DELETE", "/_sandbox/faults"); }
 
+LinkedCustomer ShippedWorkflowHub::linked_customer(const std::string& name) {
+  LinkedCustomer c;
+  c.stripe_id = act("stripe", "create_customer", {{"name", name}}, "test-customer-" + name).at("id");
+  c.organization_id =
+      act("zendesk", "upsert_organization", {{"external_id", c.stripe_id}, {"name", name}})["organization"]["id"];
+  c.netsuite_id =
+      act("netsuite", "upsert_customer", {{"external_id", c.stripe_id}, {"body", {{"companyName", name}}}}).at("id");
+  return c;
+}
+
+std::string ShippedWorkflowHub::invoice(const std::string& stripe_customer, std::int64_t cents,
+                                        const std::string& name, bool pay) {
+  act("stripe", "create_invoice_item",
+      {{"customer", stripe_customer}, {"amount", cents}, {"currency", "usd"}, {"description", "Seats"}},
+      "test-item-" + name);
+  const std::string draft =
+      act("stripe", "create_invoice", {{"customer", stripe_customer}, {"pending_invoice_items_behavior", "include"}},
+          "test-invoice-" + name)
+          .at("id");
+  const std::string id = act("stripe", "finalize_invoice", {{"id", draft}}, "test-finalize-" + name).at("id");
+  if (pay) act("stripe", "pay_invoice", {{"id", id}}, "test-pay-" + name);
+  return id;
+}
+
 json ShippedWorkflowHub::sandbox_helper(const std::string& path, const json& body) {
   return admin(sandbox_url_, "POST", "/_sandbox/" + path, body.dump());
 }

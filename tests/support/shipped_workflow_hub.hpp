@@ -25,6 +25,14 @@
 
 namespace weft::test {
 
+// A customer on Stripe, Zendesk and NetSuite, linked by the demo's external-id convention
+// (the organization's external_id and the NetSuite customer's externalId are the Stripe id).
+struct LinkedCustomer {
+  std::string stripe_id;
+  std::int64_t organization_id = 0;
+  std::string netsuite_id;
+};
+
 class ShippedWorkflowHub {
  public:
   // `binary`: the weft to run (tests pass weft_binary()); `name` names the temporary directory.
@@ -41,6 +49,13 @@ class ShippedWorkflowHub {
   // the output, or a throw naming the failure. `key`: the idempotency key (Stripe POSTs).
   nlohmann::json act(const std::string& connector, const std::string& action, nlohmann::json input,
                      const std::string& key = "");
+
+  // The customer `name` on the three platforms, as their users would create it.
+  LinkedCustomer linked_customer(const std::string& name);
+  // A finalized invoice of `cents` USD with one item for `stripe_customer`, paid by card when
+  // `pay`; its id. `name` makes the idempotency keys.
+  std::string invoice(const std::string& stripe_customer, std::int64_t cents, const std::string& name,
+                      bool pay = false);
 
   // The sandbox's admin API.
   nlohmann::json state() const;                                  // GET /_sandbox/state
