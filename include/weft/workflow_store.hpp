@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/api_store.hpp"
 #include "weft/identity_store.hpp"
 #include "weft/store.hpp"
 
@@ -223,6 +224,7 @@ struct Storage {
   StorePtr events;
   WorkflowStorePtr workflows;
   IdentityStorePtr identity;
+  ApiStorePtr api;
 };
 
 // Opens the storage a URL names (the forms open_store accepts), applying pending migrations.

@@ -35,6 +35,24 @@ int run(int argc, char** argv) {
   replay_cmd->add_flag("--all", replay.all, "Every event of the log (when no other filter is given)");
   replay_cmd->add_flag("--dry-run", replay.dry_run, "Count the matching events; change nothing");
 
+  KeysOptions keys;
+  auto* keys_cmd = app.add_subcommand("keys", "Create, list and revoke API keys (no restart of serve needed)");
+  keys_cmd->require_subcommand(1);
+  const auto storage_options = [&keys](CLI::App* cmd) {
+    cmd->add_option("-c,--config", keys.config_path, "Config file (YAML)")->required();
+    cmd->add_option("--storage", keys.storage_url, "Storage URL (overrides storage.url)");
+  };
+  auto* keys_create_cmd = keys_cmd->add_subcommand("create", "Create a key; it is printed once, alone on the last line");
+  storage_options(keys_create_cmd);
+  keys_create_cmd->add_option("--name", keys.name, "Who holds the key (the actor in approvals and the audit log)")
+      ->required();
+  keys_create_cmd->add_option("--role", keys.role, "support-ops, finance-ops, platform-admin or read-only")->required();
+  auto* keys_list_cmd = keys_cmd->add_subcommand("list", "List keys (never their secrets)");
+  storage_options(keys_list_cmd);
+  auto* keys_revoke_cmd = keys_cmd->add_subcommand("revoke", "Revoke a key by its id or name");
+  storage_options(keys_revoke_cmd);
+  keys_revoke_cmd->add_option("key", keys.key, "The key's id (key_…) or name")->required();
+
   SandboxOptions sandbox;
   auto* sandbox_cmd = app.add_subcommand("sandbox", "Emulate Stripe, Zendesk, NetSuite and Salesforce on one port");
   sandbox_cmd->add_option("--listen", sandbox.listen, "HOST:PORT to listen on (port 0: any free port)")
@@ -93,6 +111,12 @@ int run(int argc, char** argv) {
   if (check_cmd->parsed()) return run_check(check);
   if (replay_cmd->parsed()) return run_replay(replay);
   if (sandbox_cmd->parsed()) return run_sandbox(sandbox);
+  if (keys_cmd->parsed()) {
+    keys.action = keys_create_cmd->parsed()   ? KeysOptions::Action::create
+                  : keys_revoke_cmd->parsed() ? KeysOptions::Action::revoke
+                                              : KeysOptions::Action::list;
+    return run_keys(keys);
+  }
   return 2;
 }
 

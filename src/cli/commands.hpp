@@ -31,6 +31,17 @@ struct ReplayOptions {
 };
 int run_replay(const ReplayOptions& options);
 
+// `weft keys create|list|revoke` (docs/api.md).
+struct KeysOptions {
+  enum class Action { create, list, revoke };
+  Action action = Action::list;
+  std::string config_path;
+  std::string storage_url;  // empty: from config
+  std::string name, role;   // create
+  std::string key;          // revoke: the key's id or name
+};
+int run_keys(const KeysOptions& options);
+
 // The platform emulators (docs/sandbox.md).
 struct SandboxOptions {
   std::string listen = "127.0.0.1:7171";

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/config_loading.hpp"
 #include "cli/signals.hpp"
 #include "config/config.hpp"
 #include "hub/hub.hpp"
@@ -11,11 +12,9 @@
 namespace weft::cli {
 
 int run_serve(const ServeOptions& options) {
-  auto loaded = config::load(options.config_path);
-  if (!loaded) {
-    for (const auto& error : loaded.error()) std::cerr << error.to_string() << '\n';
-    return 1;
-  }
+  int exit_code = 0;
+  auto loaded = load_config(options.config_path, options.storage_url, exit_code);
+  if (!loaded) return exit_code;
   config::Config cfg = std::move(*loaded);
   if (!options.listen.empty()) {
     auto listen = config::parse_listen(options.listen);
@@ -25,15 +24,6 @@ int run_serve(const ServeOptions& options) {
     }
     cfg.hub.listen_host = listen->host;
     cfg.hub.listen_port = listen->port;
-  }
-  if (!options.storage_url.empty()) {
-    if (auto valid = config::validate_storage_url(options.storage_url); !valid) {
-      std::cerr << "--storage: " << valid.error() << '\n';
-      return 2;
-    }
-    // A relative path is relative to where the command runs, as a user typing it expects.
-    cfg.storage.url = config::resolve_storage_url(options.storage_url,
-                                                  std::filesystem::current_path().string());
   }
 
   log::Level level = log::Level::info;

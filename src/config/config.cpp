@@ -44,9 +44,10 @@ namespace fs = std::filesystem;
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 9> kTopKeys{"hub",        "storage",       "log",          "engine",
-                                                   "identity",   "connectors",    "workflows_dir",
-                                                   "mappings_dir", "schemas_dir"};
+constexpr std::array<std::string_view, 10> kTopKeys{"hub",        "storage",       "log",          "engine",
+                                                    "identity",   "api",           "connectors",   "workflows_dir",
+                                                    "mappings_dir", "schemas_dir"};
+constexpr std::array<std::string_view, 4> kApiKeys{"rate_per_second", "burst", "max_body_bytes", "threads"};
 constexpr std::array<std::string_view, 4> kHubKeys{"listen", "threads", "max_body_bytes",
                                                    "idle_timeout_seconds"};
 constexpr std::array<std::string_view, 4> kStorageKeys{"url", "synchronous", "max_batch",
@@ -222,6 +223,7 @@ class Loader {
   void read_log(const Entry& section, LogConfig& log);
   void read_engine(const Entry& section, EngineConfig& engine);
   void read_identity(const Entry& section, IdentityConfig& identity);
+  void read_api(const Entry& section, ApiConfig& api);
   std::optional<std::vector<Entry>> items(const Entry& e);
   void read_connectors(const Entry& section, std::map<std::string, ConnectorConfig>& connectors);
   ConnectorConfig read_connector(const Entry& entry);
@@ -296,11 +298,12 @@ void Loader::unknown_key(const std::string& key, int line, const std::string& se
   std::string hint = suggestion(key, known);
   if (hint.empty() && section.empty()) {
     // A section's key written at the top level: say where it belongs.
-    const std::array<std::pair<std::string_view, Keys>, 5> sections{{{"hub", kHubKeys},
+    const std::array<std::pair<std::string_view, Keys>, 6> sections{{{"hub", kHubKeys},
                                                                       {"storage", kStorageKeys},
                                                                       {"log", kLogKeys},
                                                                       {"engine", kEngineKeys},
-                                                                      {"identity", kIdentityKeys}}};
+                                                                      {"identity", kIdentityKeys},
+                                                                      {"api", kApiKeys}}};
     for (const auto& [name, keys] : sections) {
       if (contains(keys, key)) hint = " (it belongs under " + std::string(name) + ":)";
     }
@@ -436,6 +439,22 @@ void Loader::read_engine(const Entry& section, EngineConfig& engine) {
       parse_int(e, *s, engine.max_batch, 1, std::size_t{1} << 20);
     } else if (e.key == "max_queue") {
       parse_int(e, *s, engine.max_queue, 1, std::size_t{1} << 24);
+    }
+  });
+}
+
+void Loader::read_api(const Entry& section, ApiConfig& api) {
+  for_each_entry(section.value, section.line, "api", kApiKeys, [&](const Entry& e) {
+    const auto s = text(e);
+    if (!s) return;
+    if (e.key == "rate_per_second") {
+      parse_double(e, *s, api.rate_per_second, 0.01, 1e6);
+    } else if (e.key == "burst") {
+      parse_int(e, *s, api.burst, 1, 1000000);
+    } else if (e.key == "max_body_bytes") {
+      parse_int(e, *s, api.max_body_bytes, 1024, std::size_t{16} << 20);
+    } else if (e.key == "threads") {
+      parse_int(e, *s, api.threads, 1, 256);
     }
   });
 }
@@ -761,6 +780,8 @@ Result<Config, std::vector<ConfigError>> Loader::run(const std::string& document
           read_engine(e, config.engine);
         } else if (e.key == "identity") {
           read_identity(e, config.identity);
+        } else if (e.key == "api") {
+          read_api(e, config.api);
         } else if (e.key == "connectors") {
           read_connectors(e, config.connectors);
         } else if (e.key == "workflows_dir" || e.key == "mappings_dir" || e.key == "schemas_dir") {

@@ -86,6 +86,14 @@ struct IdentityConfig {
   Location where;  // the line of identity:, for errors found later
 };
 
+// The /v1 business API (docs/api.md).
+struct ApiConfig {
+  double rate_per_second = 20;  // per API key, sustained
+  int burst = 40;               // per API key, at once after a quiet spell
+  std::size_t max_body_bytes = 64 * 1024;
+  int threads = 4;              // workers that serve /v1 requests (storage reads block)
+};
+
 struct ConnectorConfig {
   std::string name;      // key under connectors:
   std::string type;      // stripe | zendesk | netsuite | salesforce | http
@@ -127,6 +135,7 @@ struct Config {
   LogConfig log;
   EngineConfig engine;
   IdentityConfig identity;
+  ApiConfig api;
   std::map<std::string, ConnectorConfig> connectors;
   std::optional<std::string> workflows_dir;  // absolute after loading
   std::optional<std::string> mappings_dir;   // absolute after loading

@@ -14,5 +14,7 @@ struct EmbeddedFile {
 
 // schemas/canonical/**/*.json
 std::vector<EmbeddedFile> embedded_canonical_schemas();
+// api/*.json: the OpenAPI document of /v1
+std::vector<EmbeddedFile> embedded_api_documents();
 
 }  // namespace weft

@@ -31,7 +31,8 @@ std::optional<std::string> base64_decode(std::string_view text);
 // Compares in time that depends only on the lengths, never on where the inputs differ.
 bool constant_time_equals(std::string_view a, std::string_view b);
 
-// Cryptographically random bytes, hex encoded (ids, nonces).
+// Cryptographically random bytes (keys), and hex encoded (ids, nonces).
+std::string random_bytes(std::size_t bytes);
 std::string random_hex(std::size_t bytes);
 
 }  // namespace weft::crypto

@@ -44,9 +44,11 @@ RateDecision RateLimiter::try_acquire(TimePoint now) {
   // one interval on, and at most `tolerance_` ahead of now is allowed.
   const TimePoint arrival = std::max(arrival_, now);
   const auto ahead = arrival - now;
-  if (ahead > tolerance_) return {false, ahead - tolerance_};
+  if (ahead > tolerance_) return {false, ahead - tolerance_, 0, ahead};
   arrival_ = arrival + interval_;
-  return {true, {}};
+  const auto now_ahead = arrival_ - now;
+  const int remaining = now_ahead > tolerance_ ? 0 : static_cast<int>((tolerance_ - now_ahead) / interval_) + 1;
+  return {true, {}, remaining, now_ahead};
 }
 
 void RateLimiter::penalise_until(TimePoint until) {

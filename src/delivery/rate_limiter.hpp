@@ -27,6 +27,10 @@ struct RateDecision {
   // When not granted: the earliest moment a request could be granted is now + wait (unless a
   // penalty arrives or others take the slot first). Work waits for it; it does not fail.
   std::chrono::steady_clock::duration wait{0};
+  // After this decision: requests that could still be granted at once, and how long until the
+  // bucket is full again (for RateLimit-* response headers).
+  int remaining = 0;
+  std::chrono::steady_clock::duration full_in{0};
 };
 
 class RateLimiter {

@@ -761,6 +761,18 @@ Result<void, std::string> InstanceRun::decide(const std::string& step_id, bool a
     }
     state_[wait->output] = {
         {"approved", approved}, {"by", by}, {"at_ms", now_ms}, {"comment", comment}};
+    // The approval's record shows the decision (persisted with this transition), so it leaves
+    // the pending list and says who decided.
+    ApprovalRecord decided;
+    decided.id = approval_id(step_id);
+    decided.instance_id = record_.id;
+    decided.step_id = step_id;
+    decided.role = std::get<ApprovalWait>(wait->on).role;
+    decided.status = approved ? "approved" : "rejected";
+    decided.decided_by = by;
+    decided.comment = comment;
+    decided.decided_at_ms = now_ms;
+    outbox_.approvals.push_back(decided);
     history(step_id, approved ? "approved" : "rejected", 0, now_ms,
             {{"by", by}, {"comment", comment}});
     complete_wait(c, *step, now_ms);

@@ -3,6 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "api/api_server.hpp"
+#include "api/endpoints/endpoints.hpp"
+#include "api/openapi.hpp"
 #include "connectors/inbound_registry.hpp"
 #include "core/worker_pool.hpp"
 #include "http/problem.hpp"
@@ -26,6 +29,7 @@ struct Hub::Impl {
   StorePtr store;
   std::unique_ptr<WorkflowStore> workflow_store;
   IdentityStorePtr identity_store;
+  ApiStorePtr api_store;
   std::unique_ptr<engine::ActionInvoker> invoker;
   std::unique_ptr<WorkflowRuntime> runtime;
   std::unique_ptr<ingest::RawEventCommitter> committer;
@@ -34,10 +38,13 @@ struct Hub::Impl {
   std::unique_ptr<ingest::WebhookIngest> webhooks;
   // Storage reads for endpoints run here, never on network threads.
   WorkerPool blocking{"blocking", 2, 1024};
+  std::unique_ptr<api::ApiServices> api_services;
+  std::unique_ptr<api::ApiServer> api;  // /v1
   http::Router router;
   std::unique_ptr<http::Server> server;
 
   void add_ops_routes();
+  void add_api_routes();
 };
 
 Hub::Hub(config::Config config, ClockPtr clock) : impl_(std::make_unique<Impl>()) {
@@ -82,6 +89,19 @@ void Hub::Impl::add_ops_routes() {
   });
 }
 
+void Hub::Impl::add_api_routes() {
+  api_services = std::make_unique<api::ApiServices>(api::ApiServices{
+      *store, *workflow_store, *identity_store, *api_store, runtime->executor(), runtime->catalog(), clock,
+      [r = runtime.get()] { r->events_committed(); }});
+  api::ApiOptions options;
+  options.rate = {config.api.rate_per_second, config.api.burst};
+  options.max_body_bytes = config.api.max_body_bytes;
+  options.threads = config.api.threads;
+  api = std::make_unique<api::ApiServer>(*api_store, api::OpenApi::builtin(), clock, options);
+  api::add_all_endpoints(*api, *api_services);
+  api->mount(router);
+}
+
 Result<void, std::string> Hub::start() {
   Impl& s = *impl_;
   StoreOptions store_options;
@@ -94,6 +114,7 @@ Result<void, std::string> Hub::start() {
   s.store = std::move(storage->events);
   s.workflow_store = std::move(storage->workflows);
   s.identity_store = std::move(storage->identity);
+  s.api_store = std::move(storage->api);
 
   if (auto unprocessed = s.store->count_unprocessed()) {
     s.ingest_metrics.events_unprocessed.set(static_cast<double>(*unprocessed));
@@ -138,6 +159,7 @@ Result<void, std::string> Hub::start() {
                  w->handle(std::move(r), p, std::move(respond));
                });
   s.add_ops_routes();
+  s.add_api_routes();
 
   std::vector<std::string> unpolled;
   s.poller = std::make_unique<pollers::Poller>(pollers::make_poll_entries(s.config, &unpolled),
@@ -178,6 +200,8 @@ void Hub::stop() {
   // (its cursor unsaved, so the next start reads it again).
   if (s.poller) s.poller->stop();
   if (s.committer) s.committer->stop();
+  // API requests already taken are answered before the server drains.
+  if (s.api) s.api->stop();
   if (s.server) {
     // Every request the committer answered is written out before the threads stop.
     if (!s.server->drain(std::chrono::seconds(5))) log::warn("hub.drain_timeout");
@@ -189,10 +213,13 @@ void Hub::stop() {
   s.poller.reset();
   s.committer.reset();
   s.server.reset();
+  s.api.reset();
+  s.api_services.reset();
   s.runtime.reset();
   s.invoker.reset();
   s.workflow_store.reset();
   s.identity_store.reset();
+  s.api_store.reset();
   s.store.reset();
 }
 

@@ -32,6 +32,7 @@ class WorkflowRuntime {
   void events_committed() { pipeline_->notify(); }
 
   engine::Executor& executor() { return *executor_; }
+  const engine::WorkflowCatalog& catalog() const { return *catalog_; }
   std::size_t workflow_count() const { return catalog_->size(); }
   std::size_t mapping_count() const { return mappings_->size(); }
 

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "store/sqlite/database.hpp"
+#include "store/sqlite/sqlite_api_store.hpp"
 #include "store/sqlite/sqlite_identity_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/sqlite/sqlite_workflow_store.hpp"
@@ -91,7 +92,8 @@ StoreResult<Storage> open_storage(std::string_view url, const StoreOptions& opti
   Storage storage;
   storage.events = std::make_unique<store::sqlite::SqliteStore>(*database);
   storage.workflows = std::make_unique<store::sqlite::SqliteWorkflowStore>(*database);
-  storage.identity = std::make_unique<store::sqlite::SqliteIdentityStore>(std::move(*database));
+  storage.identity = std::make_unique<store::sqlite::SqliteIdentityStore>(*database);
+  storage.api = std::make_unique<store::sqlite::SqliteApiStore>(std::move(*database));
   return storage;
 }
 

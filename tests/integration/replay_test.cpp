@@ -25,11 +25,6 @@ using namespace std::chrono_literals;
 constexpr const char* kSecret = "whsec_replay_test";
 constexpr int kEvents = 3;
 
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
-
 class ReplayTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -43,23 +38,10 @@ class ReplayTest : public ::testing::Test {
     }
   }
 
-  Outcome replay(std::vector<std::string> args) {
+  CommandResult replay(std::vector<std::string> args) {
     static int runs = 0;
-    const std::string n = std::to_string(++runs);
-    ProcessOptions options;
-    options.program = weft_binary();
-    options.args = {"replay", "-c", (dir_ / "weft.yaml").string()};
-    options.args.insert(options.args.end(), args.begin(), args.end());
-    options.stdout_path = dir_ / ("replay-" + n + ".out");
-    options.stderr_path = dir_ / ("replay-" + n + ".err");
-    auto spawned = Process::spawn(options);
-    if (!spawned) return {};
-    const auto status = spawned->wait_for(30s);
-    Outcome o;
-    if (status && status->exited) o.code = status->code;
-    o.out = read_file(dir_ / ("replay-" + n + ".out"));
-    o.err = read_file(dir_ / ("replay-" + n + ".err"));
-    return o;
+    args.insert(args.begin(), {"replay", "-c", (dir_ / "weft.yaml").string()});
+    return run_command(weft_binary(), args, dir_.path(), "replay-" + std::to_string(++runs));
   }
 
   std::int64_t unprocessed() {
@@ -81,7 +63,8 @@ TEST_F(ReplayTest, ReplayedEventsReachTheSameInstancesAndCallNothingAgain) {
     HttpClient http(base_url_);
     for (int i = 0; i < kEvents; ++i) {
       const std::string body = invoice_paid(i);
-      auto r = http.post("/hooks/stripe", body, {{"Stripe-Signature", stripe_signature(kSecret, body)}});
+      auto r =
+          http.post("/hooks/stripe", body, {{"Stripe-Signature", stripe_signature(kSecret, body)}});
       ASSERT_TRUE(r.ok());
       ASSERT_EQ(r->status, 200) << r->body;
     }
@@ -91,25 +74,26 @@ TEST_F(ReplayTest, ReplayedEventsReachTheSameInstancesAndCallNothingAgain) {
   const std::int64_t requests_before = target_.counts().requests;
   ASSERT_EQ(unprocessed(), 0);
 
-  const Outcome unfiltered = replay({});
+  const CommandResult unfiltered = replay({});
   EXPECT_EQ(unfiltered.code, 2);
   EXPECT_NE(unfiltered.err.find("--all"), std::string::npos) << unfiltered.err;
-  const Outcome bad_time = replay({"--from", "yesterday"});
+  const CommandResult bad_time = replay({"--from", "yesterday"});
   EXPECT_EQ(bad_time.code, 2);
-  EXPECT_NE(bad_time.err.find("--from 'yesterday' is not a time"), std::string::npos) << bad_time.err;
-  const Outcome bad_connector = replay({"--connector", "chargebee"});
+  EXPECT_NE(bad_time.err.find("--from 'yesterday' is not a time"), std::string::npos)
+      << bad_time.err;
+  const CommandResult bad_connector = replay({"--connector", "chargebee"});
   EXPECT_EQ(bad_connector.code, 2);
   EXPECT_EQ(unprocessed(), 0) << "a refused replay changes nothing";
 
-  const Outcome dry = replay({"--type", "invoice.paid", "--dry-run"});
+  const CommandResult dry = replay({"--type", "invoice.paid", "--dry-run"});
   EXPECT_EQ(dry.code, 0) << dry.err;
   EXPECT_NE(dry.out.find("3 raw events match"), std::string::npos) << dry.out;
   EXPECT_EQ(unprocessed(), 0);
 
-  const Outcome one_key = replay({"--key", "cus_1", "--dry-run"});
+  const CommandResult one_key = replay({"--key", "cus_1", "--dry-run"});
   EXPECT_NE(one_key.out.find("1 raw events match"), std::string::npos) << one_key.out;
 
-  const Outcome done = replay({"--connector", "stripe", "--type", "invoice.paid"});
+  const CommandResult done = replay({"--connector", "stripe", "--type", "invoice.paid"});
   EXPECT_EQ(done.code, 0) << done.err;
   EXPECT_NE(done.out.find("3 raw events will be mapped"), std::string::npos) << done.out;
   EXPECT_EQ(unprocessed(), kEvents);
@@ -121,7 +105,8 @@ TEST_F(ReplayTest, ReplayedEventsReachTheSameInstancesAndCallNothingAgain) {
     EXPECT_EQ(hub.stop(SIGTERM, 10s).to_string(), "exit 0");
   }
   EXPECT_EQ(unprocessed(), 0);
-  EXPECT_EQ(target_.counts().requests, requests_before) << "a replay must not call the platforms again";
+  EXPECT_EQ(target_.counts().requests, requests_before)
+      << "a replay must not call the platforms again";
 
   auto storage = open_storage("sqlite:" + (dir_ / "weft.db").string());
   ASSERT_TRUE(storage.ok());

@@ -5,7 +5,8 @@
 // NetSuite credit memo and writes the outcome back to the ticket. Also: the request delivered
 // again and late, Stripe and NetSuite answering 429 and 5xx for a while, both down and back,
 // a request over what is left on the invoice or naming another customer's invoice (exceptions
-// with their reasons), and a request over the auto-approval limit, which waits for finance-ops.
+// with their reasons), and a request over the auto-approval limit, which waits for finance-ops
+// and is approved through the /v1 API.
 
 #include <gtest/gtest.h>
 
@@ -16,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "shipped_workflow_fixture.hpp"
 
@@ -216,9 +218,10 @@ TEST_F(ServiceCreditTest, AnInvoiceOfAnotherCustomerIsAnExceptionWithItsReason) 
                  "the invoice named on the ticket belongs to another Stripe customer than the ticket's organization");
 }
 
-// Approving needs the /v1 API, which does not exist yet, and the hub runs in its own process:
-// this test checks the waiting state only (instance waiting, approval pending, nothing posted).
-TEST_F(ServiceCreditTest, ARequestOverTheLimitWaitsForFinanceOpsAndPostsNothing) {
+// Over the limit the workflow waits for finance-ops and posts nothing; a finance-ops key then
+// approves through /v1 (a support-ops key may not), and the credit note, the credit memo and
+// the outcome on the ticket follow, once.
+TEST_F(ServiceCreditTest, ARequestOverTheLimitWaitsForFinanceOpsThenPostsOnceApprovedThroughTheApi) {
   customer_with_invoice("Credit Large", 50000);
   ASSERT_NO_THROW(hub_.settle());
   request_credit(invoice_, 15000);  // 150.00 USD, over the 100.00 limit
@@ -228,18 +231,35 @@ TEST_F(ServiceCreditTest, ARequestOverTheLimitWaitsForFinanceOpsAndPostsNothing)
   EXPECT_EQ(instances[0].status, InstanceStatus::waiting);
   const auto pending = hub_.storage().workflows->pending_approvals();
   ASSERT_TRUE(pending.ok());
-  int approvals = 0;
+  std::string approval_id;
   for (const auto& approval : *pending) {
     if (approval.instance_id != instances[0].id) continue;
-    ++approvals;
+    EXPECT_TRUE(approval_id.empty()) << "two approvals";
+    approval_id = approval.id;
     EXPECT_EQ(approval.step_id, "approval");
     EXPECT_EQ(approval.role, "finance-ops");
     EXPECT_NE(approval.title.find(std::to_string(ticket_id_)), std::string::npos) << approval.title;
   }
-  EXPECT_EQ(approvals, 1);
+  ASSERT_FALSE(approval_id.empty());
   EXPECT_TRUE(records("stripe", "credit_notes").empty());
   EXPECT_TRUE(records("netsuite", "creditMemo").empty());
   EXPECT_TRUE(hub_.open_exceptions("service-credit").empty());
+
+  HttpClient api(hub_.hub_url());
+  const std::string decision = "/v1/approvals/" + approval_id + "/decision";
+  const std::string support = hub_.api_key("support-agent", "support-ops");
+  auto refused = api.post(decision, R"({"decision":"approve"})", {{"Authorization", "Bearer " + support}});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  const std::string finance = hub_.api_key("finance-lead", "finance-ops");
+  auto approved = api.post(decision, R"({"decision":"approve","comment":"contract section 4.2"})",
+                           {{"Authorization", "Bearer " + finance}, {"Idempotency-Key", "approve-" + approval_id}});
+  ASSERT_TRUE(approved.ok());
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  EXPECT_EQ(json::parse(approved->body)["decided_by"], "finance-lead");
+  ASSERT_NO_THROW(hub_.settle());
+  expect_credited_once(15000);
+  EXPECT_EQ(hub_.instances("service-credit")[0].status, InstanceStatus::completed);
 }
 
 }  // namespace

@@ -350,6 +350,29 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+CommandResult run_command(const std::string& program, const std::vector<std::string>& args,
+                          const std::filesystem::path& dir, const std::string& name,
+                          std::chrono::milliseconds timeout) {
+  ProcessOptions options;
+  options.program = program;
+  options.args = args;
+  options.stdout_path = dir / (name + ".out");
+  options.stderr_path = dir / (name + ".err");
+  std::filesystem::remove(options.stdout_path);
+  std::filesystem::remove(options.stderr_path);
+  CommandResult result;
+  auto spawned = Process::spawn(options);
+  if (!spawned) {
+    result.err = spawned.error();
+    return result;
+  }
+  const auto status = spawned->wait_for(timeout);
+  if (status && status->exited) result.code = status->code;
+  result.out = read_file(options.stdout_path);
+  result.err = read_file(options.stderr_path);
+  return result;
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};

@@ -111,6 +111,18 @@ class TempDir {
   bool keep_ = false;
 };
 
+// A command run to its end: its exit code (-1 when it did not exit normally within the
+// timeout) and what it wrote.
+struct CommandResult {
+  int code = -1;
+  std::string out, err;
+};
+// Runs `program args…` and waits up to `timeout`; its output goes through files in `dir`
+// named after `name` (kept there for a failure's post-mortem).
+CommandResult run_command(const std::string& program, const std::vector<std::string>& args,
+                          const std::filesystem::path& dir, const std::string& name,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
 // Whole file as bytes; empty when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 // The last `max_bytes` of a file (for quoting a server's log in a failure message).

@@ -36,19 +36,30 @@ std::string config_yaml(std::uint16_t port, const std::string& sandbox, const st
          "mappings_dir: " + json(source + "/mappings").dump() + "\n" +
          "workflows_dir: " + json(source + "/workflows").dump() + "\n" +
          "connectors:\n"
-         "  stripe:\n    type: stripe\n" + base +
+         "  stripe:\n    type: stripe\n" +
+         base +
          "    api_key: sk_test_weft_demo\n    api_version: \"2024-06-20\"\n"
-         "    webhook_secret: " + kStripeWebhookSecret + "\n"
-         "  netsuite:\n    type: netsuite\n" + base +
+         "    webhook_secret: " +
+         kStripeWebhookSecret +
+         "\n"
+         "  netsuite:\n    type: netsuite\n" +
+         base +
          "    account_id: 1234567_SB1\n    consumer_key: ns_demo_consumer_key\n"
          "    consumer_secret: ns_demo_consumer_secret\n    token_id: ns_demo_token_id\n"
-         "    token_secret: ns_demo_token_secret\n    webhook_secret: " + kNetSuiteWebhookSecret + "\n"
-         "  zendesk:\n    type: zendesk\n" + base +
+         "    token_secret: ns_demo_token_secret\n    webhook_secret: " +
+         kNetSuiteWebhookSecret +
+         "\n"
+         "  zendesk:\n    type: zendesk\n" +
+         base +
          "    email: demo@weft.example\n    api_token: zd_demo_token\n"
-         "    webhook_secret: " + kZendeskWebhookSecret + "\n"
-         "  salesforce:\n    type: salesforce\n" + base +
+         "    webhook_secret: " +
+         kZendeskWebhookSecret +
+         "\n"
+         "  salesforce:\n    type: salesforce\n" +
+         base +
          "    client_id: sf_demo_client_id\n    client_secret: sf_demo_client_secret\n"
-         "    webhook_secret: " + kSalesforceWebhookSecret + "\n";
+         "    webhook_secret: " +
+         kSalesforceWebhookSecret + "\n";
 }
 
 json admin(const std::string& base, const std::string& method, const std::string& path,
@@ -64,7 +75,8 @@ json admin(const std::string& base, const std::string& method, const std::string
 }
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -121,12 +133,25 @@ json ShippedWorkflowHub::act(const std::string& connector, const std::string& ac
   if (const auto* failure = std::get_if<delivery::Failure>(&outcome)) {
     throw std::runtime_error(connector + "." + action + " failed: " + failure->message);
   }
-  throw std::runtime_error(connector + "." + action + " was deferred: " + std::get<engine::Deferred>(outcome).reason);
+  throw std::runtime_error(connector + "." + action +
+                           " was deferred: " + std::get<engine::Deferred>(outcome).reason);
+}
+
+std::string ShippedWorkflowHub::api_key(const std::string& name, const std::string& role) {
+  const CommandResult made = run_command(
+      binary_,
+      {"keys", "create", "-c", (dir_ / "weft.yaml").string(), "--name", name, "--role", role},
+      dir_.path(), "keys-" + name);
+  if (made.code != 0) throw std::runtime_error("weft keys create failed: " + made.err);
+  std::string text = made.out;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text.substr(text.rfind('\n') + 1);  // the key is alone on the last line
 }
 
 json ShippedWorkflowHub::state() const { return admin(sandbox_url_, "GET", "/_sandbox/state"); }
 
-json ShippedWorkflowHub::netsuite_records(const std::string& type, const std::string& external_id) const {
+json ShippedWorkflowHub::netsuite_records(const std::string& type,
+                                          const std::string& external_id) const {
   json out = json::array();
   for (const json& record : state()["netsuite"].value(type, json::array())) {
     if (record.value("externalId", json()) == external_id) out.push_back(record);
@@ -135,7 +160,8 @@ json ShippedWorkflowHub::netsuite_records(const std::string& type, const std::st
 }
 
 json ShippedWorkflowHub::requests(const std::string& platform) const {
-  return admin(sandbox_url_, "GET", "/_sandbox/requests?platform=" + platform + "&limit=100000")["requests"];
+  return admin(sandbox_url_, "GET",
+               "/_sandbox/requests?platform=" + platform + "&limit=100000")["requests"];
 }
 
 std::size_t ShippedWorkflowHub::faulted_requests(const std::string& platform) const {
@@ -161,12 +187,16 @@ json ShippedWorkflowHub::stripe_writes_applied_twice() const {
   return twice;
 }
 
-void ShippedWorkflowHub::faults(const json& body) { admin(sandbox_url_, "POST", "/_sandbox/faults", body.dump()); }
+void ShippedWorkflowHub::faults(const json& body) {
+  admin(sandbox_url_, "POST", "/_sandbox/faults", body.dump());
+}
 
 void ShippedWorkflowHub::flaky(const std::vector<std::string>& platforms, int status) {
   json body = json::object();
   for (const std::string& platform : platforms) {
-    body[platform] = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}}, {"error_rate", 0.4}, {"status", status}};
+    body[platform] = {{"rate_limit", {{"rate", 0.4}, {"retry_after_seconds", 1}}},
+                      {"error_rate", 0.4},
+                      {"status", status}};
   }
   faults(body);
 }
@@ -181,24 +211,31 @@ void ShippedWorkflowHub::clear_faults() { admin(sandbox_url_, "DELETE", "/_sandb
 
 LinkedCustomer ShippedWorkflowHub::linked_customer(const std::string& name) {
   LinkedCustomer c;
-  c.stripe_id = act("stripe", "create_customer", {{"name", name}}, "test-customer-" + name).at("id");
-  c.organization_id =
-      act("zendesk", "upsert_organization", {{"external_id", c.stripe_id}, {"name", name}})["organization"]["id"];
-  c.netsuite_id =
-      act("netsuite", "upsert_customer", {{"external_id", c.stripe_id}, {"body", {{"companyName", name}}}}).at("id");
+  c.stripe_id =
+      act("stripe", "create_customer", {{"name", name}}, "test-customer-" + name).at("id");
+  c.organization_id = act("zendesk", "upsert_organization",
+                          {{"external_id", c.stripe_id}, {"name", name}})["organization"]["id"];
+  c.netsuite_id = act("netsuite", "upsert_customer",
+                      {{"external_id", c.stripe_id}, {"body", {{"companyName", name}}}})
+                      .at("id");
   return c;
 }
 
 std::string ShippedWorkflowHub::invoice(const std::string& stripe_customer, std::int64_t cents,
                                         const std::string& name, bool pay) {
   act("stripe", "create_invoice_item",
-      {{"customer", stripe_customer}, {"amount", cents}, {"currency", "usd"}, {"description", "Seats"}},
+      {{"customer", stripe_customer},
+       {"amount", cents},
+       {"currency", "usd"},
+       {"description", "Seats"}},
       "test-item-" + name);
   const std::string draft =
-      act("stripe", "create_invoice", {{"customer", stripe_customer}, {"pending_invoice_items_behavior", "include"}},
+      act("stripe", "create_invoice",
+          {{"customer", stripe_customer}, {"pending_invoice_items_behavior", "include"}},
           "test-invoice-" + name)
           .at("id");
-  const std::string id = act("stripe", "finalize_invoice", {{"id", draft}}, "test-finalize-" + name).at("id");
+  const std::string id =
+      act("stripe", "finalize_invoice", {{"id", draft}}, "test-finalize-" + name).at("id");
   if (pay) act("stripe", "pay_invoice", {{"id", id}}, "test-pay-" + name);
   return id;
 }
@@ -225,7 +262,8 @@ void ShippedWorkflowHub::settle(std::chrono::milliseconds timeout) {
     const bool settled = hooks.value("pending", 1) == 0 && unprocessed.ok() && *unprocessed == 0 &&
                          busy.ok() && busy->empty();
     last = "webhooks " + hooks.dump() + ", unprocessed " +
-           (unprocessed.ok() ? std::to_string(*unprocessed) : unprocessed.error().message) + ", running " +
+           (unprocessed.ok() ? std::to_string(*unprocessed) : unprocessed.error().message) +
+           ", running " +
            (busy.ok() ? (busy->empty() ? "none" : busy->front().id) : busy.error().message);
     quiet_rounds = settled ? quiet_rounds + 1 : 0;
     if (quiet_rounds == 2) return;
@@ -253,7 +291,8 @@ std::vector<InstanceRecord> ShippedWorkflowHub::instances(const std::string& wor
 }
 
 std::vector<ExceptionRecord> ShippedWorkflowHub::open_exceptions(const std::string& workflow) {
-  auto found = storage().workflows->query_exceptions(ExceptionQuery{ExceptionStatus::open, workflow, {}, "", 1000});
+  auto found = storage().workflows->query_exceptions(
+      ExceptionQuery{ExceptionStatus::open, workflow, {}, "", 1000});
   if (!found) throw std::runtime_error(found.error().message);
   return *found;
 }
@@ -274,21 +313,25 @@ RawEvent ShippedWorkflowHub::raw_event(const std::string& connector, const std::
 int ShippedWorkflowHub::post_webhook(const std::string& connector, const std::string& body) {
   HeaderList headers;
   if (connector == "stripe") {
-    headers = {{"Stripe-Signature", connectors::stripe::SignatureVerifier::sign(kStripeWebhookSecret, unix_now(), body)}};
+    headers = {{"Stripe-Signature", connectors::stripe::SignatureVerifier::sign(
+                                        kStripeWebhookSecret, unix_now(), body)}};
   } else if (connector == "netsuite" || connector == "salesforce") {
     headers = {{"X-Weft-Signature",
                 connectors::TimestampedSignatureVerifier::sign(
-                    connector == "netsuite" ? kNetSuiteWebhookSecret : kSalesforceWebhookSecret, unix_now(), body)}};
+                    connector == "netsuite" ? kNetSuiteWebhookSecret : kSalesforceWebhookSecret,
+                    unix_now(), body)}};
   } else if (connector == "zendesk") {
     const std::string timestamp = iso_now();
-    headers = {{"X-Zendesk-Webhook-Signature", connectors::zendesk::SignatureVerifier::sign(kZendeskWebhookSecret, timestamp, body)},
+    headers = {{"X-Zendesk-Webhook-Signature", connectors::zendesk::SignatureVerifier::sign(
+                                                   kZendeskWebhookSecret, timestamp, body)},
                {"X-Zendesk-Webhook-Signature-Timestamp", timestamp}};
   } else {
     throw std::runtime_error("post_webhook: no signer for " + connector);
   }
   HttpClient client(hub_url_);
   auto answer = client.post("/hooks/" + connector, body, headers);
-  if (!answer.ok()) throw std::runtime_error("POST /hooks/" + connector + ": " + answer.error().message);
+  if (!answer.ok())
+    throw std::runtime_error("POST /hooks/" + connector + ": " + answer.error().message);
   return answer->status;
 }
 

@@ -95,6 +95,11 @@ class ShippedWorkflowHub {
   int post_webhook(const std::string& connector, const std::string& body);
 
   const std::string& sandbox_url() const { return sandbox_url_; }
+  const std::string& hub_url() const { return hub_url_; }
+
+  // A new API key for `name` with `role`, made as an operator would (`weft keys create` on
+  // the hub's config, while it runs); the key.
+  std::string api_key(const std::string& name, const std::string& role);
 
   // The logs of the sandbox and the hub, for a failure message.
   std::string logs() const;

@@ -331,6 +331,24 @@ TEST(EngineSection, BadValuesAreReportedAtTheirLines) {
   EXPECT_NE(misplaced.message.find("belongs under engine"), std::string::npos) << misplaced.message;
 }
 
+TEST(ApiSection, DefaultsValuesAndBadValues) {
+  const auto defaults = parse("", "test.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->api.rate_per_second, 20);
+  EXPECT_EQ(defaults->api.burst, 40);
+  EXPECT_EQ(defaults->api.max_body_bytes, 65536u);
+  const auto set = parse("api:\n  rate_per_second: 2.5\n  burst: 5\n  max_body_bytes: 4096\n  threads: 2\n", "test.yaml");
+  ASSERT_TRUE(set.ok()) << format_errors(set.error());
+  EXPECT_EQ(set->api.rate_per_second, 2.5);
+  EXPECT_EQ(set->api.burst, 5);
+  EXPECT_EQ(set->api.max_body_bytes, 4096u);
+  EXPECT_EQ(set->api.threads, 2);
+  EXPECT_EQ(only_error("api:\n  burst: 0\n").where.line, 2);
+  EXPECT_EQ(only_error("api:\n\n  max_body_bytes: 10\n").where.line, 3);
+  const auto misplaced = only_error("burst: 4\n");
+  EXPECT_NE(misplaced.message.find("belongs under"), std::string::npos) << misplaced.message;
+}
+
 TEST(ConfigErrors, MissingRequiredFieldIsReportedAtTheConnector) {
   const auto e = only_error(R"(connectors:
 

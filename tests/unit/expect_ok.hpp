@@ -17,4 +17,8 @@ T ok(StoreResult<T> result) {
   return std::move(result).value();
 }
 
+inline void ok(StoreResult<void> result) {
+  if (!result.ok()) ADD_FAILURE() << to_string(result.error().code) << ": " << result.error().message;
+}
+
 }  // namespace weft

@@ -214,6 +214,47 @@ CREATE TABLE identity_merges (
 CREATE INDEX identity_merges_from ON identity_merges (from_id);
 CREATE INDEX identity_merges_into ON identity_merges (into_id);
 )sql"},
+    Migration{5, "create API keys, idempotent responses and the audit log",
+              // api_store.hpp. Keys are stored as the SHA-256 of the key, never the key; a
+              // name is unique among the active keys. The audit log refuses updates and
+              // deletes: it is append-only by construction, not by convention.
+              R"sql(
+CREATE TABLE api_keys (
+  id            TEXT    PRIMARY KEY,
+  name          TEXT    NOT NULL,
+  role          TEXT    NOT NULL,
+  secret_hash   TEXT    NOT NULL UNIQUE,
+  created_at_ms INTEGER NOT NULL,
+  revoked_at_ms INTEGER NOT NULL  -- 0 while valid
+) STRICT, WITHOUT ROWID;
+CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at_ms = 0;
+
+CREATE TABLE idempotent_responses (
+  key_id          TEXT    NOT NULL,
+  idempotency_key TEXT    NOT NULL,
+  request_hash    TEXT    NOT NULL,
+  status          INTEGER NOT NULL,  -- 0 while the first request is in progress
+  body            TEXT    NOT NULL,
+  created_at_ms   INTEGER NOT NULL,
+  PRIMARY KEY (key_id, idempotency_key)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms          INTEGER NOT NULL,
+  actor          TEXT    NOT NULL,
+  action         TEXT    NOT NULL,
+  target         TEXT    NOT NULL,
+  before_json    TEXT    NOT NULL,
+  after_json     TEXT    NOT NULL,
+  correlation_id TEXT    NOT NULL
+) STRICT;
+CREATE INDEX audit_log_target ON audit_log (target, seq);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

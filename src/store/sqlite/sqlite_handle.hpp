@@ -37,6 +37,8 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
 // SQLite result code (extended or primary) → the Store's error kinds. A full disk shows as
 // SQLITE_FULL, or as an I/O error whose errno says so (fsync/ftruncate on ENOSPC).
 inline StoreErrc classify(int rc, int system_errno) {
+  // A uniqueness check failed: the caller asked for something that exists already.
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) return StoreErrc::conflict;
   switch (rc & 0xff) {
     case SQLITE_FULL:
       return StoreErrc::full;

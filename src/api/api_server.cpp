@@ -1,0 +1,266 @@
+#include "api/api_server.hpp"
+
+#include <algorithm>
+
+#include "api/api_keys.hpp"
+#include "core/text.hpp"
+#include "core/url_encoding.hpp"
+#include "crypto/hmac.hpp"
+#include "weft/log.hpp"
+
+namespace weft::api {
+
+namespace {
+
+using nlohmann::json;
+
+http::Response unauthorized(const http::Request& request, std::string_view detail,
+                            bool token_given) {
+  http::Response r = http::problem(401, "unauthorized", "Unauthorized", detail, request);
+  r.headers.set("WWW-Authenticate", token_given ? R"(Bearer realm="weft", error="invalid_token")"
+                                                : R"(Bearer realm="weft")");
+  return r;
+}
+
+std::optional<std::string_view> bearer_token(const http::Request& request) {
+  auto header = request.headers.get("Authorization");
+  if (!header) return std::nullopt;
+  std::string_view h = *header;
+  if (h.size() < 7 || !http::iequals(h.substr(0, 7), "Bearer ")) return std::string_view();
+  h.remove_prefix(7);
+  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
+  return h;
+}
+
+// Printable, valid text of sane length: ids and parameters go into queries, logs and answers.
+std::optional<std::string> sane_text_problem(std::string_view text) {
+  if (text.size() > 256) return "is longer than 256 bytes";
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return "holds a control character";
+  }
+  if (!is_valid_utf8(text)) return "is not valid UTF-8";
+  return std::nullopt;
+}
+
+bool is_json_content(const http::Request& request) {
+  auto type = request.headers.get("Content-Type");
+  if (!type) return false;
+  std::string_view t = *type;
+  t = t.substr(0, t.find(';'));
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  return http::iequals(t, "application/json");
+}
+
+std::string request_hash(const http::Request& request) {
+  return crypto::to_hex(crypto::sha256(request.method + " " + request.path + "\n" + request.body));
+}
+
+bool roles_allow(const Endpoint& endpoint, Role role) {
+  return std::find(endpoint.roles.begin(), endpoint.roles.end(), role) != endpoint.roles.end();
+}
+
+std::string roles_text(const Endpoint& endpoint) {
+  std::string out;
+  for (Role r : endpoint.roles) out += (out.empty() ? "" : ", ") + std::string(to_string(r));
+  return out;
+}
+
+}  // namespace
+
+ApiServer::ApiServer(ApiStore& store, const OpenApi& openapi, ClockPtr clock, ApiOptions options)
+    : store_(store),
+      openapi_(openapi),
+      clock_(std::move(clock)),
+      options_(options),
+      rates_(options.rate),
+      pool_(std::make_unique<WorkerPool>("api", options.threads, 1024)) {}
+
+ApiServer::~ApiServer() { stop(); }
+
+void ApiServer::stop() { pool_->stop(); }
+
+void ApiServer::add(Endpoint endpoint) { endpoints_.push_back(std::move(endpoint)); }
+
+void ApiServer::mount(http::Router& router) {
+  router.add("GET", "/v1/openapi.json",
+             [this](http::Request, const http::PathParams&, http::Responder respond) {
+               http::Response r = http::json_response(200, openapi_.text());
+               r.headers.set("Content-Type", "application/json");
+               respond(std::move(r));
+             });
+  for (const Endpoint& endpoint : endpoints_) {
+    router.add(endpoint.method, endpoint.pattern,
+               [this, &endpoint](http::Request request, const http::PathParams& params,
+                                 http::Responder respond) {
+                 auto task = [this, &endpoint, request, params, respond]() {
+                   respond(serve(endpoint, request, params));
+                 };
+                 if (!pool_->try_submit(task)) {
+                   http::Response busy = http::problem(
+                       503, "busy", "Busy", "too many API requests in progress", request);
+                   busy.headers.set("Retry-After", "1");
+                   respond(std::move(busy));
+                 }
+               });
+  }
+}
+
+http::Response ApiServer::serve(const Endpoint& endpoint, const http::Request& request,
+                                const http::PathParams& raw_params) {
+  // 2. Who is calling.
+  auto token = bearer_token(request);
+  if (!token)
+    return unauthorized(request, "send the API key as Authorization: Bearer <key>", false);
+  if (token->empty())
+    return unauthorized(request, "the Authorization header is not Bearer <key>", false);
+  const std::string hash = hash_api_key(*token);
+  auto key = store_.find_key_by_hash(hash);
+  if (!key) {
+    log::error("api.key_lookup_failed", {{"error", key.error().message}});
+    http::Response r = http::problem(503, "unavailable", "Service unavailable",
+                                     "cannot check the API key now", request);
+    r.headers.set("Retry-After", "1");
+    return r;
+  }
+  // Unknown and revoked keys get the same answer: nothing to learn from probing.
+  if (!key->has_value() || !(*key)->active())
+    return unauthorized(request, "the API key is unknown or revoked", true);
+  const auto role = parse_role((*key)->role);
+  Caller caller{(*key)->id, (*key)->name, role.value_or(Role::read_only)};
+  if (!role || !roles_allow(endpoint, *role)) {
+    return http::problem(
+        403, "forbidden", "Forbidden",
+        "the role " + (*key)->role + " may not call this; it takes " + roles_text(endpoint),
+        request);
+  }
+
+  // 4. The key's rate; the headers go on whatever the answer is.
+  http::Headers rate_headers;
+  const bool admitted = rates_.admit(caller.key_id, clock_->monotonic(), rate_headers);
+  auto with_rate = [&](http::Response r) {
+    for (const auto& [name, value] : rate_headers.all()) r.headers.set(name, value);
+    return r;
+  };
+  if (!admitted) {
+    return with_rate(http::problem(
+        429, "rate-limited", "Too many requests",
+        "this API key is over its rate; retry after the Retry-After seconds", request));
+  }
+
+  // 5. Query and path parameters.
+  std::vector<http::InvalidField> bad;
+  std::map<std::string, std::string, std::less<>> query;
+  if (auto pairs = url::parse_pairs(request.query)) {
+    for (auto& [name, value] : *pairs) {
+      if (std::find(endpoint.query_params.begin(), endpoint.query_params.end(), name) ==
+          endpoint.query_params.end()) {
+        bad.push_back({name, "is not a parameter of this endpoint"});
+      } else if (auto problem = sane_text_problem(value)) {
+        bad.push_back({name, *problem});
+      } else if (!query.emplace(name, value).second) {
+        bad.push_back({name, "is given more than once"});
+      }
+    }
+  } else {
+    bad.push_back({"query", "has a malformed percent-escape"});
+  }
+  http::PathParams params;
+  for (const auto& [name, raw] : raw_params.items()) {
+    auto decoded = url::percent_decode(raw, false);
+    if (!decoded) {
+      bad.push_back({name, "has a malformed percent-escape"});
+    } else if (auto problem = sane_text_problem(*decoded)) {
+      bad.push_back({name, *problem});
+    } else if (decoded->empty()) {
+      bad.push_back({name, "is empty"});
+    } else {
+      params.add(name, std::move(*decoded));
+    }
+  }
+  if (!bad.empty()) {
+    return with_rate(http::problem(400, "bad-parameters", "Bad parameters",
+                                   "the request's parameters are not valid: see invalid_params",
+                                   request, bad));
+  }
+
+  // 6. The body.
+  json body;
+  if (!endpoint.body_schema.empty()) {
+    if (request.body_too_large || request.body.size() > options_.max_body_bytes) {
+      return with_rate(http::problem(
+          413, "too-large", "Payload too large",
+          "the body is over " + std::to_string(options_.max_body_bytes) + " bytes", request));
+    }
+    if (!is_json_content(request)) {
+      return with_rate(http::problem(415, "unsupported-media-type", "Unsupported media type",
+                                     "send the body as Content-Type: application/json", request));
+    }
+    body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded()) {
+      return with_rate(http::problem(400, "malformed-json", "Malformed JSON",
+                                     "the body is not valid JSON (UTF-8)", request));
+    }
+    if (auto fields = openapi_.validate(endpoint.body_schema, body); !fields.empty()) {
+      std::string detail = std::to_string(fields.size()) + " invalid field" +
+                           (fields.size() == 1 ? "" : "s") + ": see invalid_params";
+      return with_rate(
+          http::problem(422, "validation", "Invalid request", detail, request, fields));
+    }
+  } else if (!request.body.empty() || request.body_too_large) {
+    return with_rate(http::problem(400, "unexpected-body", "Unexpected body",
+                                   "this endpoint takes no body", request));
+  }
+
+  const ApiCall call{request, params, query, body, caller};
+  try {
+    return with_rate(request.method == "POST" ? run_idempotent(endpoint, call)
+                                              : endpoint.handler(call));
+  } catch (const std::exception& e) {
+    log::error("api.handler_failed", {{"path", request.path}, {"error", e.what()}});
+    return with_rate(http::problem(500, "internal", "Internal error",
+                                   "the request failed; see the hub's log", request));
+  }
+}
+
+http::Response ApiServer::run_idempotent(const Endpoint& endpoint, const ApiCall& call) {
+  auto header = call.request.headers.get("Idempotency-Key");
+  if (!header) return endpoint.handler(call);
+  const std::string idempotency_key(*header);
+  if (idempotency_key.empty() || idempotency_key.size() > 255 ||
+      sane_text_problem(idempotency_key)) {
+    return http::problem(400, "bad-idempotency-key", "Bad Idempotency-Key",
+                         "an Idempotency-Key is 1 to 255 printable characters", call.request);
+  }
+  const std::int64_t now = clock_->unix_millis();
+  IdempotentResponse claim{
+      call.caller.key_id, idempotency_key, request_hash(call.request), 0, "", now};
+  auto stored = store_.claim_idempotency(claim, now - options_.idempotency_stale_seconds * 1000LL);
+  if (!stored) return storage_unavailable(call, "cannot check the Idempotency-Key now");
+  if (stored->has_value()) {
+    const IdempotentResponse& s = **stored;
+    if (s.request_hash != claim.request_hash) {
+      return http::problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                           "this Idempotency-Key was used for a different request; use a new key",
+                           call.request);
+    }
+    if (s.status == 0) {
+      http::Response r =
+          conflict(call, "a request with this Idempotency-Key is still in progress; retry shortly");
+      r.headers.set("Retry-After", "1");
+      return r;
+    }
+    http::Response replay = http::json_response(s.status, s.body);
+    replay.headers.set("Idempotent-Replayed", "true");
+    return replay;
+  }
+  http::Response response = endpoint.handler(call);
+  // Only successes are kept: a refused or failed request did nothing, and the client may fix it
+  // and send it again under the same key.
+  auto kept = response.status < 300 ? store_.complete_idempotency(claim.key_id, idempotency_key,
+                                                                  response.status, response.body)
+                                    : store_.release_idempotency(claim.key_id, idempotency_key);
+  if (!kept) log::warn("api.idempotency_store_failed", {{"error", kept.error().message}});
+  return response;
+}
+
+}  // namespace weft::api

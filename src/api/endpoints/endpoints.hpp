@@ -1,0 +1,46 @@
+#pragma once
+// The /v1 endpoints, by resource. Each add_* registers its endpoints (method, path, roles,
+// query parameters, body schema, handler) on the server; api/openapi.json documents the same
+// and a test holds the two to each other.
+
+#include <functional>
+
+#include "api/api_server.hpp"
+#include "engine/executor.hpp"
+#include "engine/workflow_catalog.hpp"
+#include "weft/api_store.hpp"
+#include "weft/clock.hpp"
+#include "weft/identity_store.hpp"
+#include "weft/store.hpp"
+#include "weft/workflow_store.hpp"
+
+namespace weft::api {
+
+// What the endpoints work with: the hub's stores and engine.
+struct ApiServices {
+  Store& events;
+  WorkflowStore& workflows;
+  IdentityStore& identity;
+  ApiStore& api;
+  engine::Executor& executor;
+  const engine::WorkflowCatalog& catalog;
+  ClockPtr clock;
+  // Raw events were marked for processing again (a replay): route them now.
+  std::function<void()> events_replayed;
+};
+
+void add_workflow_endpoints(ApiServer& server, const ApiServices& services);
+void add_approval_endpoints(ApiServer& server, const ApiServices& services);
+void add_exception_endpoints(ApiServer& server, const ApiServices& services);
+void add_event_endpoints(ApiServer& server, const ApiServices& services);
+void add_audit_endpoints(ApiServer& server, const ApiServices& services);
+
+// Every endpoint above.
+void add_all_endpoints(ApiServer& server, const ApiServices& services);
+
+// Appends a human action to the audit log; a failure is logged, not returned: the action has
+// happened and its answer must not say otherwise.
+void audit(const ApiServices& services, const ApiCall& call, std::string action, std::string target,
+           const nlohmann::json& before, const nlohmann::json& after);
+
+}  // namespace weft::api

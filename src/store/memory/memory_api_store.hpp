@@ -1,0 +1,38 @@
+#pragma once
+// An in-memory ApiStore with the durable store's semantics, for fast tests; it keeps nothing
+// across processes. tests/unit/api_store_test.cpp runs one suite against it and SQLite.
+
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "weft/api_store.hpp"
+
+namespace weft {
+
+class MemoryApiStore : public ApiStore {
+ public:
+  StoreResult<void> create_key(const ApiKeyRecord& key, const AuditRecord& audit) override;
+  StoreResult<std::optional<ApiKeyRecord>> find_key_by_hash(std::string_view secret_hash) override;
+  StoreResult<std::vector<ApiKeyRecord>> list_keys() override;
+  StoreResult<std::optional<ApiKeyRecord>> revoke_key(std::string_view id_or_name,
+                                                      AuditRecord audit) override;
+  StoreResult<std::optional<IdempotentResponse>> claim_idempotency(
+      const IdempotentResponse& placeholder, std::int64_t stale_before_ms) override;
+  StoreResult<void> complete_idempotency(std::string_view key_id, std::string_view idempotency_key,
+                                         int status, std::string_view body) override;
+  StoreResult<void> release_idempotency(std::string_view key_id,
+                                        std::string_view idempotency_key) override;
+  StoreResult<AuditRecord> append_audit(const AuditRecord& record) override;
+  StoreResult<std::vector<AuditRecord>> query_audit(const AuditQuery& query) override;
+
+ private:
+  AuditRecord append_locked(const AuditRecord& record);
+
+  std::mutex mutex_;
+  std::vector<ApiKeyRecord> keys_;  // in creation order
+  std::map<std::pair<std::string, std::string>, IdempotentResponse> responses_;
+  std::vector<AuditRecord> audit_;
+};
+
+}  // namespace weft

@@ -1,0 +1,535 @@
+// The /v1 business API in one process: the real ApiServer, router, endpoints and engine over
+// the SQLite stores (in memory), with a ManualClock, driven request by request without a network.
+// Covers authentication (401), every endpoint with every role (allowed or 403), four-eyes, rate
+// limiting, idempotency (same and different body, in progress), pagination, problem+json and
+// bad input that changes nothing. Every response is checked against the OpenAPI document
+// (support/api_contract.hpp): the contract test.
+
+#include "api/api_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "api/api_keys.hpp"
+#include "api/endpoints/endpoints.hpp"
+#include "api/openapi.hpp"
+#include "crypto/hmac.hpp"
+#include "engine/executor.hpp"
+#include "engine/workflow_catalog.hpp"
+#include "http/router.hpp"
+#include "support/api_contract.hpp"
+#include "weft/manual_clock.hpp"
+#include "weft/workflow_store.hpp"
+
+namespace weft::api {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Waits for a finance-ops approval (the requester is the event's payload.requested_by), then
+// posts; the approval step is what four-eyes is about.
+constexpr const char* kApprovingWorkflow = R"(name: approving
+version: 1
+trigger: {event: case.credit_requested}
+slas:
+  - {name: approval-to-erp, from: approved, to: posted, limit: 15m}
+steps:
+  - id: approval
+    wait:
+      approval: {role: finance-ops, title: 'Credit of {{ .event.payload.amount }}'}
+      timeout: 72h
+    milestone: approved
+  - id: post
+    call: erp.create_credit_memo
+    milestone: posted
+)";
+
+// One call that the invoker refuses as a validation error until told otherwise: an exception.
+constexpr const char* kFailingWorkflow = R"(name: failing
+version: 1
+trigger: {event: case.opened}
+steps:
+  - id: post
+    call: erp.post_invoice
+    with: '{amount: 10}'
+)";
+
+class Invoker : public engine::ActionInvoker {
+ public:
+  engine::ActionOutcome invoke(const engine::ActionRequest& request) override {
+    inputs.push_back(request.input);
+    if (request.action == "post_invoice" && request.input.value("amount", 0) < 100) {
+      delivery::Failure f;
+      f.cls = delivery::FailureClass::validation;
+      f.message = "amount below the ERP's minimum";
+      return f;
+    }
+    return engine::ActionSuccess{json::object()};
+  }
+  std::vector<json> inputs;
+};
+
+struct Answer {
+  int status = 0;
+  http::Headers headers;
+  json body;
+  std::string text;
+};
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  explicit ApiServerTest(ApiOptions options = {}) {
+    auto catalog = std::make_shared<engine::WorkflowCatalog>();
+    for (const char* text : {kApprovingWorkflow, kFailingWorkflow}) {
+      auto def = engine::load_definition(text, "test.yaml", engine::ValidationOptions{});
+      if (!def) throw std::runtime_error(config::format_errors(def.error()));
+      if (!catalog->add(*def)) throw std::runtime_error("catalog");
+    }
+    catalog_ = catalog;
+    executor_ = std::make_unique<engine::Executor>(workflows_, catalog_, invoker_, engine_metrics_,
+                                                   clock_, engine::ExecutorOptions{1, 42, {}});
+    if (!executor_->start(false)) throw std::runtime_error("executor");
+    services_ = std::make_unique<ApiServices>(ApiServices{events_, workflows_, identity_,
+                                                          api_store_, *executor_, *catalog_, clock_,
+                                                          [this] { ++replays_; }});
+    options.threads = 1;
+    server_ = std::make_unique<ApiServer>(api_store_, OpenApi::builtin(), clock_, options);
+    add_all_endpoints(*server_, *services_);
+    server_->mount(router_);
+  }
+  ~ApiServerTest() override {
+    server_->stop();
+    executor_->stop();
+  }
+
+  std::string key(const std::string& name, Role role) {
+    NewApiKey k = make_api_key(name, role, clock_->unix_millis());
+    EXPECT_TRUE(
+        api_store_
+            .create_key(k.record, AuditRecord{0, clock_->unix_millis(), "test", "key.create",
+                                              k.record.id, "null", "null", ""})
+            .ok());
+    return k.secret;
+  }
+
+  // One request through the router, as the HTTP server would hand it over; the answer is
+  // checked against the OpenAPI document.
+  Answer call(const std::string& method, const std::string& target, const std::string& bearer,
+              const std::string& body = "", HeaderList headers = {}) {
+    http::Request r;
+    r.method = method;
+    r.target = target;
+    const auto q = target.find('?');
+    r.path = target.substr(0, q);
+    r.query = q == std::string::npos ? "" : target.substr(q + 1);
+    if (!bearer.empty()) r.headers.add("Authorization", "Bearer " + bearer);
+    if (!body.empty()) r.headers.add("Content-Type", "application/json");
+    for (auto& [n, v] : headers) r.headers.set(n, v);
+    r.body = body;
+    std::promise<http::Response> done;
+    router_.handle(std::move(r),
+                   [&done](http::Response response) { done.set_value(std::move(response)); });
+    http::Response response = done.get_future().get();
+    const std::string type(response.headers.get("Content-Type").value_or(""));
+    for (const std::string& v :
+         test::api_contract_violations(method, target, response.status, type, response.body)) {
+      ADD_FAILURE() << "contract: " << v;
+    }
+    Answer a{response.status, response.headers, json::parse(response.body, nullptr, false),
+             response.body};
+    return a;
+  }
+  Answer post(const std::string& target, const std::string& bearer, const json& body,
+              HeaderList headers = {}) {
+    return call("POST", target, bearer, body.dump(), std::move(headers));
+  }
+
+  // An instance of `workflow` started by a canonical event with `payload`, run until it waits
+  // or ends.
+  InstanceRecord start(const std::string& workflow, const std::string& type, const json& payload,
+                       const std::string& id) {
+    const engine::WorkflowDefinition* def = catalog_->latest(workflow);
+    json event = {
+        {"id", "ce_" + id}, {"type", type}, {"business_key", "key-" + id}, {"payload", payload}};
+    InstanceRecord record = engine::InstanceRun::start(*def, id, event, "key-" + id, "ce_" + id, 1,
+                                                       "corr-" + id, clock_->unix_millis());
+    Transition create;
+    create.create = record;
+    EXPECT_EQ(workflows_.apply(std::span<const Transition>(&create, 1)).value()[0],
+              TransitionOutcome::applied);
+    executor_->schedule(record);
+    executor_->run_due();
+    return workflows_.load_instance(id).value().value();
+  }
+  ApprovalRecord pending_approval() {
+    auto pending = workflows_.pending_approvals().value();
+    EXPECT_EQ(pending.size(), 1u);
+    return pending.empty() ? ApprovalRecord{} : pending.front();
+  }
+  std::string open_exception_id() {
+    auto open =
+        workflows_.query_exceptions(ExceptionQuery{ExceptionStatus::open, {}, {}, "", 10}).value();
+    EXPECT_EQ(open.size(), 1u);
+    return open.empty() ? "" : open.front().id;
+  }
+  // The audit log without the key creations of the set-up.
+  std::vector<AuditRecord> audit_log() {
+    std::vector<AuditRecord> out;
+    for (AuditRecord& r : api_store_.query_audit(AuditQuery{}).value()) {
+      if (r.action != "key.create") out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+  // The embedded stores in one in-memory SQLite database, as `weft serve` has them on disk.
+  Storage storage_ = open_storage("sqlite::memory:").value();
+  Store& events_ = *storage_.events;
+  WorkflowStore& workflows_ = *storage_.workflows;
+  IdentityStore& identity_ = *storage_.identity;
+  ApiStore& api_store_ = *storage_.api;
+  metrics::Registry registry_;
+  engine::EngineMetrics engine_metrics_{registry_};
+  Invoker invoker_;
+  std::shared_ptr<const engine::WorkflowCatalog> catalog_;
+  std::unique_ptr<engine::Executor> executor_;
+  std::unique_ptr<ApiServices> services_;
+  std::unique_ptr<ApiServer> server_;
+  http::Router router_;
+  int replays_ = 0;
+};
+
+// --- authentication ------------------------------------------------------------------------
+
+TEST_F(ApiServerTest, AMissingMalformedUnknownOrRevokedKeyIs401) {
+  const std::string good = key("reader", Role::read_only);
+  Answer none = call("GET", "/v1/workflows", "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.body["type"], "urn:weft:problem:unauthorized");
+  EXPECT_EQ(none.headers.get("WWW-Authenticate").value_or(""), R"(Bearer realm="weft")");
+
+  EXPECT_EQ(call("GET", "/v1/workflows", "", "", {{"Authorization", "Basic dXNlcjpwYXNz"}}).status,
+            401);
+  EXPECT_EQ(call("GET", "/v1/workflows", "", "", {{"Authorization", "Bearer "}}).status, 401);
+  Answer unknown = call("GET", "/v1/workflows", "weft_" + std::string(43, 'A'));
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_NE(unknown.headers.get("WWW-Authenticate").value_or("").find("invalid_token"),
+            std::string::npos);
+
+  EXPECT_EQ(call("GET", "/v1/workflows", good).status, 200);
+  ASSERT_TRUE(api_store_
+                  .revoke_key("reader", AuditRecord{0, clock_->unix_millis(), "test", "key.revoke",
+                                                    "", "", "", ""})
+                  .value());
+  EXPECT_EQ(call("GET", "/v1/workflows", good).status, 401);  // at once: no restart
+}
+
+TEST_F(ApiServerTest, TheOpenApiDocumentIsServedWithoutAKey) {
+  Answer doc = call("GET", "/v1/openapi.json", "");
+  ASSERT_EQ(doc.status, 200);
+  EXPECT_EQ(doc.body["openapi"], "3.1.0");
+}
+
+// --- roles ---------------------------------------------------------------------------------
+
+// Every endpoint with a key of every role: the roles it names get past authorization (any
+// answer but 401 and 403), every other role gets 403 — and the OpenAPI document names the
+// same roles.
+TEST_F(ApiServerTest, EveryEndpointAnswersEachRoleAllowedOr403) {
+  std::map<Role, std::string> keys;
+  for (Role r : all_roles()) keys[r] = key(std::string("k-") + to_string(r), r);
+  for (const Endpoint& e : server_->endpoints()) {
+    std::string path = e.pattern;
+    for (std::size_t at; (at = path.find('{')) != std::string::npos;)
+      path.replace(at, path.find('}', at) - at + 1, "none");
+    const Operation* op = OpenApi::builtin().find(e.method, e.pattern);
+    ASSERT_NE(op, nullptr) << e.method << " " << e.pattern << " is not in the OpenAPI document";
+    for (Role r : all_roles()) {
+      SCOPED_TRACE(e.method + " " + path + " as " + to_string(r));
+      const bool allowed = std::find(e.roles.begin(), e.roles.end(), r) != e.roles.end();
+      const bool documented =
+          std::find(op->roles.begin(), op->roles.end(), to_string(r)) != op->roles.end();
+      EXPECT_EQ(allowed, documented);
+      Answer a = call(e.method, path, keys[r], e.method == "POST" ? "{}" : "");
+      if (allowed) {
+        EXPECT_NE(a.status, 401);
+        EXPECT_NE(a.status, 403) << a.text;
+      } else {
+        EXPECT_EQ(a.status, 403) << a.text;
+        EXPECT_EQ(a.body["type"], "urn:weft:problem:forbidden");
+      }
+    }
+  }
+}
+
+// The document and the server agree on every operation: none documented that the server
+// lacks, none served that is undocumented, with the same query parameters and body schema.
+TEST_F(ApiServerTest, TheOpenApiDocumentDescribesExactlyTheServedEndpoints) {
+  std::set<std::string> served{"GET /v1/openapi.json"};
+  for (const Endpoint& e : server_->endpoints()) {
+    served.insert(e.method + " " + e.pattern);
+    const Operation* op = OpenApi::builtin().find(e.method, e.pattern);
+    ASSERT_NE(op, nullptr) << e.method << " " << e.pattern;
+    EXPECT_EQ(std::set<std::string>(e.query_params.begin(), e.query_params.end()),
+              std::set<std::string>(op->query_params.begin(), op->query_params.end()))
+        << e.pattern;
+    EXPECT_EQ(e.body_schema, op->request_schema) << e.pattern;
+  }
+  for (const Operation& op : OpenApi::builtin().operations()) {
+    EXPECT_TRUE(served.count(op.method + " " + op.path))
+        << op.method << " " << op.path << " is documented, not served";
+  }
+}
+
+// --- approvals and four-eyes ---------------------------------------------------------------
+
+TEST_F(ApiServerTest, AnApprovalIsDecidedOnceByItsRoleAndNeverByItsRequester) {
+  const std::string requester = key("agent-7", Role::finance_ops);
+  const std::string support = key("support-1", Role::support_ops);
+  const std::string finance = key("fin-1", Role::finance_ops);
+  const InstanceRecord instance = start("approving", "case.credit_requested",
+                                        {{"amount", 9000}, {"requested_by", "agent-7"}}, "wf_1");
+  ASSERT_EQ(instance.status, InstanceStatus::waiting);
+  const ApprovalRecord approval = pending_approval();
+  const std::string decision = "/v1/approvals/" + approval.id + "/decision";
+
+  Answer listed = call("GET", "/v1/approvals", finance);
+  ASSERT_EQ(listed.status, 200);
+  ASSERT_EQ(listed.body["data"].size(), 1u);
+  EXPECT_EQ(listed.body["data"][0]["title"], "Credit of 9000");
+  EXPECT_EQ(call("GET", "/v1/approvals", support).body["data"].size(),
+            0u);  // not support-ops' to decide
+
+  Answer own = post(decision, requester, {{"decision", "approve"}});
+  EXPECT_EQ(own.status, 403);
+  EXPECT_NE(own.body["detail"].get<std::string>().find("four-eyes"), std::string::npos);
+  Answer wrong_role = post(decision, support, {{"decision", "approve"}});
+  EXPECT_EQ(wrong_role.status, 403);
+  EXPECT_NE(wrong_role.body["detail"].get<std::string>().find("finance-ops"), std::string::npos);
+  Answer no_comment = post(decision, finance, {{"decision", "reject"}});
+  EXPECT_EQ(no_comment.status, 422);  // a rejection says why
+  EXPECT_TRUE(audit_log().empty());
+  EXPECT_EQ(workflows_.load_approval(approval.id).value()->status, "pending");
+
+  Answer ok = post(decision, finance, {{"decision", "approve"}, {"comment", "within contract"}});
+  ASSERT_EQ(ok.status, 200) << ok.text;
+  EXPECT_EQ(ok.body["status"], "approved");
+  EXPECT_EQ(ok.body["decided_by"], "fin-1");
+  EXPECT_EQ(post(decision, finance, {{"decision", "reject"}, {"comment", "again"}}).status, 409);
+
+  executor_->run_due();
+  Answer done = call("GET", "/v1/workflows/wf_1", finance);
+  ASSERT_EQ(done.status, 200);
+  EXPECT_EQ(done.body["status"], "completed");
+  EXPECT_EQ(done.body["slas"][0]["name"], "approval-to-erp");
+  EXPECT_EQ(done.body["slas"][0]["state"], "met");
+  EXPECT_EQ(done.body["state"]["approval"]["by"], "fin-1");
+
+  const auto log = audit_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].actor, "fin-1");
+  EXPECT_EQ(log[0].action, "approval.decide");
+  EXPECT_EQ(log[0].target, approval.id);
+  EXPECT_EQ(json::parse(log[0].before_json)["status"], "pending");
+  EXPECT_EQ(json::parse(log[0].after_json)["status"], "approved");
+}
+
+// --- exceptions, idempotency ---------------------------------------------------------------
+
+TEST_F(ApiServerTest, AnExceptionIsRetriedWithAnEditedInputAndTheSameKeyReplaysTheAnswer) {
+  const std::string ops = key("ops-1", Role::support_ops);
+  ASSERT_EQ(start("failing", "case.opened", json::object(), "wf_f").status, InstanceStatus::failed);
+  const std::string id = open_exception_id();
+  Answer got = call("GET", "/v1/exceptions/" + id, ops);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.body["class"], "validation");
+
+  const json body = {{"input", {{"amount", 150}}}};
+  const HeaderList idem{{"Idempotency-Key", "retry-1"}};
+  Answer first = post("/v1/exceptions/" + id + "/retry", ops, body, idem);
+  ASSERT_EQ(first.status, 200) << first.text;
+  EXPECT_EQ(first.body["status"], "retried");
+  Answer again = post("/v1/exceptions/" + id + "/retry", ops, body, idem);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.text, first.text);
+  EXPECT_EQ(again.headers.get("Idempotent-Replayed").value_or(""), "true");
+  Answer other = post("/v1/exceptions/" + id + "/retry", ops, {{"input", {{"amount", 99}}}}, idem);
+  EXPECT_EQ(other.status, 422);
+  EXPECT_EQ(other.body["type"], "urn:weft:problem:idempotency-key-reused");
+  EXPECT_EQ(audit_log().size(), 1u);  // retried once
+
+  executor_->run_due();
+  EXPECT_EQ(workflows_.load_instance("wf_f").value()->status, InstanceStatus::completed);
+  EXPECT_EQ(invoker_.inputs.back()["amount"], 150);
+}
+
+TEST_F(ApiServerTest, ARequestStillInProgressUnderTheSameKeyIs409AndADeadOneIsTakenOver) {
+  const std::string ops = key("ops-2", Role::support_ops);
+  ASSERT_EQ(start("failing", "case.opened", json::object(), "wf_g").status, InstanceStatus::failed);
+  const std::string id = open_exception_id();
+  const json body = {{"reason", "duplicate of another ticket"}};
+  const std::string target = "/v1/exceptions/" + id + "/discard";
+  // Another request with this key is in progress (claimed, not answered).
+  auto found = api_store_.list_keys().value();
+  const std::string key_id = found.back().id;
+  const std::string hash = crypto::to_hex(crypto::sha256("POST " + target + "\n" + body.dump()));
+  ASSERT_FALSE(
+      api_store_.claim_idempotency({key_id, "d-1", hash, 0, "", clock_->unix_millis()}, 0).value());
+  Answer busy = post(target, ops, body, {{"Idempotency-Key", "d-1"}});
+  EXPECT_EQ(busy.status, 409);
+  EXPECT_EQ(workflows_.load_exception(id).value()->status, ExceptionStatus::open);
+  // A minute on, that request is taken for dead: this one runs.
+  clock_->advance(61s);
+  Answer done = post(target, ops, body, {{"Idempotency-Key", "d-1"}});
+  ASSERT_EQ(done.status, 200) << done.text;
+  EXPECT_EQ(done.body["status"], "discarded");
+  EXPECT_EQ(done.body["resolution"], "duplicate of another ticket");
+}
+
+// --- pagination ----------------------------------------------------------------------------
+
+TEST_F(ApiServerTest, ListsArePagedByCursorWithoutGapsOrRepeats) {
+  const std::string reader = key("reader", Role::read_only);
+  for (int i = 0; i < 5; ++i)
+    start("failing", "case.opened", json::object(), "wf_p" + std::to_string(i));
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  for (;; ++pages) {
+    Answer page = call(
+        "GET", "/v1/exceptions?status=open&limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor),
+        reader);
+    ASSERT_EQ(page.status, 200) << page.text;
+    EXPECT_LE(page.body["data"].size(), 2u);
+    for (const json& e : page.body["data"])
+      EXPECT_TRUE(seen.insert(e["id"].get<std::string>()).second);
+    if (page.body["next_cursor"].is_null()) break;
+    cursor = page.body["next_cursor"].get<std::string>();
+  }
+  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(pages, 2);  // 2 + 2 + 1
+  Answer workflows = call("GET", "/v1/workflows?workflow=failing&status=failed&limit=3", reader);
+  EXPECT_EQ(workflows.body["data"].size(), 3u);
+  EXPECT_FALSE(workflows.body["next_cursor"].is_null());
+
+  Answer bad = call("GET", "/v1/exceptions?limit=0&cursor=zz&status=closed", reader);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.body["invalid_params"].size(), 3u);  // every invalid parameter, not the first
+}
+
+// --- rate limits ---------------------------------------------------------------------------
+
+class RateLimitedApiTest : public ApiServerTest {
+ protected:
+  RateLimitedApiTest() : ApiServerTest(ApiOptions{{1.0, 2}, 64 * 1024, 60, 1}) {}
+};
+
+TEST_F(RateLimitedApiTest, AKeyOverItsRateGets429WithRetryAfterAndOthersDoNot) {
+  const std::string busy = key("busy", Role::read_only);
+  const std::string other = key("other", Role::read_only);
+  Answer a = call("GET", "/v1/workflows", busy);
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.headers.get("RateLimit-Limit").value_or(""), "2");
+  EXPECT_EQ(a.headers.get("RateLimit-Remaining").value_or(""), "1");
+  EXPECT_EQ(call("GET", "/v1/workflows", busy).headers.get("RateLimit-Remaining").value_or(""),
+            "0");
+  Answer refused = call("GET", "/v1/workflows", busy);
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.body["type"], "urn:weft:problem:rate-limited");
+  EXPECT_EQ(refused.headers.get("Retry-After").value_or(""), "1");
+  EXPECT_EQ(call("GET", "/v1/workflows", other).status, 200);  // per key
+  clock_->advance(1s);
+  EXPECT_EQ(call("GET", "/v1/workflows", busy).status, 200);
+}
+
+// --- bad input -----------------------------------------------------------------------------
+
+TEST_F(ApiServerTest, BadInputGetsAClear4xxAndChangesNothing) {
+  const std::string fin = key("fin-2", Role::finance_ops);
+  const std::string admin = key("admin", Role::platform_admin);
+  start("approving", "case.credit_requested", {{"amount", 5}}, "wf_b");
+  start("failing", "case.opened", json::object(), "wf_c");
+  const std::string approval = pending_approval().id;
+  const std::string exception = open_exception_id();
+  const std::string decision = "/v1/approvals/" + approval + "/decision";
+
+  EXPECT_EQ(call("POST", decision, fin, "{\"decision\": \"approve\"").status,
+            400);  // malformed JSON
+  EXPECT_EQ(call("POST", decision, fin, "{\"decision\": \"appr\xff\"}").status,
+            400);  // invalid UTF-8
+  Answer types = post(decision, fin, {{"decision", 5}, {"comment", true}});
+  EXPECT_EQ(types.status, 422);
+  EXPECT_EQ(types.body["invalid_params"].size(), 2u);  // both fields
+  Answer unknown = post(decision, fin, {{"decision", "approve"}, {"amount", 1}});
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_EQ(unknown.body["invalid_params"][0]["name"], "/");
+  EXPECT_EQ(post(decision, fin, json::array()).status, 422);
+  EXPECT_EQ(call("POST", decision, fin, std::string(70 * 1024, ' ')).status, 413);
+  EXPECT_EQ(call("POST", decision, fin, "decision=approve",
+                 {{"Content-Type", "application/x-www-form-urlencoded"}})
+                .status,
+            415);
+  EXPECT_EQ(call("GET", "/v1/workflows", fin, "{}").status, 400);  // a GET takes no body
+  EXPECT_EQ(post("/v1/exceptions/" + exception + "/discard", fin, {{"reason", ""}}).status, 422);
+  EXPECT_EQ(post("/v1/replays", admin, json::object()).status, 422);  // nothing chosen
+  EXPECT_EQ(post("/v1/replays", admin, {{"received_from", "yesterday"}}).status, 422);
+
+  // Ids that try to escape: not found, or refused as parameters, never anything else.
+  EXPECT_EQ(call("GET", "/v1/workflows/..%2F..%2Fetc%2Fpasswd", fin).status, 404);
+  EXPECT_EQ(call("GET", "/v1/workflows/x'%20OR%20'1'%3D'1", fin).status, 404);
+  EXPECT_EQ(call("GET", "/v1/exceptions/%F0%9F%92%A5", fin).status,
+            404);                                                    // a valid emoji: just unknown
+  EXPECT_EQ(call("GET", "/v1/exceptions/%FF%FE", fin).status, 400);  // not UTF-8
+  EXPECT_EQ(call("GET", "/v1/exceptions/a%00b", fin).status, 400);   // a NUL
+  EXPECT_EQ(call("GET", "/v1/exceptions/%zz", fin).status, 400);
+  EXPECT_EQ(call("GET", "/v1/exceptions/" + std::string(300, 'x'), fin).status, 400);
+  EXPECT_EQ(call("GET", "/v1/workflows?key=a&key=b", fin).status, 400);  // a repeated parameter
+  EXPECT_EQ(
+      post(decision, fin, {{"decision", "approve"}}, {{"Idempotency-Key", std::string(300, 'k')}})
+          .status,
+      400);
+
+  EXPECT_EQ(workflows_.load_approval(approval).value()->status, "pending");
+  EXPECT_EQ(workflows_.load_exception(exception).value()->status, ExceptionStatus::open);
+  EXPECT_TRUE(audit_log().empty());
+  EXPECT_EQ(replays_, 0);
+}
+
+// --- events, replays, audit ----------------------------------------------------------------
+
+TEST_F(ApiServerTest, EventsAreListedAndAReplayIsAuditedForPlatformAdmin) {
+  const std::string admin = key("admin", Role::platform_admin);
+  std::vector<NewRawEvent> batch;
+  for (int i = 0; i < 3; ++i) {
+    batch.push_back({"stripe", "evt_" + std::to_string(i), "invoice.paid", "cus_1", 1000, 2000, "c",
+                     R"({"id":1})"});
+  }
+  ASSERT_TRUE(events_.append_raw_events(batch).ok());
+  Answer raw = call("GET", "/v1/events?connector=stripe&limit=2", admin);
+  ASSERT_EQ(raw.status, 200) << raw.text;
+  EXPECT_EQ(raw.body["data"].size(), 2u);
+  EXPECT_EQ(raw.body["data"][0]["body"]["id"], 1);
+  Answer rest = call(
+      "GET", "/v1/events?connector=stripe&cursor=" + raw.body["next_cursor"].get<std::string>(),
+      admin);
+  EXPECT_EQ(rest.body["data"].size(), 1u);
+  EXPECT_EQ(call("GET", "/v1/events?kind=canonical", admin).status, 422);  // needs a key
+
+  Answer replay = post("/v1/replays", admin, {{"key", "cus_1"}});
+  ASSERT_EQ(replay.status, 202) << replay.text;
+  EXPECT_EQ(replays_, 1);
+  Answer log = call("GET", "/v1/audit?action=replay", admin);
+  ASSERT_EQ(log.status, 200);
+  ASSERT_EQ(log.body["data"].size(), 1u);
+  EXPECT_EQ(log.body["data"][0]["actor"], "admin");
+  EXPECT_EQ(log.body["data"][0]["before"]["key"], "cus_1");
+}
+
+}  // namespace
+}  // namespace weft::api
