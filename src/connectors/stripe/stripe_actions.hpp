@@ -59,6 +59,7 @@ std::optional<std::string> check_params(const ActionSpec& spec, nlohmann::json& 
 std::string metadata_query(std::string_view key, std::string_view value);
 
 // set_customer_collection: the pause_collection[behavior] values Stripe takes.
-inline constexpr std::string_view kPauseBehaviors[] = {"keep_as_draft", "mark_uncollectible", "void"};
+inline constexpr std::string_view kPauseBehaviors[] = {"keep_as_draft", "mark_uncollectible",
+                                                       "void"};
 
 }  // namespace weft::connectors::stripe

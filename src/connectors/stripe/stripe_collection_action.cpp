@@ -116,6 +116,10 @@ Result<Reading, Failure> StripeConnector::read_collection_exchange(
   }
 
   // The writes: answers[pages ..), one per subscription of to_change, in order.
+  if (answers.size() - pages > to_change.size()) {
+    return fail(
+        bad_input(what + ": more answers than requests (" + std::to_string(answers.size()) + ")"));
+  }
   std::vector<json> written;
   for (std::size_t i = pages; i < answers.size(); ++i) {
     json object = json::parse(answers[i].body, nullptr, /*allow_exceptions=*/false);
@@ -139,7 +143,8 @@ Result<Reading, Failure> StripeConnector::read_collection_exchange(
                               " requests each); the next attempt changes the rest"));
     }
     const std::string& id = to_change[written.size()]->at("id").get_ref<const std::string&>();
-    delivery::OutboundRequest write = request_to("POST", "/v1/subscriptions/" + url::percent_encode(id));
+    delivery::OutboundRequest write =
+        request_to("POST", "/v1/subscriptions/" + url::percent_encode(id));
     write.body = wanted.paused ? url::join_pairs({{"pause_collection[behavior]", wanted.behavior}})
                                : url::join_pairs({{"pause_collection", ""}});
     write.headers.add("Content-Type", "application/x-www-form-urlencoded");
@@ -151,7 +156,8 @@ Result<Reading, Failure> StripeConnector::read_collection_exchange(
   for (const json& subscription : listed) {
     const auto changed = std::find(to_change.begin(), to_change.end(), &subscription);
     if (changed != to_change.end()) {
-      subscriptions.push_back(summary(written[static_cast<std::size_t>(changed - to_change.begin())], true));
+      subscriptions.push_back(
+          summary(written[static_cast<std::size_t>(changed - to_change.begin())], true));
     } else if (collects(subscription)) {
       subscriptions.push_back(summary(subscription, false));
     }

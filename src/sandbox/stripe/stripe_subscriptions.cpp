@@ -1,7 +1,9 @@
 // Subscriptions and their items. Creating one bills its first period at once (invoice
 // created, finalized and, when charged automatically, paid unless cards decline: then the
 // subscription is incomplete, or with payment_behavior=error_if_incomplete not created at
-// all, Stripe's 402). Renewals and prorations are not emulated.
+// all, Stripe's 402). Renewals and prorations are not emulated. Collection can be paused
+// (pause_collection {behavior, resumes_at}) and resumed (pause_collection=""); the status
+// stays as it was, as on Stripe.
 
 #include <ctime>
 #include <cstdio>
