@@ -56,7 +56,8 @@ class EventSchemas {
   static std::string entity_document_for(const std::string& kind, int schema_version = 1);
   // The violations of a canonical record's values ({field: value}) of `kind`; a kind without
   // a schema is one violation.
-  std::vector<SchemaViolation> validate_record(const std::string& kind, const nlohmann::json& values,
+  std::vector<SchemaViolation> validate_record(const std::string& kind,
+                                               const nlohmann::json& values,
                                                int schema_version = 1) const;
 
   std::vector<std::string> event_types() const;  // "invoice.paid v1", sorted

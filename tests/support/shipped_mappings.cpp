@@ -28,10 +28,13 @@ std::string schema_violations(const std::vector<mapping::CanonicalEvent>& events
   std::string out;
   for (const auto& event : events) {
     const std::string name = event.type + " v" + std::to_string(event.schema_version);
-    for (const auto& v : shipped_schemas().validate(event)) out += name + ": " + v.to_string() + "\n";
+    for (const auto& v : shipped_schemas().validate(event))
+      out += name + ": " + v.to_string() + "\n";
     for (const auto& role : shipped_schemas().roles(event.type, event.schema_version)) {
       // A null platform id names no entity: no record is written.
-      if (!role.record || event.payload.value(nlohmann::json::json_pointer(role.platform_id), nlohmann::json()).is_null()) {
+      if (!role.record ||
+          event.payload.value(nlohmann::json::json_pointer(role.platform_id), nlohmann::json())
+              .is_null()) {
         continue;
       }
       nlohmann::json values = nlohmann::json::object();

@@ -22,7 +22,8 @@ using nlohmann::json;
 
 std::map<std::string, json> shipped_documents() {
   std::map<std::string, json> documents;
-  for (const auto& file : embedded_canonical_schemas()) documents[std::string(file.path)] = json::parse(file.contents);
+  for (const auto& file : embedded_canonical_schemas())
+    documents[std::string(file.path)] = json::parse(file.contents);
   return documents;
 }
 
@@ -49,18 +50,20 @@ std::map<std::string, bool> payload_fields(const json& schema, const json& commo
 }
 
 struct Writer {
-  std::string event;                     // "events/invoice.paid.v1.json"
-  std::map<std::string, bool> fields;    // field → required
+  std::string event;                   // "events/invoice.paid.v1.json"
+  std::map<std::string, bool> fields;  // field → required
 };
 
 // Entity kind → the event schemas that write its record.
-std::map<std::string, std::vector<Writer>> record_writers(const std::map<std::string, json>& documents) {
+std::map<std::string, std::vector<Writer>> record_writers(
+    const std::map<std::string, json>& documents) {
   std::map<std::string, std::vector<Writer>> writers;
   for (const auto& [name, schema] : documents) {
     if (!name.starts_with("events/")) continue;
     for (const json& role : schema.value("x-weft-identity", json::array())) {
       if (role.value("record", false)) {
-        writers[role["kind"]].push_back({name, payload_fields(schema, documents.at("common.v1.json"))});
+        writers[role["kind"]].push_back(
+            {name, payload_fields(schema, documents.at("common.v1.json"))});
       }
     }
   }
@@ -70,10 +73,12 @@ std::map<std::string, std::vector<Writer>> record_writers(const std::map<std::st
 TEST(EntitySchemas, EveryRecordKindHasOneDeclaringExactlyTheFieldsItsEventsWrite) {
   const auto documents = shipped_documents();
   const auto writers = record_writers(documents);
-  EXPECT_EQ(writers.size(), 7u);  // customer, case, credit_memo, dispute, invoice, order, subscription
+  EXPECT_EQ(writers.size(),
+            7u);  // customer, case, credit_memo, dispute, invoice, order, subscription
   for (const auto& [kind, events] : writers) {
     const std::string document = EventSchemas::entity_document_for(kind);
-    ASSERT_TRUE(documents.count(document)) << kind << " has record: true events but no " << document;
+    ASSERT_TRUE(documents.count(document))
+        << kind << " has record: true events but no " << document;
     const json& entity = documents.at(document);
     EXPECT_EQ(entity.value("title", ""), kind + " v1");
     EXPECT_FALSE(entity.value("description", "").empty()) << document;
@@ -86,18 +91,22 @@ TEST(EntitySchemas, EveryRecordKindHasOneDeclaringExactlyTheFieldsItsEventsWrite
       for (const auto& [field, required] : writer.fields) {
         written.insert(field);
         if (required) ++required_by[field];
-        EXPECT_TRUE(declared.contains(field)) << writer.event << " writes " << field << " into the " << kind
-                                              << " record, which " << document << " does not declare";
+        EXPECT_TRUE(declared.contains(field))
+            << writer.event << " writes " << field << " into the " << kind << " record, which "
+            << document << " does not declare";
       }
     }
     for (const auto& [field, schema] : declared.items()) {
-      EXPECT_TRUE(written.count(field)) << document << " declares " << field << ", which no event writes";
-      EXPECT_FALSE(schema.value("description", "").empty()) << document << ": " << field << " has no description";
+      EXPECT_TRUE(written.count(field))
+          << document << " declares " << field << ", which no event writes";
+      EXPECT_FALSE(schema.value("description", "").empty())
+          << document << ": " << field << " has no description";
     }
     // A record holds at least one event's fields: it can only count on what all of them carry.
     for (const json& field : entity.value("required", json::array())) {
       EXPECT_EQ(required_by[field.get<std::string>()], static_cast<int>(events.size()))
-          << document << " requires " << field << ", which not every event writing the record requires";
+          << document << " requires " << field
+          << ", which not every event writing the record requires";
     }
   }
   for (const auto& [name, _] : documents) {
@@ -109,9 +118,15 @@ TEST(EntitySchemas, EveryRecordKindHasOneDeclaringExactlyTheFieldsItsEventsWrite
 
 TEST(EntitySchemas, CompileWithTheShippedSchemasAndCheckARecordsValues) {
   const EventSchemas& schemas = test::shipped_schemas();
-  const json held = {{"customer_id", "1042"}, {"external_id", "cus_QXg1o8vcGmoR32"}, {"on_hold", true},
-                     {"credit_hold_override", "ON"}, {"credit_limit", 500000}, {"currency", "usd"},
-                     {"email", "ap@acme.example"}, {"balance", -500}, {"metadata", {{"tier", "gold"}}}};
+  const json held = {{"customer_id", "1042"},
+                     {"external_id", "cus_QXg1o8vcGmoR32"},
+                     {"on_hold", true},
+                     {"credit_hold_override", "ON"},
+                     {"credit_limit", 500000},
+                     {"currency", "usd"},
+                     {"email", "ap@acme.example"},
+                     {"balance", -500},
+                     {"metadata", {{"tier", "gold"}}}};
   EXPECT_TRUE(schemas.validate_record("customer", held).empty());
 
   json unknown = held;
@@ -122,11 +137,13 @@ TEST(EntitySchemas, CompileWithTheShippedSchemasAndCheckARecordsValues) {
   const auto violations = schemas.validate_record("customer", wrong);
   ASSERT_EQ(violations.size(), 1u);
   EXPECT_EQ(violations[0].instance_path, "/credit_limit");
-  EXPECT_FALSE(schemas.validate_record("customer", {{"name", "Acme"}}).empty());  // customer_id is required
+  EXPECT_FALSE(
+      schemas.validate_record("customer", {{"name", "Acme"}}).empty());  // customer_id is required
 
   const auto none = schemas.validate_record("contract", json::object());
   ASSERT_EQ(none.size(), 1u);
-  EXPECT_NE(none[0].message.find("entities/contract.v1.json"), std::string::npos) << none[0].message;
+  EXPECT_NE(none[0].message.find("entities/contract.v1.json"), std::string::npos)
+      << none[0].message;
 }
 
 }  // namespace
