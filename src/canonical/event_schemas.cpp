@@ -12,6 +12,7 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view kEventsPrefix = "events/";
+constexpr std::string_view kEntitiesPrefix = "entities/";
 
 // Parses one schema file; the document map keeps where each came from for error messages.
 void add_document(std::string name, std::string_view text, std::string origin,
@@ -120,6 +121,21 @@ std::vector<SchemaViolation> EventSchemas::validate(const mapping::CanonicalEven
                                 std::to_string(event.schema_version) + " (expected " + document + ")"}};
   }
   return set_->validate(document, event.payload);
+}
+
+std::string EventSchemas::entity_document_for(const std::string& kind, int schema_version) {
+  return std::string(kEntitiesPrefix) + kind + ".v" + std::to_string(schema_version) + ".json";
+}
+
+std::vector<SchemaViolation> EventSchemas::validate_record(const std::string& kind, const json& values,
+                                                           int schema_version) const {
+  const std::string document = entity_document_for(kind, schema_version);
+  if (!set_->contains(document)) {
+    return {SchemaViolation{"", document,
+                            "no schema for the canonical record of entity kind '" + kind + "' (expected " +
+                                document + ")"}};
+  }
+  return set_->validate(document, values);
 }
 
 const std::vector<EntityRole>& EventSchemas::roles(const std::string& type, int schema_version) const {

@@ -7,6 +7,8 @@
 // its own (new types, new versions) or replace a shipped file with the config's `schemas_dir`.
 // An event of type T and schema_version N is checked against "events/T.vN.json"; the other
 // documents (common.v1.json) hold shared definitions that the event schemas $ref.
+// The canonical record of an entity kind K (what the `record: true` events write, field by
+// field: identity/record_update.hpp) is described by "entities/K.v1.json".
 //
 // Threads: immutable once loaded; validate() from any thread.
 
@@ -49,6 +51,14 @@ class EventSchemas {
 
   // The payload's violations (empty: valid). A type/version without a schema is one violation.
   std::vector<SchemaViolation> validate(const mapping::CanonicalEvent& event) const;
+
+  // The schema document of an entity kind's canonical record ("entities/customer.v1.json").
+  static std::string entity_document_for(const std::string& kind, int schema_version = 1);
+  // The violations of a canonical record's values ({field: value}) of `kind`; a kind without
+  // a schema is one violation.
+  std::vector<SchemaViolation> validate_record(const std::string& kind,
+                                               const nlohmann::json& values,
+                                               int schema_version = 1) const;
 
   std::vector<std::string> event_types() const;  // "invoice.paid v1", sorted
 

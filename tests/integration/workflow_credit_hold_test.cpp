@@ -1,16 +1,20 @@
 // The shipped credit-hold workflow end to end: a credit hold set or released on a customer in
 // `weft sandbox`'s NetSuite (through its API, as a finance user would) reaches the hub as the
-// relay's signed webhook, and the workflow carries it to the Stripe customer's metadata and
-// the Zendesk organization's fields. Also: the same change delivered again and an older one
-// delivered late, Stripe and Zendesk answering 429 and 5xx for a while, both down and back,
-// and a NetSuite customer not linked to Stripe (an exception with its reason).
+// relay's signed webhook, and the workflow carries it to the Stripe customer's metadata, the
+// collection of each of its Stripe subscriptions (paused while held, resumed when released;
+// other customers' untouched) and the Zendesk organization's fields. Also: the same change
+// delivered again and an older one delivered late, Stripe and Zendesk answering 429 and 5xx
+// for a while, both down and back (each subscription written once per change), and a
+// NetSuite customer not linked to Stripe (an exception with its reason).
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/process.hpp"
 #include "shipped_workflow_fixture.hpp"
@@ -43,9 +47,47 @@ class CreditHoldTest : public ShippedWorkflowTest {
              {{"record_type", "customer"}, {"id", netsuite_id_}, {"body", {{"creditHoldOverride", mode}}}});
   }
 
-  // Stripe's metadata.credit_hold and Zendesk's organization_fields.credit_hold now.
+  // A monthly subscription of `customer` (paid at once: active); its id.
+  std::string subscribe(const std::string& customer, const std::string& name) {
+    const json price = hub_.act("stripe", "create_price",
+                                {{"currency", "usd"}, {"unit_amount", 1500}, {"product_data", {{"name", name}}},
+                                 {"recurring", {{"interval", "month"}}}},
+                                "test-price-" + name);
+    return hub_.act("stripe", "create_subscription",
+                    {{"customer", customer}, {"items", json::array({{{"price", price.at("id")}}})}},
+                    "test-subscription-" + name)
+        .at("id");
+  }
+
+  // The linked customer with two subscriptions and one canceled, and another customer with
+  // one subscription that no hold concerns. Sets subscriptions_ and others_subscription_.
+  void subscribed_customer(const std::string& name) {
+    linked_customer(name);
+    subscriptions_ = {subscribe(stripe_id_, name + " Seats"), subscribe(stripe_id_, name + " Support")};
+    const std::string ended = subscribe(stripe_id_, name + " Old");
+    hub_.act("stripe", "cancel_subscription", {{"id", ended}});
+    const std::string other = hub_.act("stripe", "create_customer", {{"name", name + " Other"}},
+                                       "test-customer-" + name + " Other")
+                                  .at("id");
+    others_subscription_ = subscribe(other, name + " Other Seats");
+    ASSERT_NO_THROW(hub_.settle());
+  }
+
+  // Stripe's metadata.credit_hold and Zendesk's organization_fields.credit_hold now, and the
+  // collection of every Stripe subscription: the customer's paused (keep_as_draft) while
+  // held, the others' and the canceled one never.
   void expect_hold(bool on) {
     const json state = hub_.state();
+    std::size_t collecting = 0, others = 0;
+    for (const json& sub : state["stripe"]["subscriptions"]) {
+      const bool ours = sub["customer"] == stripe_id_ && sub["status"] == "active";
+      collecting += ours ? 1 : 0;
+      others += sub["id"] == others_subscription_ ? 1 : 0;
+      const json wanted = ours && on ? json{{"behavior", "keep_as_draft"}, {"resumes_at", nullptr}} : json();
+      EXPECT_EQ(sub.value("pause_collection", json()), wanted) << sub["id"] << " of " << sub["customer"];
+    }
+    EXPECT_EQ(collecting, subscriptions_.size());
+    EXPECT_EQ(others, others_subscription_.empty() ? 0u : 1u);
     int stripe_customers = 0, organizations = 0;
     for (const json& c : state["stripe"]["customers"]) {
       if (c["id"] != stripe_id_) continue;
@@ -76,18 +118,43 @@ class CreditHoldTest : public ShippedWorkflowTest {
   }
 
 
+  // How many writes took effect on each of the customer's subscriptions (POST
+  // /v1/subscriptions/<id>, answered 200, not replayed from a saved key, no fault).
+  std::map<std::string, int> subscription_writes() const {
+    std::map<std::string, int> applied;
+    for (const std::string& id : subscriptions_) applied[id] = 0;
+    for (const json& entry : hub_.requests("stripe")) {
+      const std::string path = entry["path"];
+      const std::string id = path.substr(path.rfind('/') + 1);
+      if (entry["method"] == "POST" && path == "/v1/subscriptions/" + id && applied.count(id) &&
+          entry["status"] == 200 && !entry["replayed"].get<bool>() && entry["fault"].is_null()) {
+        ++applied[id];
+      }
+    }
+    return applied;
+  }
+  std::map<std::string, int> each_written(int times) const {
+    std::map<std::string, int> out;
+    for (const std::string& id : subscriptions_) out[id] = times;
+    return out;
+  }
+
   std::string stripe_id_;
   std::string netsuite_id_;
+  std::vector<std::string> subscriptions_;
+  std::string others_subscription_;
 };
 
 TEST_F(CreditHoldTest, AHoldSetThenReleasedReachesBillingAndSupport) {
-  linked_customer("Hold Happy");
+  subscribed_customer("Hold Happy");
   set_hold("ON");
   ASSERT_NO_THROW(hub_.settle());
   expect_hold(true);
+  EXPECT_EQ(subscription_writes(), each_written(1));
   set_hold("OFF");
   ASSERT_NO_THROW(hub_.settle());
   expect_hold(false);
+  EXPECT_EQ(subscription_writes(), each_written(2));  // paused once, resumed once
   const auto instances = hub_.instances("credit-hold");
   ASSERT_EQ(instances.size(), 2u);
   for (const auto& instance : instances) {
@@ -97,7 +164,7 @@ TEST_F(CreditHoldTest, AHoldSetThenReleasedReachesBillingAndSupport) {
 }
 
 TEST_F(CreditHoldTest, AChangeDeliveredAgainOrAnOlderOneLateDoesNotPutTheHoldBack) {
-  linked_customer("Hold Twice");
+  subscribed_customer("Hold Twice");
   set_hold("ON");
   ASSERT_NO_THROW(hub_.settle());
   set_hold("OFF");
@@ -115,10 +182,12 @@ TEST_F(CreditHoldTest, AChangeDeliveredAgainOrAnOlderOneLateDoesNotPutTheHoldBac
   ASSERT_NO_THROW(hub_.settle());
   expect_hold(false);
   EXPECT_EQ(hub_.instances("credit-hold").size(), 3u);
+  // The late instance found every subscription resumed already: nothing written again.
+  EXPECT_EQ(subscription_writes(), each_written(2));
 }
 
 TEST_F(CreditHoldTest, BillingAndSupportAnswering429And5xxForAWhileLoseNothing) {
-  linked_customer("Hold Flaky");
+  subscribed_customer("Hold Flaky");
   hub_.flaky({"stripe", "zendesk"}, 502);
   set_hold("ON");
   std::this_thread::sleep_for(4s);
@@ -126,10 +195,12 @@ TEST_F(CreditHoldTest, BillingAndSupportAnswering429And5xxForAWhileLoseNothing) 
   ASSERT_NO_THROW(hub_.settle(90s));
   EXPECT_GT(hub_.faulted_requests("stripe") + hub_.faulted_requests("zendesk"), 0u) << "no fault injected";
   expect_hold(true);
+  EXPECT_EQ(subscription_writes(), each_written(1));
+  EXPECT_EQ(hub_.stripe_writes_applied_twice(), json::object());
 }
 
 TEST_F(CreditHoldTest, BillingAndSupportDownForAWhileThenBackGetTheHoldOnce) {
-  linked_customer("Hold Outage");
+  subscribed_customer("Hold Outage");
   hub_.down({"stripe", "zendesk"});
   set_hold("ON");
   std::this_thread::sleep_for(5s);
@@ -143,6 +214,12 @@ TEST_F(CreditHoldTest, BillingAndSupportDownForAWhileThenBackGetTheHoldOnce) {
   expect_hold(true);
   // One effect per Stripe write: each idempotency key applied once, repeats replayed.
   EXPECT_EQ(hub_.stripe_writes_applied_twice(), json::object());
+  EXPECT_EQ(subscription_writes(), each_written(1));
+  // And back again once Stripe is back.
+  set_hold("OFF");
+  ASSERT_NO_THROW(hub_.settle());
+  expect_hold(false);
+  EXPECT_EQ(subscription_writes(), each_written(2));
 }
 
 TEST_F(CreditHoldTest, ACustomerNotLinkedToStripeIsAnExceptionWithItsReason) {

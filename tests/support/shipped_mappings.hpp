@@ -15,8 +15,10 @@ namespace weft::test {
 const mapping::MappingSet& shipped_mappings();
 const canonical::EventSchemas& shipped_schemas();
 
-// Every violation of each event against its schema, one per line ("<type> v<n>: <violation>");
-// empty when all are valid.
+// Every violation of each event against its schema, and of the canonical record each event
+// writes (the payload's top-level fields, as identity::record_update takes them, for each
+// `record: true` entity it names) against its entity's schema; one per line ("<type> v<n>:
+// <violation>" or "<type> v<n> record <kind>: <violation>"); empty when all are valid.
 std::string schema_violations(const std::vector<mapping::CanonicalEvent>& events);
 
 }  // namespace weft::test

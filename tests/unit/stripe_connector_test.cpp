@@ -803,9 +803,175 @@ TEST(StripeConnectorRegistry, StripeConnectorsAreBuiltFromTheConfig) {
   EXPECT_EQ(prepared->headers.get("Stripe-Version").value_or(""), "2024-06-20");
 }
 
+// --- set_customer_collection -----------------------------------------------------------------
+
+// A subscription as Stripe lists it, cut to what the action reads.
+nlohmann::json subscription(const std::string& id, const std::string& status,
+                            nlohmann::json pause = nullptr) {
+  return {{"id", id}, {"object", "subscription"}, {"status", status}, {"pause_collection", std::move(pause)}};
+}
+
+http::Response answer(const nlohmann::json& body) {
+  http::Response r;
+  r.status = 200;
+  r.body = body.dump();
+  return r;
+}
+
+http::Response page(nlohmann::json data, bool more) {
+  return answer({{"object", "list"}, {"url", "/v1/subscriptions"}, {"has_more", more}, {"data", std::move(data)}});
+}
+
+// The answer to a write: the subscription with its new pause_collection.
+http::Response written(const delivery::OutboundRequest& write, const std::string& status) {
+  const std::string id = write.url.substr(write.url.rfind('/') + 1);
+  return answer(subscription(id, status,
+                             write.body == "pause_collection="
+                                 ? nlohmann::json()
+                                 : nlohmann::json{{"behavior", "keep_as_draft"}, {"resumes_at", nullptr}}));
+}
+
+const nlohmann::json kDraft = {{"behavior", "keep_as_draft"}, {"resumes_at", nullptr}};
+
+TEST_F(StripeConnectorTest, SetCustomerCollectionFirstListsTheCustomersSubscriptions) {
+  const auto r = prepared("set_customer_collection",
+                          {{"customer", "cus_1"}, {"paused", true}, {"behavior", "keep_as_draft"}});
+  EXPECT_EQ(r.method, "GET");
+  EXPECT_EQ(r.url, "https://api.stripe.test/v1/subscriptions?customer=cus_1&limit=100");
+  EXPECT_FALSE(r.headers.get("Idempotency-Key"));
+  EXPECT_EQ(r.headers.get("Authorization").value_or(""), std::string("Bearer ") + kApiKey);
+  EXPECT_EQ(prepared("set_customer_collection", {{"customer", "cus_1"}, {"paused", false}}).url,
+            "https://api.stripe.test/v1/subscriptions?customer=cus_1&limit=100");
+
+  EXPECT_TRUE(has(error_of("set_customer_collection", {{"paused", true}, {"behavior", "void"}}),
+                  "customer is required"));
+  EXPECT_TRUE(has(error_of("set_customer_collection", {{"customer", "cus_1"}, {"behavior", "void"}}),
+                  "paused is required"));
+  EXPECT_TRUE(has(error_of("set_customer_collection", {{"customer", "cus_1"}, {"paused", "yes"}}),
+                  "paused is required"));
+  EXPECT_TRUE(has(error_of("set_customer_collection", {{"customer", "cus_1"}, {"paused", true}}),
+                  "behavior is required to pause"));
+  EXPECT_TRUE(has(error_of("set_customer_collection",
+                           {{"customer", "cus_1"}, {"paused", true}, {"behavior", "later"}}),
+                  "behavior is required to pause"));
+  EXPECT_TRUE(has(error_of("set_customer_collection",
+                           {{"customer", "cus_1"}, {"paused", false}, {"status", "active"}}),
+                  "unknown parameter 'status'"));
+}
+
+TEST_F(StripeConnectorTest, SetCustomerCollectionPausesEachCollectingSubscriptionNotPausedYetUnderItsOwnKey) {
+  const auto request = action("set_customer_collection",
+                              {{"customer", "cus_1"}, {"paused", true}, {"behavior", "keep_as_draft"}},
+                              "inst-9:billing_collection");
+  std::vector<http::Response> answers{
+      page({subscription("sub_a", "active"), subscription("sub_b", "trialing", kDraft),
+            subscription("sub_c", "incomplete"), subscription("sub_d", "paused")},
+           true)};
+  auto reading = connector.read_exchange(request, answers);
+  ASSERT_TRUE(reading) << reading.error().message;
+  const auto& next_page = std::get<FollowUp>(reading.value()).request;
+  EXPECT_EQ(next_page.method, "GET");
+  EXPECT_EQ(next_page.url,
+            "https://api.stripe.test/v1/subscriptions?customer=cus_1&limit=100&starting_after=sub_d");
+  EXPECT_EQ(next_page.headers.get("Stripe-Version").value_or(""), "2024-06-20");
+
+  answers.push_back(page({subscription("sub_e", "past_due", {{"behavior", "void"}, {"resumes_at", nullptr}}),
+                          subscription("sub_f", "unpaid"),
+                          subscription("sub_g", "active", {{"behavior", "keep_as_draft"}, {"resumes_at", 1767225600}})},
+                         false));
+  // sub_a, sub_e (another behavior), sub_f and sub_g (resumes by itself) are written, in
+  // list order; sub_b is paused already, sub_c and sub_d do not collect.
+  std::vector<std::string> keys;
+  for (const char* id : {"sub_a", "sub_e", "sub_f", "sub_g"}) {
+    reading = connector.read_exchange(request, answers);
+    ASSERT_TRUE(reading) << reading.error().message;
+    const auto& write = std::get<FollowUp>(reading.value()).request;
+    EXPECT_EQ(write.method, "POST");
+    EXPECT_EQ(write.url, std::string("https://api.stripe.test/v1/subscriptions/") + id);
+    EXPECT_EQ(write.body, "pause_collection%5Bbehavior%5D=keep_as_draft");
+    EXPECT_EQ(write.headers.get("Content-Type").value_or(""), "application/x-www-form-urlencoded");
+    EXPECT_EQ(write.headers.get("Idempotency-Key").value_or(""), std::string("inst-9:billing_collection/") + id);
+    answers.push_back(written(write, "active"));
+  }
+  reading = connector.read_exchange(request, answers);
+  ASSERT_TRUE(reading) << reading.error().message;
+  const auto& output = std::get<nlohmann::json>(reading.value());
+  EXPECT_EQ(output["customer"], "cus_1");
+  EXPECT_EQ(output["paused"], true);
+  EXPECT_EQ(output["behavior"], "keep_as_draft");
+  EXPECT_EQ(output["changed"], 4);
+  ASSERT_EQ(output["subscriptions"].size(), 5u);  // the collecting ones
+  EXPECT_EQ(output["subscriptions"][0],
+            (nlohmann::json{{"id", "sub_a"}, {"status", "active"}, {"pause_collection", kDraft}, {"changed", true}}));
+  EXPECT_EQ(output["subscriptions"][1],
+            (nlohmann::json{{"id", "sub_b"}, {"status", "trialing"}, {"pause_collection", kDraft}, {"changed", false}}));
+  EXPECT_EQ(output["subscriptions"][4]["id"], "sub_g");
+}
+
+TEST_F(StripeConnectorTest, SetCustomerCollectionResumesOnlyPausedOnesAndAnswersAtOnceWhenNothingIsToDo) {
+  const auto request = action("set_customer_collection", {{"customer", "cus_1"}, {"paused", false}});
+  std::vector<http::Response> answers{page({subscription("sub_a", "active", kDraft), subscription("sub_b", "active")}, false)};
+  auto reading = connector.read_exchange(request, answers);
+  ASSERT_TRUE(reading);
+  const auto& write = std::get<FollowUp>(reading.value()).request;
+  EXPECT_EQ(write.url, "https://api.stripe.test/v1/subscriptions/sub_a");
+  EXPECT_EQ(write.body, "pause_collection=");
+  EXPECT_EQ(write.headers.get("Idempotency-Key").value_or(""), "wf-7:credit/sub_a");
+  answers.push_back(written(write, "active"));
+  reading = connector.read_exchange(request, answers);
+  ASSERT_TRUE(reading);
+  EXPECT_EQ(std::get<nlohmann::json>(reading.value())["changed"], 1);
+  EXPECT_TRUE(std::get<nlohmann::json>(reading.value())["behavior"].is_null());
+
+  // The same step again (a repeated attempt): everything is resumed, nothing is written.
+  reading = connector.read_exchange(request, {page({subscription("sub_a", "active"), subscription("sub_b", "active")}, false)});
+  ASSERT_TRUE(reading);
+  const auto& output = std::get<nlohmann::json>(reading.value());
+  EXPECT_EQ(output["changed"], 0);
+  EXPECT_EQ(output["subscriptions"].size(), 2u);
+  reading = connector.read_exchange(request, {page(nlohmann::json::array(), false)});
+  ASSERT_TRUE(reading);
+  EXPECT_EQ(std::get<nlohmann::json>(reading.value())["subscriptions"], nlohmann::json::array());
+}
+
+TEST_F(StripeConnectorTest, SetCustomerCollectionBeyondOneAttemptsRequestsFailsTransientlyAfterItsWrites) {
+  const auto request = action("set_customer_collection",
+                              {{"customer", "cus_1"}, {"paused", true}, {"behavior", "void"}});
+  nlohmann::json data = nlohmann::json::array();
+  for (int i = 0; i < 9; ++i) data.push_back(subscription("sub_" + std::to_string(i), "active"));
+  std::vector<http::Response> answers{page(data, false)};
+  for (;;) {
+    auto reading = connector.read_exchange(request, answers);
+    if (!reading) {
+      EXPECT_EQ(reading.error().cls, FailureClass::transient);
+      EXPECT_TRUE(has(reading.error().message, "changed 7 of 9 subscriptions of customer cus_1"))
+          << reading.error().message;
+      break;
+    }
+    ASSERT_LT(answers.size(), static_cast<std::size_t>(kMaxExchanges));
+    answers.push_back(written(std::get<FollowUp>(reading.value()).request, "active"));
+  }
+  EXPECT_EQ(answers.size(), static_cast<std::size_t>(kMaxExchanges));
+}
+
+TEST_F(StripeConnectorTest, SetCustomerCollectionReadsAnUnreadableWriteAsAnUnknownOutcome) {
+  const auto request = action("set_customer_collection",
+                              {{"customer", "cus_1"}, {"paused", true}, {"behavior", "void"}});
+  http::Response cut;
+  cut.status = 200;
+  cut.body = "{\"id\":\"sub_a\",";
+  auto reading = connector.read_exchange(request, {page({subscription("sub_a", "active")}, false), cut});
+  ASSERT_FALSE(reading);
+  EXPECT_EQ(reading.error().cls, FailureClass::unknown_outcome);
+  EXPECT_TRUE(has(reading.error().message, "subscription sub_a")) << reading.error().message;
+  reading = connector.read_exchange(request, {cut});
+  ASSERT_FALSE(reading);
+  EXPECT_EQ(reading.error().cls, FailureClass::transient);  // the list: a read, made again
+}
+
 TEST(StripeConnectorActions, NamesEveryActionOnce) {
   const auto& names = StripeConnector::action_names();
-  EXPECT_EQ(names.size(), 33u);
+  EXPECT_EQ(names.size(), 34u);
   for (const char* expected :
        {"create_product", "create_price", "create_invoice_item", "create_invoice", "finalize_invoice",
         "pay_invoice", "create_customer", "update_customer", "get_customer", "search_customers",
@@ -813,7 +979,8 @@ TEST(StripeConnectorActions, NamesEveryActionOnce) {
         "create_credit_note", "void_credit_note", "get_credit_note", "create_refund",
         "get_subscription", "create_subscription", "update_subscription", "cancel_subscription",
         "create_balance_transaction", "list_events", "get_event", "get_dispute", "update_invoice", "get_charge",
-         "list_refunds", "get_refund", "delete_customer", "update_price", "list_subscriptions"}) {
+         "list_refunds", "get_refund", "delete_customer", "update_price", "list_subscriptions",
+         "set_customer_collection"}) {
     EXPECT_EQ(std::count(names.begin(), names.end(), expected), 1) << expected;
   }
 }

@@ -400,6 +400,41 @@ TEST_F(StripeEmulatorTest, SubscriptionsBillTheirFirstPeriodAndReportChangedItem
             400);
 }
 
+TEST_F(StripeEmulatorTest, PausingCollectionIsShownOnTheSubscriptionAndItsUpdatedEventsUntilResumed) {
+  const std::string customer = ok("POST", "/v1/customers", "name=Acme")["id"];
+  const std::string price =
+      ok("POST", "/v1/prices", "currency=usd&unit_amount=900&product_data[name]=Pro&recurring[interval]=month")["id"];
+  const std::string sub = ok("POST", "/v1/subscriptions", "customer=" + customer + "&items[0][price]=" + price)["id"];
+  EXPECT_TRUE(ok("GET", "/v1/subscriptions/" + sub)["pause_collection"].is_null());
+
+  auto paused = ok("POST", "/v1/subscriptions/" + sub, "pause_collection[behavior]=keep_as_draft", "pause-1");
+  EXPECT_EQ(paused["pause_collection"], (json{{"behavior", "keep_as_draft"}, {"resumes_at", nullptr}}));
+  EXPECT_EQ(paused["status"], "active");  // collection paused, the subscription still active
+  EXPECT_EQ(outbox_.types().back(), "customer.subscription.updated");
+  json event = json::parse(outbox_.posted.back().body);
+  EXPECT_EQ(event["data"]["object"]["pause_collection"]["behavior"], "keep_as_draft");
+  EXPECT_EQ(event["data"]["previous_attributes"], (json{{"pause_collection", nullptr}}));
+
+  // The same key again: replayed, no second event.
+  const std::size_t webhooks = outbox_.posted.size();
+  ok("POST", "/v1/subscriptions/" + sub, "pause_collection[behavior]=keep_as_draft", "pause-1");
+  EXPECT_EQ(outbox_.posted.size(), webhooks);
+
+  auto resumed = ok("POST", "/v1/subscriptions/" + sub, "pause_collection=", "resume-1");
+  EXPECT_TRUE(resumed["pause_collection"].is_null());
+  event = json::parse(outbox_.posted.back().body);
+  EXPECT_EQ(event["type"], "customer.subscription.updated");
+  EXPECT_EQ(event["data"]["previous_attributes"]["pause_collection"]["behavior"], "keep_as_draft");
+
+  EXPECT_EQ(error(call("POST", "/v1/subscriptions/" + sub, "pause_collection[behavior]=later"))["param"],
+            "pause_collection[behavior]");
+  EXPECT_EQ(error(call("POST", "/v1/subscriptions/" + sub, "pause_collection[resumes_at]=1"))["message"],
+            "Missing required param: pause_collection[behavior].");
+  EXPECT_EQ(call("POST", "/v1/subscriptions/" + sub, "pause_collection=soon").status, 400);
+  ok("DELETE", "/v1/subscriptions/" + sub);
+  EXPECT_EQ(call("POST", "/v1/subscriptions/" + sub, "pause_collection[behavior]=void").status, 400);
+}
+
 TEST_F(StripeEmulatorTest, BalanceTransactionsMoveTheCustomersBalance) {
   const std::string customer = ok("POST", "/v1/customers", "name=Acme")["id"];
   auto txn = ok("POST", "/v1/customers/" + customer + "/balance_transactions", "amount=-500&currency=usd&description=Goodwill");

@@ -48,6 +48,34 @@ std::optional<std::string> metadata_search(nlohmann::json& params) {
   return std::nullopt;
 }
 
+// set_customer_collection {customer, paused, behavior}: checks the wanted state and turns the
+// parameters into its first request, the customer's subscriptions that are not canceled (no
+// status filter: Stripe takes one status a request), 100 a page. read_exchange reads the
+// wanted state from the action's input.
+std::optional<std::string> collection_params(nlohmann::json& params) {
+  for (const auto& [key, value] : params.items()) {
+    if (key != "customer" && key != "paused" && key != "behavior") {
+      return "unknown parameter '" + key + "' (set_customer_collection takes customer, paused and behavior)";
+    }
+  }
+  const auto paused = params.find("paused");
+  if (paused == params.end() || !paused->is_boolean()) {
+    return std::string("paused is required (true: pause collection, false: resume it)");
+  }
+  const auto behavior = params.find("behavior");
+  if (paused->get<bool>() || behavior != params.end()) {
+    const bool known = behavior != params.end() && behavior->is_string() &&
+                       std::find(std::begin(kPauseBehaviors), std::end(kPauseBehaviors),
+                                 behavior->get_ref<const std::string&>()) != std::end(kPauseBehaviors);
+    if (!known) {
+      return std::string("behavior is required to pause: keep_as_draft, mark_uncollectible or void "
+                         "(what Stripe does with the invoices of the paused subscriptions)");
+    }
+  }
+  params = {{"customer", params.at("customer")}, {"limit", 100}};
+  return std::nullopt;
+}
+
 void quoted(std::string_view text, std::string& out) {
   out += '\'';
   for (const char c : text) {
@@ -98,6 +126,10 @@ const std::vector<ActionSpec>& actions() {
       {"delete_customer", "DELETE", "/v1/customers/{id}", Shape::object, {}},
       {"update_price", "POST", "/v1/prices/{id}", Shape::object, {}},
       {"list_subscriptions", "GET", "/v1/subscriptions", Shape::list, {}},
+      // Pauses or resumes collection on every collecting subscription of a customer
+      // (stripe_collection_action.cpp).
+      {"set_customer_collection", "GET", "/v1/subscriptions", Shape::composite,
+       {{"customer", P::string}}, collection_params},
   };
   return kActions;
 }

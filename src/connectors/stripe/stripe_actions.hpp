@@ -18,6 +18,9 @@ enum class Shape {
   object,  // one Stripe object
   list,    // {"object": "list", "data": [...], "has_more": ...}: pages with starting_after
   search,  // {"object": "search_result", ..., "next_page": ...}: pages with page
+  // Several requests in one attempt (StripeConnector::read_exchange); the entry describes
+  // the first. The output is the action's own summary, not a Stripe object.
+  composite,
 };
 
 enum class ParamKind { string, integer };
@@ -54,5 +57,9 @@ std::optional<std::string> check_params(const ActionSpec& spec, nlohmann::json& 
 // backslashes and single quotes in key and value escaped by a backslash, so that a value
 // taken from an event cannot widen the search ("x' OR created>0 OR name:'y").
 std::string metadata_query(std::string_view key, std::string_view value);
+
+// set_customer_collection: the pause_collection[behavior] values Stripe takes.
+inline constexpr std::string_view kPauseBehaviors[] = {"keep_as_draft", "mark_uncollectible",
+                                                       "void"};
 
 }  // namespace weft::connectors::stripe

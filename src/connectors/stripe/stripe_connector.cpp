@@ -83,10 +83,7 @@ Result<delivery::OutboundRequest, delivery::Failure> StripeConnector::prepare(
   }
   nlohmann::json params = request.input.is_null() ? nlohmann::json::object() : request.input;
 
-  delivery::OutboundRequest out;
-  out.method = std::string(spec->method);
-  out.timeout = timeout_;
-  out.url = base_url_;
+  delivery::OutboundRequest out = request_to(std::string(spec->method), "");
 
   // The path, its {field}s filled from the input and taken out of the parameters.
   std::string_view path = spec->path;
@@ -124,10 +121,24 @@ Result<delivery::OutboundRequest, delivery::Failure> StripeConnector::prepare(
     out.url += '?';
     out.url += encoded;
   }
+  return out;
+}
 
+delivery::OutboundRequest StripeConnector::request_to(std::string method,
+                                                      std::string path_and_query) const {
+  delivery::OutboundRequest out;
+  out.method = std::move(method);
+  out.timeout = timeout_;
+  out.url = base_url_ + path_and_query;
   out.headers.add("Authorization", "Bearer " + api_key_.reveal());
   if (!api_version_.empty()) out.headers.add("Stripe-Version", api_version_);
   return out;
+}
+
+Result<Reading, delivery::Failure> StripeConnector::read_exchange(
+    const engine::ActionRequest& request, const std::vector<http::Response>& answers) const {
+  if (request.action == "set_customer_collection") return read_collection_exchange(request, answers);
+  return OutboundConnector::read_exchange(request, answers);
 }
 
 Result<nlohmann::json, delivery::Failure> StripeConnector::read_success(
@@ -137,7 +148,7 @@ Result<nlohmann::json, delivery::Failure> StripeConnector::read_success(
     return fail(bad_input("connector " + name_ + " (stripe) has no action '" + request.action + "'"));
   }
   auto parsed = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  const bool is_list = spec->shape != Shape::object;
+  const bool is_list = spec->shape == Shape::list || spec->shape == Shape::search;
   const bool usable = parsed.is_object() && (!is_list || (parsed.contains("data") &&
                                                           parsed.at("data").is_array()));
   if (usable) return parsed;
@@ -164,7 +175,8 @@ Result<nlohmann::json, delivery::Failure> StripeConnector::read_success(
 std::optional<nlohmann::json> StripeConnector::next_page(const engine::ActionRequest& request,
                                                          const nlohmann::json& output) const {
   const ActionSpec* spec = find_action(request.action);
-  if (spec == nullptr || spec->shape == Shape::object || !output.is_object()) return std::nullopt;
+  const bool pages = spec != nullptr && (spec->shape == Shape::list || spec->shape == Shape::search);
+  if (!pages || !output.is_object()) return std::nullopt;
   const auto has_more = output.find("has_more");
   if (has_more == output.end() || !has_more->is_boolean() || !has_more->get<bool>()) {
     return std::nullopt;

@@ -11,6 +11,13 @@
 // GET and DELETE carry none (Stripe ignores it there; both are idempotent by nature).
 // Output: Stripe's object as JSON (lists and searches: Stripe's envelope). next_page follows
 // starting_after for lists and page for searches.
+// set_customer_collection {customer, paused, behavior} is composite: it lists the customer's
+// subscriptions (every page) and pauses or resumes collection on each one that collects
+// (active, past_due, trialing, unpaid) and is not in the wanted state yet, within one attempt,
+// each POST under its own Idempotency-Key "<the step's key>/<subscription id>". Output:
+// {customer, paused, behavior, subscriptions: [{id, status, pause_collection, changed}],
+// changed: n}. A customer needing more requests than one attempt may make gets a transient
+// failure after the writes it made; the retry lists again and carries on.
 // Errors: stripe_errors.hpp.
 //
 // Threads: immutable after construction; every method from any thread.
@@ -46,11 +53,21 @@ class StripeConnector final : public OutboundConnector {
       const engine::ActionRequest& request) const override;
   Result<nlohmann::json, delivery::Failure> read_success(
       const engine::ActionRequest& request, const http::Response& response) const override;
+  Result<Reading, delivery::Failure> read_exchange(
+      const engine::ActionRequest& request,
+      const std::vector<http::Response>& answers) const override;
   std::optional<nlohmann::json> next_page(const engine::ActionRequest& request,
                                           const nlohmann::json& output) const override;
   const delivery::FailureClassifier& classifier() const override { return classifier_; }
 
  private:
+  // A request to base_url + `path_and_query` with the connector's headers (Authorization,
+  // Stripe-Version) and timeout.
+  delivery::OutboundRequest request_to(std::string method, std::string path_and_query) const;
+  // set_customer_collection (stripe_collection_action.cpp).
+  Result<Reading, delivery::Failure> read_collection_exchange(
+      const engine::ActionRequest& request, const std::vector<http::Response>& answers) const;
+
   std::string name_;
   std::string type_ = "stripe";
   std::string base_url_;

@@ -280,7 +280,7 @@ Reply Api::route(const std::string& method, const std::vector<std::string>& s, c
     } else if (post && is(s, {"subscriptions", "*"})) {
       reply = run(P({"items", "metadata", "cancel_at_period_end", "collection_method", "days_until_due", "description",
                      "default_payment_method", "payment_behavior", "proration_behavior", "proration_date",
-                     "cancellation_details", "off_session"}),
+                     "cancellation_details", "off_session", "pause_collection"}),
                   [&](Params& p) { return update_subscription(s[1], p); });
     } else if (del && is(s, {"subscriptions", "*"})) {
       reply = run(P({"invoice_now", "prorate", "cancellation_details"}),

@@ -1,7 +1,9 @@
 // Subscriptions and their items. Creating one bills its first period at once (invoice
 // created, finalized and, when charged automatically, paid unless cards decline: then the
 // subscription is incomplete, or with payment_behavior=error_if_incomplete not created at
-// all, Stripe's 402). Renewals and prorations are not emulated.
+// all, Stripe's 402). Renewals and prorations are not emulated. Collection can be paused
+// (pause_collection {behavior, resumes_at}) and resumed (pause_collection=""); the status
+// stays as it was, as on Stripe.
 
 #include <ctime>
 #include <cstdio>
@@ -63,6 +65,28 @@ json plan_of(const json& price) {
               {"transform_usage", nullptr},
               {"trial_period_days", nullptr},
               {"usage_type", "licensed"}};
+}
+
+// pause_collection: "" resumes collection (null on the subscription); {behavior, resumes_at}
+// pauses it, replacing any earlier pause as a whole. nullopt when not given or invalid (then
+// `p` holds the error).
+std::optional<json> pause_collection_of(Params& p) {
+  const json* raw = p.raw("pause_collection");
+  if (raw == nullptr || p.failed()) return std::nullopt;
+  if (raw->is_string() && raw->get_ref<const std::string&>().empty()) return json(nullptr);
+  if (!raw->is_object()) {
+    p.fail(invalid_param("Invalid hash", "pause_collection"));
+    return std::nullopt;
+  }
+  Params pause(*raw, {"behavior", "resumes_at"}, "pause_collection");
+  const auto behavior = pause.one_of("behavior", {"keep_as_draft", "mark_uncollectible", "void"});
+  const auto resumes_at = pause.integer("resumes_at");
+  if (!pause.failed() && !behavior) pause.fail(missing_param(pause.param_name("behavior")));
+  if (pause.failed()) {
+    p.fail(pause.error());
+    return std::nullopt;
+  }
+  return json{{"behavior", *behavior}, {"resumes_at", resumes_at ? json(*resumes_at) : json()}};
 }
 
 }  // namespace
@@ -254,13 +278,14 @@ Reply Api::update_subscription(const std::string& id, Params& p) {
   const auto description = p.text("description");
   const auto default_payment_method = p.text("default_payment_method");
   const auto cancellation_details = p.object("cancellation_details");
+  const auto pause_collection = pause_collection_of(p);
   p.one_of("payment_behavior", {"allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"});
   p.one_of("proration_behavior", {"always_invoice", "create_prorations", "none"});
   p.integer("proration_date");
   p.boolean("off_session");
   if (p.failed()) return p.error();
   const bool only_notes = !items && !cancel_at_period_end && !method && !days_until_due && !description &&
-                          !default_payment_method;
+                          !default_payment_method && !pause_collection;
   if ((*subscription)["status"] == "canceled" && !only_notes) {
     return invalid_state("A canceled subscription can only update its cancellation_details and metadata.");
   }
@@ -322,6 +347,9 @@ Reply Api::update_subscription(const std::string& id, Params& p) {
   if (days_until_due) updated["days_until_due"] = *days_until_due;
   if (description) updated["description"] = description->empty() ? json() : json(*description);
   if (default_payment_method) updated["default_payment_method"] = *default_payment_method;
+  // Collection paused: the subscription stays active and keeps billing; its invoices are then
+  // left as drafts, marked uncollectible or voided (renewals are not emulated).
+  if (pause_collection) updated["pause_collection"] = *pause_collection;
   if (cancellation_details) {
     for (const auto& [key, value] : cancellation_details->items()) {
       if (key != "comment" && key != "feedback") {
