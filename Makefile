@@ -41,6 +41,18 @@ demo: build
 bench: release
 	@scripts/bench.sh
 
+# Fuzz targets (fuzz/, libFuzzer with clang), each run for FUZZ_SECONDS on its seed corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = api_request_fuzz
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t && cp -n fuzz/corpus/$$t/* build/fuzz/corpus/$$t/ 2>/dev/null; \
+	  build/fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 build/fuzz/corpus/$$t || exit 1; \
+	done
+
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Weft needs, and only those missing.
-# Usage: scripts/install-deps.sh [build|test|all]
-#   build: what compiling weft needs; test: adds the test tools (clang for fuzzing, servers),
+# Usage: scripts/install-deps.sh [build|test|all|fuzz]
+#   build: what compiling weft needs; fuzz: adds clang and libFuzzer; test: adds the test tools,
 #   Node.js and npm (Debian's, when `node` or `npm` is missing) and the npm client libraries
 #   of tests/clients (`npm ci`, when node_modules is missing or older than package-lock.json).
 set -euo pipefail
@@ -29,12 +29,17 @@ test_packages=(
   ca-certificates         # npm ci (tests/clients) reaches the npm registry over TLS
 )
 
+fuzz_packages=(
+  clang libclang-rt-14-dev  # libFuzzer and the sanitizers' runtimes (make fuzz)
+)
+
 want=("${build_packages[@]}")
 client_libraries=false
 case "${1:-build}" in
   build) ;;
   test|all) want+=("${test_packages[@]}"); client_libraries=true ;;
-  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+  fuzz) want+=("${fuzz_packages[@]}") ;;
+  *) echo "usage: $0 [build|test|all|fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -155,6 +155,7 @@ struct InstanceQuery {
   std::optional<std::string> workflow;
   std::optional<InstanceStatus> status;
   std::optional<std::string> business_key;
+  std::optional<std::string> correlation_id;
   std::optional<std::int64_t> created_from_ms, created_to_ms;
   std::string after_id;  // keyset pagination by id
   int limit = 100;       // clamped to 1..1000

@@ -3,8 +3,7 @@
 #include <algorithm>
 
 #include "api/api_keys.hpp"
-#include "core/text.hpp"
-#include "core/url_encoding.hpp"
+#include "api/request_checks.hpp"
 #include "crypto/hmac.hpp"
 #include "weft/log.hpp"
 
@@ -20,35 +19,6 @@ http::Response unauthorized(const http::Request& request, std::string_view detai
   r.headers.set("WWW-Authenticate", token_given ? R"(Bearer realm="weft", error="invalid_token")"
                                                 : R"(Bearer realm="weft")");
   return r;
-}
-
-std::optional<std::string_view> bearer_token(const http::Request& request) {
-  auto header = request.headers.get("Authorization");
-  if (!header) return std::nullopt;
-  std::string_view h = *header;
-  if (h.size() < 7 || !http::iequals(h.substr(0, 7), "Bearer ")) return std::string_view();
-  h.remove_prefix(7);
-  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
-  return h;
-}
-
-// Printable, valid text of sane length: ids and parameters go into queries, logs and answers.
-std::optional<std::string> sane_text_problem(std::string_view text) {
-  if (text.size() > 256) return "is longer than 256 bytes";
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return "holds a control character";
-  }
-  if (!is_valid_utf8(text)) return "is not valid UTF-8";
-  return std::nullopt;
-}
-
-bool is_json_content(const http::Request& request) {
-  auto type = request.headers.get("Content-Type");
-  if (!type) return false;
-  std::string_view t = *type;
-  t = t.substr(0, t.find(';'));
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-  return http::iequals(t, "application/json");
 }
 
 std::string request_hash(const http::Request& request) {
@@ -147,70 +117,10 @@ http::Response ApiServer::serve(const Endpoint& endpoint, const http::Request& r
         "this API key is over its rate; retry after the Retry-After seconds", request));
   }
 
-  // 5. Query and path parameters.
-  std::vector<http::InvalidField> bad;
-  std::map<std::string, std::string, std::less<>> query;
-  if (auto pairs = url::parse_pairs(request.query)) {
-    for (auto& [name, value] : *pairs) {
-      if (std::find(endpoint.query_params.begin(), endpoint.query_params.end(), name) ==
-          endpoint.query_params.end()) {
-        bad.push_back({name, "is not a parameter of this endpoint"});
-      } else if (auto problem = sane_text_problem(value)) {
-        bad.push_back({name, *problem});
-      } else if (!query.emplace(name, value).second) {
-        bad.push_back({name, "is given more than once"});
-      }
-    }
-  } else {
-    bad.push_back({"query", "has a malformed percent-escape"});
-  }
-  http::PathParams params;
-  for (const auto& [name, raw] : raw_params.items()) {
-    auto decoded = url::percent_decode(raw, false);
-    if (!decoded) {
-      bad.push_back({name, "has a malformed percent-escape"});
-    } else if (auto problem = sane_text_problem(*decoded)) {
-      bad.push_back({name, *problem});
-    } else if (decoded->empty()) {
-      bad.push_back({name, "is empty"});
-    } else {
-      params.add(name, std::move(*decoded));
-    }
-  }
-  if (!bad.empty()) {
-    return with_rate(http::problem(400, "bad-parameters", "Bad parameters",
-                                   "the request's parameters are not valid: see invalid_params",
-                                   request, bad));
-  }
-
-  // 6. The body.
-  json body;
-  if (!endpoint.body_schema.empty()) {
-    if (request.body_too_large || request.body.size() > options_.max_body_bytes) {
-      return with_rate(http::problem(
-          413, "too-large", "Payload too large",
-          "the body is over " + std::to_string(options_.max_body_bytes) + " bytes", request));
-    }
-    if (!is_json_content(request)) {
-      return with_rate(http::problem(415, "unsupported-media-type", "Unsupported media type",
-                                     "send the body as Content-Type: application/json", request));
-    }
-    body = json::parse(request.body, nullptr, false);
-    if (body.is_discarded()) {
-      return with_rate(http::problem(400, "malformed-json", "Malformed JSON",
-                                     "the body is not valid JSON (UTF-8)", request));
-    }
-    if (auto fields = openapi_.validate(endpoint.body_schema, body); !fields.empty()) {
-      std::string detail = std::to_string(fields.size()) + " invalid field" +
-                           (fields.size() == 1 ? "" : "s") + ": see invalid_params";
-      return with_rate(
-          http::problem(422, "validation", "Invalid request", detail, request, fields));
-    }
-  } else if (!request.body.empty() || request.body_too_large) {
-    return with_rate(http::problem(400, "unexpected-body", "Unexpected body",
-                                   "this endpoint takes no body", request));
-  }
-
+  // 5 and 6. Parameters and body.
+  auto checked = check_request(endpoint, request, raw_params, openapi_, options_.max_body_bytes);
+  if (!checked) return with_rate(std::move(checked).error());
+  const auto& [query, params, body] = *checked;
   const ApiCall call{request, params, query, body, caller};
   try {
     return with_rate(request.method == "POST" ? run_idempotent(endpoint, call)

@@ -331,6 +331,23 @@ TEST_F(ApiServerTest, AnApprovalIsDecidedOnceByItsRoleAndNeverByItsRequester) {
   EXPECT_EQ(done.body["slas"][0]["state"], "met");
   EXPECT_EQ(done.body["state"]["approval"]["by"], "fin-1");
 
+  // The lineage of the instance: started, waited, decided by fin-1, then the ERP call.
+  Answer timeline = call("GET", "/v1/lineage/wf_1", finance);
+  ASSERT_EQ(timeline.status, 200) << timeline.text;
+  std::vector<std::string> kinds;
+  for (const json& e : timeline.body["entries"]) kinds.push_back(e["kind"].get<std::string>());
+  EXPECT_EQ(kinds.front(), "workflow");
+  const auto decided = std::find(kinds.begin(), kinds.end(), "decision");
+  const auto posted = std::find(kinds.begin(), kinds.end(), "outbound");
+  ASSERT_NE(decided, kinds.end());
+  ASSERT_NE(posted, kinds.end());
+  EXPECT_LT(decided, posted);
+  EXPECT_EQ(timeline.body["entries"][decided - kinds.begin()]["by"], "fin-1");
+  EXPECT_EQ(timeline.body["entries"][posted - kinds.begin()]["action"], "erp.create_credit_memo");
+  EXPECT_EQ(call("GET", "/v1/lineage/corr-wf_1", finance).body["entries"].size(),
+            timeline.body["entries"].size());
+  EXPECT_EQ(call("GET", "/v1/lineage/nothing-here", finance).status, 404);
+
   const auto log = audit_log();
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].actor, "fin-1");
@@ -529,6 +546,41 @@ TEST_F(ApiServerTest, EventsAreListedAndAReplayIsAuditedForPlatformAdmin) {
   ASSERT_EQ(log.body["data"].size(), 1u);
   EXPECT_EQ(log.body["data"][0]["actor"], "admin");
   EXPECT_EQ(log.body["data"][0]["before"]["key"], "cus_1");
+}
+
+// --- xref ----------------------------------------------------------------------------------
+
+TEST_F(ApiServerTest, TwoCustomersFoundToBeOneAreMergedOnceAndAudited) {
+  const std::string ops = key("steward", Role::support_ops);
+  IdentityWrites w;
+  w.entities = {{"cus_a", "customer", 1000, ""},
+                {"cus_b", "customer", 1000, ""},
+                {"inv_1", "invoice", 1000, ""}};
+  w.links = {{"customer", "stripe", "cus_1", "cus_a", "new", 1000},
+             {"customer", "zendesk", "org_9", "cus_b", "new", 1000}};
+  ASSERT_TRUE(identity_.write(w, 1000).ok());
+  const json body = {{"kind", "customer"},
+                     {"from", "cus_b"},
+                     {"into", "cus_a"},
+                     {"reason", "same company, two names"}};
+  EXPECT_EQ(post("/v1/xref/merge", ops,
+                 {{"kind", "customer"}, {"from", "cus_b"}, {"into", "inv_1"}, {"reason", "x"}})
+                .status,
+            422);
+  EXPECT_EQ(post("/v1/xref/merge", ops,
+                 {{"kind", "customer"}, {"from", "cus_zz"}, {"into", "cus_a"}, {"reason", "x"}})
+                .status,
+            404);
+  Answer merged = post("/v1/xref/merge", ops, body);
+  ASSERT_EQ(merged.status, 200) << merged.text;
+  EXPECT_EQ(merged.body["links_moved"], 1);
+  EXPECT_EQ(merged.body["by"], "steward");
+  EXPECT_EQ(identity_.find_link("customer", "zendesk", "org_9").value()->canonical_id, "cus_a");
+  EXPECT_EQ(post("/v1/xref/merge", ops, body).status, 409);  // merged already
+  const auto log = audit_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].action, "xref.merge");
+  EXPECT_EQ(log[0].target, "cus_b");
 }
 
 }  // namespace

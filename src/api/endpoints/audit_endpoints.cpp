@@ -65,6 +65,8 @@ void add_all_endpoints(ApiServer& server, const ApiServices& s) {
   add_exception_endpoints(server, s);
   add_event_endpoints(server, s);
   add_audit_endpoints(server, s);
+  add_lineage_endpoints(server, s);
+  add_xref_endpoints(server, s);
 }
 
 }  // namespace weft::api

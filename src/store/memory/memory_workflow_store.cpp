@@ -127,6 +127,7 @@ StoreResult<std::vector<InstanceRecord>> MemoryWorkflowStore::query_instances(co
     if (q.workflow && r.workflow != *q.workflow) continue;
     if (q.status && r.status != *q.status) continue;
     if (q.business_key && r.business_key != *q.business_key) continue;
+    if (q.correlation_id && r.correlation_id != *q.correlation_id) continue;
     if (q.created_from_ms && r.created_at_ms < *q.created_from_ms) continue;
     if (q.created_to_ms && r.created_at_ms >= *q.created_to_ms) continue;
     out.push_back(r);

@@ -255,6 +255,12 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql"},
+    Migration{6, "index correlation ids for lineage",
+              // GET /v1/lineage/{correlation id}: what one platform event or request caused.
+              R"sql(
+CREATE INDEX raw_events_correlation ON raw_events (correlation_id, seq);
+CREATE INDEX workflow_instances_correlation ON workflow_instances (correlation_id);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

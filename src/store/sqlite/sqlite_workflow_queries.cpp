@@ -53,11 +53,12 @@ StoreResult<std::optional<InstanceRecord>> SqliteWorkflowStore::load_instance(st
 StoreResult<std::vector<InstanceRecord>> SqliteWorkflowStore::query_instances(
     const InstanceQuery& q) {
   // Conditions are spelled into the SQL only when their filter is set, so that each shape gets
-  // a plan that uses its index; at most 32 shapes, each prepared once.
+  // a plan that uses its index; at most 64 shapes, each prepared once.
   std::string sql = select(rows::kInstanceColumns, "FROM workflow_instances WHERE id > :after");
   if (q.workflow) sql += " AND workflow = :workflow";
   if (q.status) sql += " AND status = :status";
   if (q.business_key) sql += " AND business_key = :business_key";
+  if (q.correlation_id) sql += " AND correlation_id = :correlation_id";
   if (q.created_from_ms) sql += " AND created_at_ms >= :from";
   if (q.created_to_ms) sql += " AND created_at_ms < :to";
   sql += " ORDER BY id LIMIT :limit";
@@ -69,6 +70,7 @@ StoreResult<std::vector<InstanceRecord>> SqliteWorkflowStore::query_instances(
   if (rc == SQLITE_OK && q.workflow) rc = stmt->bind_text(":workflow", *q.workflow);
   if (rc == SQLITE_OK && q.status) rc = stmt->bind_text(":status", to_string(*q.status));
   if (rc == SQLITE_OK && q.business_key) rc = stmt->bind_text(":business_key", *q.business_key);
+  if (rc == SQLITE_OK && q.correlation_id) rc = stmt->bind_text(":correlation_id", *q.correlation_id);
   if (rc == SQLITE_OK && q.created_from_ms) rc = stmt->bind_int(":from", *q.created_from_ms);
   if (rc == SQLITE_OK && q.created_to_ms) rc = stmt->bind_int(":to", *q.created_to_ms);
   if (rc == SQLITE_OK) rc = stmt->bind_int(":limit", std::clamp(q.limit, 1, kMaxQueryLimit));
