@@ -214,6 +214,24 @@ CREATE TABLE identity_merges (
 CREATE INDEX identity_merges_from ON identity_merges (from_id);
 CREATE INDEX identity_merges_into ON identity_merges (into_id);
 )sql"},
+    Migration{5, "create identity relations",
+              // identity_store.hpp, IdentityRelation: what an entity belongs to (a case to its
+              // customer), newest-wins per (entity, related kind). The index answers "the
+              // customer's cases" (IdentityStore::related_records).
+              R"sql(
+CREATE TABLE identity_relations (
+  canonical_id     TEXT    NOT NULL,
+  kind             TEXT    NOT NULL,
+  related_kind     TEXT    NOT NULL,
+  related_id       TEXT    NOT NULL,
+  connector        TEXT    NOT NULL,
+  event_id         TEXT    NOT NULL,
+  platform_time_ms INTEGER NOT NULL,
+  platform_seq     INTEGER NOT NULL,
+  PRIMARY KEY (canonical_id, related_kind)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX identity_relations_related ON identity_relations (related_id, kind);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(
