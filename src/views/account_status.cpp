@@ -17,7 +17,8 @@ namespace {
 // The subscription states an account can be in, the most telling first: an account with one
 // active and one canceled subscription is active. (Stripe's statuses.)
 constexpr std::array<std::string_view, 8> kSubscriptionStates{
-    "active", "trialing", "past_due", "unpaid", "paused", "incomplete", "incomplete_expired", "canceled"};
+    "active", "trialing",   "past_due",           "unpaid",
+    "paused", "incomplete", "incomplete_expired", "canceled"};
 // Entitled while active, trialing or past_due (Stripe still retries the payment): the rule the
 // subscription-change workflow writes to the support platform's entitlement fields.
 constexpr std::array<std::string_view, 3> kEntitledStates{"active", "trialing", "past_due"};
@@ -76,7 +77,9 @@ json billing_part(const std::vector<CanonicalRecord>& invoices, std::int64_t now
   }
   if (!known) return nullptr;  // only ERP postings seen: no balance known
   json amounts = json::array();
-  for (const auto& [currency, amount] : unpaid) amounts.push_back({{"currency", currency}, {"amount", amount}});
+  for (const auto& [currency, amount] : unpaid) {
+    amounts.push_back({{"currency", currency}, {"amount", amount}});
+  }
   return {{"unpaid", std::move(amounts)},
           {"open_invoices", open_invoices},
           {"overdue_invoices", overdue_invoices},
@@ -89,10 +92,14 @@ json items_of(const std::optional<json>& items) {
   if (!items || !items->is_array()) return out;
   for (const json& item : *items) {
     if (!item.is_object()) continue;
-    const auto text = [&](const char* name) { return item.contains(name) && item[name].is_string() ? item[name] : json(); };
+    const auto text = [&](const char* name) {
+      return item.contains(name) && item[name].is_string() ? item[name] : json();
+    };
     out.push_back({{"price_id", text("price_id")},
                    {"product_id", text("product_id")},
-                   {"quantity", item.contains("quantity") && item["quantity"].is_number_integer() ? item["quantity"] : json()},
+                   {"quantity", item.contains("quantity") && item["quantity"].is_number_integer()
+                                    ? item["quantity"]
+                                    : json()},
                    {"interval", text("interval")},
                    {"current_period_end", text("current_period_end")}});
   }
@@ -104,7 +111,8 @@ struct SubscriptionParts {
   json entitlements;
 };
 
-ViewResult<SubscriptionParts> subscription_parts(IdentityStore& store, const std::vector<CanonicalRecord>& subscriptions,
+ViewResult<SubscriptionParts> subscription_parts(IdentityStore& store,
+                                                 const std::vector<CanonicalRecord>& subscriptions,
                                                  std::int64_t now_ms) {
   if (subscriptions.empty()) return SubscriptionParts{nullptr, nullptr};
   Freshness freshness;
@@ -130,7 +138,9 @@ ViewResult<SubscriptionParts> subscription_parts(IdentityStore& store, const std
       if (contains(kEntitledStates, *status)) {
         entitled = true;
         for (const json& item : items) {
-          if (item["product_id"].is_string()) products.insert(item["product_id"].get<std::string>());
+          if (item["product_id"].is_string()) {
+            products.insert(item["product_id"].get<std::string>());
+          }
           if (item["quantity"].is_number_integer()) seats += item["quantity"].get<std::int64_t>();
         }
       }
@@ -143,9 +153,13 @@ ViewResult<SubscriptionParts> subscription_parts(IdentityStore& store, const std
                     {"items", items}});
   }
   const json fresh = freshness.to_json(now_ms);
-  return SubscriptionParts{
-      {{"state", state ? json(kSubscriptionStates[*state]) : json()}, {"subscriptions", std::move(list)}, {"freshness", fresh}},
-      {{"entitled", entitled}, {"products", json(products)}, {"seats", seats}, {"freshness", fresh}}};
+  return SubscriptionParts{{{"state", state ? json(kSubscriptionStates[*state]) : json()},
+                            {"subscriptions", std::move(list)},
+                            {"freshness", fresh}},
+                           {{"entitled", entitled},
+                            {"products", json(products)},
+                            {"seats", seats},
+                            {"freshness", fresh}}};
 }
 
 json credit_hold_part(const CanonicalRecord* customer, std::int64_t now_ms) {
@@ -162,7 +176,8 @@ json credit_hold_part(const CanonicalRecord* customer, std::int64_t now_ms) {
 
 }  // namespace
 
-ViewResult<json> account_status(IdentityStore& store, std::string_view reference, std::int64_t now_ms) {
+ViewResult<json> account_status(IdentityStore& store, std::string_view reference,
+                                std::int64_t now_ms) {
   auto customer = resolve_reference(store, "customer", reference);
   if (!customer) return fail(std::move(customer).error());
   auto links = links_json(store, customer->id);
@@ -173,7 +188,10 @@ ViewResult<json> account_status(IdentityStore& store, std::string_view reference
 
   const auto related = [&](std::string_view kind) -> ViewResult<std::vector<CanonicalRecord>> {
     auto records = store.related_records(customer->id, kind);
-    if (!records) return fail(storage_error(records.error(), "list the " + std::string(kind) + "s of " + customer->id));
+    if (!records) {
+      return fail(
+          storage_error(records.error(), "list the " + std::string(kind) + "s of " + customer->id));
+    }
     return std::move(*records);
   };
   auto cases = related("case");
@@ -186,13 +204,14 @@ ViewResult<json> account_status(IdentityStore& store, std::string_view reference
   if (!subscription) return fail(std::move(subscription).error());
 
   json name = account != nullptr ? or_null(string_of(field_value(*account, "name"))) : json();
-  return json{{"account", {{"id", customer->id}, {"name", std::move(name)}, {"links", std::move(*links)}}},
-              {"support", support_part(*cases, now_ms)},
-              {"billing", billing_part(*invoices, now_ms)},
-              {"subscription", std::move(subscription->subscription)},
-              {"credit_hold", credit_hold_part(account, now_ms)},
-              {"entitlements", std::move(subscription->entitlements)},
-              {"as_of", rfc3339(now_ms)}};
+  return json{
+      {"account", {{"id", customer->id}, {"name", std::move(name)}, {"links", std::move(*links)}}},
+      {"support", support_part(*cases, now_ms)},
+      {"billing", billing_part(*invoices, now_ms)},
+      {"subscription", std::move(subscription->subscription)},
+      {"credit_hold", credit_hold_part(account, now_ms)},
+      {"entitlements", std::move(subscription->entitlements)},
+      {"as_of", rfc3339(now_ms)}};
 }
 
 }  // namespace weft::views

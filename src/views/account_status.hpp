@@ -31,6 +31,7 @@ namespace weft::views {
 
 // `reference`: a customer's canonical id or "connector:platform_id" (resolve_reference).
 // `now_ms`: the time the answer is for (overdue days, freshness ages, as_of).
-ViewResult<nlohmann::json> account_status(IdentityStore& store, std::string_view reference, std::int64_t now_ms);
+ViewResult<nlohmann::json> account_status(IdentityStore& store, std::string_view reference,
+                                          std::int64_t now_ms);
 
 }  // namespace weft::views

@@ -18,7 +18,7 @@ json platform_id_on(const json& links, const std::string& connector) {
 
 // The field's text when `connector` set it (the record keeps the newest value only).
 json text_from(const CanonicalRecord& record, std::string_view name, const std::string& connector,
-                Freshness& freshness) {
+               Freshness& freshness) {
   const FieldState* state = field_state(record, name);
   if (state == nullptr || state->connector != connector) return nullptr;
   freshness.use(*state);
@@ -72,7 +72,10 @@ json erp_part(const CanonicalRecord& record, const json& links, std::int64_t now
 
 ViewResult<json> customer_of(IdentityStore& store, std::string_view invoice_id) {
   auto relations = store.relations_of(invoice_id);
-  if (!relations) return fail(storage_error(relations.error(), "list the relations of " + std::string(invoice_id)));
+  if (!relations) {
+    return fail(
+        storage_error(relations.error(), "list the relations of " + std::string(invoice_id)));
+  }
   for (const IdentityRelation& relation : *relations) {
     if (relation.related_kind != "customer") continue;
     auto record = store.load_record(relation.related_id);
@@ -96,7 +99,8 @@ std::optional<std::int64_t> BillingBalance::overdue_days(std::int64_t now_ms) co
 
 BillingBalance billing_balance(const CanonicalRecord& record, Freshness& freshness) {
   BillingBalance balance;
-  balance.known = field_state(record, "amount_due") != nullptr || field_state(record, "amount_remaining") != nullptr ||
+  balance.known = field_state(record, "amount_due") != nullptr ||
+                  field_state(record, "amount_remaining") != nullptr ||
                   field_state(record, "total") != nullptr;
   if (!balance.known) return balance;
   freshness.use(record, "status");
@@ -122,14 +126,16 @@ BillingBalance billing_balance(const CanonicalRecord& record, Freshness& freshne
   return balance;
 }
 
-ViewResult<json> invoice_status(IdentityStore& store, std::string_view reference, std::int64_t now_ms) {
+ViewResult<json> invoice_status(IdentityStore& store, std::string_view reference,
+                                std::int64_t now_ms) {
   auto invoice = resolve_reference(store, "invoice", reference);
   if (!invoice) return fail(std::move(invoice).error());
   auto links = links_json(store, invoice->id);
   if (!links) return fail(std::move(links).error());
   auto record = store.load_record(invoice->id);
   if (!record) return fail(storage_error(record.error(), "load " + invoice->id));
-  const CanonicalRecord stored = record->value_or(CanonicalRecord{invoice->id, invoice->kind, {}, 0});
+  const CanonicalRecord stored =
+      record->value_or(CanonicalRecord{invoice->id, invoice->kind, {}, 0});
   auto customer = customer_of(store, invoice->id);
   if (!customer) return fail(std::move(customer).error());
   return json{{"invoice", {{"id", invoice->id}, {"links", *links}}},

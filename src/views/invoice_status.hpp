@@ -31,7 +31,8 @@
 namespace weft::views {
 
 // `reference`: an invoice's canonical id or "connector:platform_id" (either platform's id).
-ViewResult<nlohmann::json> invoice_status(IdentityStore& store, std::string_view reference, std::int64_t now_ms);
+ViewResult<nlohmann::json> invoice_status(IdentityStore& store, std::string_view reference,
+                                          std::int64_t now_ms);
 
 // What a canonical invoice record says about the balance in billing (shared with the account
 // status). Amounts in minor units of `currency`.

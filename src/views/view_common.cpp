@@ -11,20 +11,26 @@ using nlohmann::json;
 
 namespace {
 
-ViewError invalid(std::string message) { return ViewError{ViewErrc::invalid_reference, std::move(message)}; }
+ViewError invalid(std::string message) {
+  return ViewError{ViewErrc::invalid_reference, std::move(message)};
+}
 
 bool is_kind(std::string_view kind) {
-  return !kind.empty() && kind.size() <= 64 &&
-         std::all_of(kind.begin(), kind.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+  return !kind.empty() && kind.size() <= 64 && std::all_of(kind.begin(), kind.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || c == '_';
+  });
 }
 
 }  // namespace
 
 const char* to_string(ViewErrc code) {
   switch (code) {
-    case ViewErrc::invalid_reference: return "invalid_reference";
-    case ViewErrc::not_found: return "not_found";
-    case ViewErrc::storage: return "storage";
+    case ViewErrc::invalid_reference:
+      return "invalid_reference";
+    case ViewErrc::not_found:
+      return "not_found";
+    case ViewErrc::storage:
+      return "storage";
   }
   return "unknown";
 }
@@ -35,10 +41,16 @@ ViewError storage_error(const StoreError& error, std::string_view doing) {
 
 ViewResult<IdentityEntity> resolve_reference(IdentityStore& store, std::string_view kind,
                                              std::string_view reference) {
-  if (!is_kind(kind)) return fail(invalid("'" + std::string(kind.substr(0, 64)) + "' is not an entity kind (a-z, _)"));
-  if (reference.empty()) return fail(invalid("the reference is empty: give a canonical id or connector:platform_id"));
+  if (!is_kind(kind)) {
+    return fail(
+        invalid("'" + std::string(kind.substr(0, 64)) + "' is not an entity kind (a-z, _)"));
+  }
+  if (reference.empty()) {
+    return fail(invalid("the reference is empty: give a canonical id or connector:platform_id"));
+  }
   if (reference.size() > kMaxReferenceLength) {
-    return fail(invalid("the reference is longer than " + std::to_string(kMaxReferenceLength) + " characters"));
+    return fail(invalid("the reference is longer than " + std::to_string(kMaxReferenceLength) +
+                        " characters"));
   }
   if (std::any_of(reference.begin(), reference.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
@@ -51,26 +63,32 @@ ViewResult<IdentityEntity> resolve_reference(IdentityStore& store, std::string_v
     const std::string_view connector = reference.substr(0, colon);
     const std::string_view platform_id = reference.substr(colon + 1);
     if (!config::is_connector_name(connector)) {
-      return fail(invalid("'" + std::string(connector) +
-                          "' is not a connector name (a-z, 0-9, '_', '-'): write connector:platform_id, "
-                          "e.g. stripe:cus_123"));
+      return fail(
+          invalid("'" + std::string(connector) +
+                  "' is not a connector name (a-z, 0-9, '_', '-'): write connector:platform_id, "
+                  "e.g. stripe:cus_123"));
     }
-    if (platform_id.empty()) return fail(invalid("the reference names connector " + std::string(connector) + " but no platform id"));
+    if (platform_id.empty()) {
+      return fail(invalid("the reference names connector " + std::string(connector) +
+                          " but no platform id"));
+    }
     auto link = store.find_link(kind, connector, platform_id);
     if (!link) return fail(storage_error(link.error(), "look up " + std::string(reference)));
     if (!link->has_value()) {
-      return fail(ViewError{ViewErrc::not_found, "no " + std::string(kind) + " is linked to " + std::string(reference)});
+      return fail(ViewError{ViewErrc::not_found,
+                            "no " + std::string(kind) + " is linked to " + std::string(reference)});
     }
     canonical_id = (*link)->canonical_id;
   }
   auto entity = store.resolve_id(canonical_id);
   if (!entity) return fail(storage_error(entity.error(), "resolve " + canonical_id));
   if (!entity->has_value()) {
-    return fail(ViewError{ViewErrc::not_found, "no " + std::string(kind) + " has the id " + canonical_id});
+    return fail(
+        ViewError{ViewErrc::not_found, "no " + std::string(kind) + " has the id " + canonical_id});
   }
   if ((*entity)->kind != kind) {
-    return fail(ViewError{ViewErrc::not_found,
-                          canonical_id + " is of kind " + (*entity)->kind + ", not " + std::string(kind)});
+    return fail(ViewError{ViewErrc::not_found, canonical_id + " is of kind " + (*entity)->kind +
+                                                   ", not " + std::string(kind)});
   }
   return std::move(**entity);
 }
@@ -117,9 +135,12 @@ json Freshness::to_json(std::int64_t now_ms) const {
 
 ViewResult<json> links_json(IdentityStore& store, std::string_view canonical_id) {
   auto links = store.links_of(canonical_id);
-  if (!links) return fail(storage_error(links.error(), "list the links of " + std::string(canonical_id)));
+  if (!links) {
+    return fail(storage_error(links.error(), "list the links of " + std::string(canonical_id)));
+  }
   json out = json::array();
-  for (const IdentityLink& link : *links) out.push_back({{"connector", link.connector}, {"platform_id", link.platform_id}});
+  for (const IdentityLink& link : *links)
+    out.push_back({{"connector", link.connector}, {"platform_id", link.platform_id}});
   return out;
 }
 

@@ -20,7 +20,8 @@ json record_json(const CanonicalRecord& record) {
 
 }  // namespace
 
-ViewResult<json> xref_entity(IdentityStore& store, std::string_view kind, std::string_view reference) {
+ViewResult<json> xref_entity(IdentityStore& store, std::string_view kind,
+                             std::string_view reference) {
   auto entity = resolve_reference(store, kind, reference);
   if (!entity) return fail(std::move(entity).error());
   const std::string& id = entity->id;

@@ -19,6 +19,7 @@ namespace weft::views {
 
 // `kind`: the entity kind (customer, invoice, case, subscription, …); `reference`: its
 // canonical id or "connector:platform_id" (resolve_reference).
-ViewResult<nlohmann::json> xref_entity(IdentityStore& store, std::string_view kind, std::string_view reference);
+ViewResult<nlohmann::json> xref_entity(IdentityStore& store, std::string_view kind,
+                                       std::string_view reference);
 
 }  // namespace weft::views

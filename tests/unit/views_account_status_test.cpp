@@ -3,11 +3,10 @@
 // canonical id or any platform's id, against the memory store and SQLite. Every document is
 // checked against src/views/schemas/account_status.json.
 
-#include "views/account_status.hpp"
-
 #include <algorithm>
 
 #include "unit/views_fixture.hpp"
+#include "views/account_status.hpp"
 
 namespace weft::views::test {
 namespace {
@@ -25,16 +24,18 @@ class AccountStatusTest : public ViewsTest {
   void acme() {
     route("stripe", stripe_event("evt_c1", "customer.created", "2026-11-01T08:00:00Z",
                                  stripe_customer("cus_1", "Acme Widgets")));
-    route("zendesk", zendesk_organization("z-org-1", "2026-11-01T08:05:00Z", "361234", "Acme Widgets", "cus_1"));
+    route("zendesk", zendesk_organization("z-org-1", "2026-11-01T08:05:00Z", "361234",
+                                          "Acme Widgets", "cus_1"));
     acme_ = canonical_id("customer", "stripe", "cus_1");
   }
 
-  void ticket_created(const std::string& ticket, const char* at, const std::string& status, json priority,
-                      const std::string& org = "361234") {
+  void ticket_created(const std::string& ticket, const char* at, const std::string& status,
+                      json priority, const std::string& org = "361234") {
     route("zendesk", zendesk_event("z-" + ticket + "-new", "ticket.created", at,
                                    zendesk_ticket(ticket, org, status, std::move(priority))));
   }
-  void ticket_status(const std::string& ticket, const char* at, const std::string& from, const std::string& to) {
+  void ticket_status(const std::string& ticket, const char* at, const std::string& from,
+                     const std::string& to) {
     route("zendesk", zendesk_event("z-" + ticket + "-" + to + "-" + at, "ticket.status_changed", at,
                                    zendesk_ticket(ticket, "361234", to, "NORMAL"),
                                    {{"current", to}, {"previous", from}}));
@@ -72,13 +73,15 @@ TEST_P(AccountStatusTest, OneAnswerAcrossThePlatformsWithTheSourceAndAgeOfEachPa
   // Subscriptions: gold active, silver canceled.
   route("stripe", stripe_event("evt_s1", "customer.subscription.created", "2026-11-01T09:00:00Z",
                                stripe_subscription("sub_1", "cus_1", "active", "prod_gold", 5)));
-  route("stripe", stripe_event("evt_s2", "customer.subscription.deleted", "2026-10-01T09:00:00Z",
-                               stripe_subscription("sub_2", "cus_1", "canceled", "prod_silver", 2)));
+  route("stripe",
+        stripe_event("evt_s2", "customer.subscription.deleted", "2026-10-01T09:00:00Z",
+                     stripe_subscription("sub_2", "cus_1", "canceled", "prod_silver", 2)));
 
   const std::string sub_1 = canonical_id("subscription", "stripe", "sub_1");
   const std::string sub_2 = canonical_id("subscription", "stripe", "sub_2");
-  const auto subscription = [](const std::string& id, const std::string& platform_id, const std::string& status,
-                               const std::string& product, int quantity) {
+  const auto subscription = [](const std::string& id, const std::string& platform_id,
+                               const std::string& status, const std::string& product,
+                               int quantity) {
     return json{{"id", id},
                 {"links", {{{"connector", "stripe"}, {"platform_id", platform_id}}}},
                 {"status", status},
@@ -109,24 +112,65 @@ TEST_P(AccountStatusTest, OneAnswerAcrossThePlatformsWithTheSourceAndAgeOfEachPa
         {"total_open", 3},
         {"status_unknown", 0},
         {"freshness",
-         {{"sources", {"zendesk"}}, {"as_of", "2026-11-15T09:00:00.000Z"}, {"age_seconds", 1'566'000}}}}},
+         {{"sources", {"zendesk"}},
+          {"as_of", "2026-11-15T09:00:00.000Z"},
+          {"age_seconds", 1'566'000}}}}},
       {"billing",
        {{"unpaid", {{{"currency", "usd"}, {"amount", 3500}}}},
         {"open_invoices", 2},
         {"overdue_invoices", 1},
         {"oldest_overdue_days", 13},
         {"freshness",
-         {{"sources", {"stripe"}}, {"as_of", "2026-11-25T00:00:00.000Z"}, {"age_seconds", 734'400}}}}},
-      {"subscription", {{"state", "active"}, {"subscriptions", subscriptions}, {"freshness", subscriptions_fresh}}},
+         {{"sources", {"stripe"}},
+          {"as_of", "2026-11-25T00:00:00.000Z"},
+          {"age_seconds", 734'400}}}}},
+      {"subscription",
+       {{"state", "active"}, {"subscriptions", subscriptions}, {"freshness", subscriptions_fresh}}},
       {"credit_hold",
        {{"on_hold", true},
         {"override", "ON"},
         {"freshness",
-         {{"sources", {"netsuite"}}, {"as_of", "2026-11-20T10:00:00.000Z"}, {"age_seconds", 1'130'400}}}}},
+         {{"sources", {"netsuite"}},
+          {"as_of", "2026-11-20T10:00:00.000Z"},
+          {"age_seconds", 1'130'400}}}}},
       {"entitlements",
-       {{"entitled", true}, {"products", {"prod_gold"}}, {"seats", 5}, {"freshness", subscriptions_fresh}}},
+       {{"entitled", true},
+        {"products", {"prod_gold"}},
+        {"seats", 5},
+        {"freshness", subscriptions_fresh}}},
       {"as_of", "2026-12-03T12:00:00.000Z"}};
   EXPECT_EQ(status(acme_), expected) << status(acme_).dump(2);
+}
+
+TEST_P(AccountStatusTest, ACaseKnownOnlyByAFieldChangeHasNoStatusAndIsCountedApart) {
+  acme();
+  route("zendesk",
+        zendesk_event(
+            "z-105-field", "ticket.custom_field_changed", "2026-11-16T09:00:00Z",
+            zendesk_ticket("105", "361234", "OPEN", "HIGH"),
+            {{"custom_field", {{"id", "360000101"}, {"title", "Invoice"}, {"type", "text"}}},
+             {"current", "NR-1"},
+             {"previous", nullptr}}));
+  EXPECT_EQ(status(acme_)["support"],
+            (json{{"open_cases", {{"urgent", 0}, {"high", 0}, {"normal", 0}, {"low", 0}}},
+                  {"total_open", 0},
+                  {"status_unknown", 1},
+                  {"freshness", nullptr}}));
+}
+
+TEST_P(AccountStatusTest, TheSchemaRefusesADocumentOutsideTheContract) {
+  acme();
+  json doc = status(acme_);
+  ASSERT_EQ(violations("account_status", doc), "");
+  doc["billing"] = {{"unpaid", {{{"currency", "usd"}, {"amount", "12.50"}}}},
+                    {"open_invoices", 1},
+                    {"overdue_invoices", 0},
+                    {"oldest_overdue_days", nullptr},
+                    {"freshness", nullptr}};
+  EXPECT_NE(violations("account_status", doc), "") << "an amount in major units as text";
+  doc["billing"] = nullptr;
+  doc["surprise"] = true;
+  EXPECT_NE(violations("account_status", doc), "") << "a member the contract lacks";
 }
 
 TEST_P(AccountStatusTest, ACanonicalIdAndEachPlatformsIdGiveTheSameAnswer) {
@@ -146,7 +190,9 @@ TEST_P(AccountStatusTest, ACustomerWithNothingKnownYetSaysSoInEveryPart) {
   const std::string id = canonical_id("customer", "stripe", "cus_9");
   EXPECT_EQ(status("stripe:cus_9"),
             (json{{"account",
-                   {{"id", id}, {"name", "Quiet Corp"}, {"links", {{{"connector", "stripe"}, {"platform_id", "cus_9"}}}}}},
+                   {{"id", id},
+                    {"name", "Quiet Corp"},
+                    {"links", {{{"connector", "stripe"}, {"platform_id", "cus_9"}}}}}},
                   {"support", nullptr},
                   {"billing", nullptr},
                   {"subscription", nullptr},
@@ -160,17 +206,19 @@ TEST_P(AccountStatusTest, ACustomerWithNothingKnownYetSaysSoInEveryPart) {
 TEST_P(AccountStatusTest, ACreditHoldSetThenReleasedShowsAtOnce) {
   acme();
   credit_hold("ns-1", "2026-11-20T10:00:00Z", "ON");
-  EXPECT_EQ(status("stripe:cus_1")["credit_hold"],
-            (json{{"on_hold", true},
-                  {"override", "ON"},
-                  {"freshness",
-                   {{"sources", {"netsuite"}}, {"as_of", "2026-11-20T10:00:00.000Z"}, {"age_seconds", 1'130'400}}}}));
+  EXPECT_EQ(status("stripe:cus_1")["credit_hold"], (json{{"on_hold", true},
+                                                         {"override", "ON"},
+                                                         {"freshness",
+                                                          {{"sources", {"netsuite"}},
+                                                           {"as_of", "2026-11-20T10:00:00.000Z"},
+                                                           {"age_seconds", 1'130'400}}}}));
   credit_hold("ns-2", "2026-11-22T10:00:00Z", "OFF");
-  EXPECT_EQ(status("stripe:cus_1")["credit_hold"],
-            (json{{"on_hold", false},
-                  {"override", "OFF"},
-                  {"freshness",
-                   {{"sources", {"netsuite"}}, {"as_of", "2026-11-22T10:00:00.000Z"}, {"age_seconds", 957'600}}}}));
+  EXPECT_EQ(status("stripe:cus_1")["credit_hold"], (json{{"on_hold", false},
+                                                         {"override", "OFF"},
+                                                         {"freshness",
+                                                          {{"sources", {"netsuite"}},
+                                                           {"as_of", "2026-11-22T10:00:00.000Z"},
+                                                           {"age_seconds", 957'600}}}}));
 }
 
 TEST_P(AccountStatusTest, AnOlderEventDoesNotOverwriteNewerState) {
@@ -198,7 +246,8 @@ TEST_P(AccountStatusTest, OverdueDaysCountFromTheInjectedNow) {
     return std::make_pair(b["overdue_invoices"], b["oldest_overdue_days"]);
   };
   EXPECT_EQ(billing("2026-11-19T23:59:59Z"), std::make_pair(json(0), json()));
-  EXPECT_EQ(billing("2026-11-20T00:00:00Z"), std::make_pair(json(0), json())) << "due now is not overdue";
+  EXPECT_EQ(billing("2026-11-20T00:00:00Z"), std::make_pair(json(0), json()))
+      << "due now is not overdue";
   EXPECT_EQ(billing("2026-11-20T00:00:01Z"), std::make_pair(json(1), json(0)));
   EXPECT_EQ(billing("2026-11-21T00:00:00Z"), std::make_pair(json(1), json(1)));
   EXPECT_EQ(billing("2026-12-03T12:00:00Z"), std::make_pair(json(1), json(13)));
@@ -207,19 +256,22 @@ TEST_P(AccountStatusTest, OverdueDaysCountFromTheInjectedNow) {
 TEST_P(AccountStatusTest, AMergedCustomerResolvesToTheSurvivorWithEverythingItHad) {
   acme();
   // The same company, known to Zendesk under a name and no external id that link it.
-  route("zendesk", zendesk_organization("z-org-2", "2026-11-02T08:00:00Z", "777", "Northwind Depot", ""));
+  route("zendesk",
+        zendesk_organization("z-org-2", "2026-11-02T08:00:00Z", "777", "Northwind Depot", ""));
   const std::string northwind = canonical_id("customer", "zendesk", "777");
   ASSERT_NE(northwind, acme_);
   ticket_created("201", "2026-11-10T09:00:00Z", "OPEN", "URGENT", "777");
   ASSERT_EQ(status(acme_)["support"], nullptr);
 
-  ASSERT_TRUE(store().merge(northwind, acme_, "ops@example.com", "same company", ms("2026-11-30T00:00:00Z")).ok());
+  ASSERT_TRUE(
+      store()
+          .merge(northwind, acme_, "ops@example.com", "same company", ms("2026-11-30T00:00:00Z"))
+          .ok());
   const json merged = status(northwind);
   EXPECT_EQ(merged["account"]["id"], acme_);
-  EXPECT_EQ(merged["account"]["links"],
-            (json{{{"connector", "stripe"}, {"platform_id", "cus_1"}},
-                  {{"connector", "zendesk"}, {"platform_id", "361234"}},
-                  {{"connector", "zendesk"}, {"platform_id", "777"}}}));
+  EXPECT_EQ(merged["account"]["links"], (json{{{"connector", "stripe"}, {"platform_id", "cus_1"}},
+                                              {{"connector", "zendesk"}, {"platform_id", "361234"}},
+                                              {{"connector", "zendesk"}, {"platform_id", "777"}}}));
   EXPECT_EQ(merged["support"]["open_cases"]["urgent"], 1);
   EXPECT_EQ(status("zendesk:777"), merged);
   EXPECT_EQ(status(acme_), merged);
@@ -227,10 +279,11 @@ TEST_P(AccountStatusTest, AMergedCustomerResolvesToTheSurvivorWithEverythingItHa
 
 TEST_P(AccountStatusTest, AnUnknownReferenceIsNotFound) {
   acme();
-  route("stripe", stripe_event("evt_i1", "invoice.finalized", "2026-11-05T00:00:00Z",
-                               stripe_invoice("in_1", "cus_1", 1000, nullptr, "2026-11-05T00:00:00Z")));
-  for (const std::string reference :
-       {"customer_000000000000000000000000", "stripe:cus_unknown", "zendesk:999", "salesforce:001XX"}) {
+  route("stripe",
+        stripe_event("evt_i1", "invoice.finalized", "2026-11-05T00:00:00Z",
+                     stripe_invoice("in_1", "cus_1", 1000, nullptr, "2026-11-05T00:00:00Z")));
+  for (const std::string reference : {"customer_000000000000000000000000", "stripe:cus_unknown",
+                                      "zendesk:999", "salesforce:001XX"}) {
     const ViewError e = error([&] { return account_status(store(), reference, kNow); });
     EXPECT_EQ(e.code, ViewErrc::not_found) << reference;
   }
@@ -249,8 +302,11 @@ TEST_P(AccountStatusTest, AMalformedReferenceIsRefusedWithTheReason) {
       {std::string("cus\n1"), "the reference contains a control character"},
       {std::string(257, 'a'), "the reference is longer than 256 characters"},
       {"Stripe:cus_1",
-       "'Stripe' is not a connector name (a-z, 0-9, '_', '-'): write connector:platform_id, e.g. stripe:cus_123"},
-      {":cus_1", "'' is not a connector name (a-z, 0-9, '_', '-'): write connector:platform_id, e.g. stripe:cus_123"},
+       "'Stripe' is not a connector name (a-z, 0-9, '_', '-'): write connector:platform_id, e.g. "
+       "stripe:cus_123"},
+      {":cus_1",
+       "'' is not a connector name (a-z, 0-9, '_', '-'): write connector:platform_id, e.g. "
+       "stripe:cus_123"},
       {"stripe:", "the reference names connector stripe but no platform id"},
   };
   for (const auto& [reference, message] : cases) {
@@ -260,8 +316,8 @@ TEST_P(AccountStatusTest, AMalformedReferenceIsRefusedWithTheReason) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllStores, AccountStatusTest, ::testing::Values(Backend::memory, Backend::sqlite),
-                         backend_name);
+INSTANTIATE_TEST_SUITE_P(AllStores, AccountStatusTest,
+                         ::testing::Values(Backend::memory, Backend::sqlite), backend_name);
 
 }  // namespace
 }  // namespace weft::views::test

@@ -32,20 +32,30 @@ inline std::int64_t unix_s(const char* rfc3339) { return ms(rfc3339) / 1000; }
 
 // ---- Platform events, in each platform's wire shape (mappings/*.yaml read them) ----
 
-inline json stripe_event(const std::string& id, const std::string& type, const char* at, json object) {
-  return {{"id", id},       {"object", "event"}, {"type", type}, {"created", unix_s(at)},
+inline json stripe_event(const std::string& id, const std::string& type, const char* at,
+                         json object) {
+  return {{"id", id},          {"object", "event"},
+          {"type", type},      {"created", unix_s(at)},
           {"livemode", false}, {"data", {{"object", std::move(object)}}}};
 }
 
 inline json stripe_customer(const std::string& id, const std::string& name) {
-  return {{"id", id},           {"object", "customer"}, {"name", name},          {"email", "billing@acme.example"},
-          {"phone", nullptr},   {"currency", "usd"},    {"balance", 0},          {"delinquent", false},
-          {"address", nullptr}, {"metadata", json::object()}, {"created", 1'700'000'000}};
+  return {{"id", id},
+          {"object", "customer"},
+          {"name", name},
+          {"email", "billing@acme.example"},
+          {"phone", nullptr},
+          {"currency", "usd"},
+          {"balance", 0},
+          {"delinquent", false},
+          {"address", nullptr},
+          {"metadata", json::object()},
+          {"created", 1'700'000'000}};
 }
 
 // An open invoice as Stripe finalizes it; `due` may be null (charged automatically).
-inline json stripe_invoice(const std::string& id, const std::string& customer, std::int64_t amount, json due,
-                           const char* finalized_at) {
+inline json stripe_invoice(const std::string& id, const std::string& customer, std::int64_t amount,
+                           json due, const char* finalized_at) {
   return {{"id", id},
           {"object", "invoice"},
           {"number", "NR-" + id.substr(3)},
@@ -87,8 +97,9 @@ inline json stripe_paid(json invoice, const char* paid_at) {
   return invoice;
 }
 
-inline json stripe_subscription(const std::string& id, const std::string& customer, const std::string& status,
-                                const std::string& product, int quantity) {
+inline json stripe_subscription(const std::string& id, const std::string& customer,
+                                const std::string& status, const std::string& product,
+                                int quantity) {
   return {{"id", id},
           {"object", "subscription"},
           {"customer", customer},
@@ -105,30 +116,44 @@ inline json stripe_subscription(const std::string& id, const std::string& custom
                {"quantity", quantity},
                {"current_period_start", 1'782'864'000},
                {"current_period_end", 1'785'542'400},
-               {"price", {{"id", "price_" + product}, {"product", product}, {"recurring", {{"interval", "month"}}}}}}}}}}};
+               {"price",
+                {{"id", "price_" + product},
+                 {"product", product},
+                 {"recurring", {{"interval", "month"}}}}}}}}}}};
 }
 
-inline json zendesk_organization(const std::string& event_id, const char* at, const std::string& org,
-                                 const std::string& name, const std::string& external_id) {
-  return {{"type", "zen:event-type:organization.created"},
-          {"id", event_id},
-          {"time", at},
-          {"subject", "zen:organization:" + org},
-          {"detail", {{"id", org}, {"name", name}, {"external_id", external_id}, {"created_at", at}}},
-          {"event", json::object()}};
+inline json zendesk_organization(const std::string& event_id, const char* at,
+                                 const std::string& org, const std::string& name,
+                                 const std::string& external_id) {
+  return {
+      {"type", "zen:event-type:organization.created"},
+      {"id", event_id},
+      {"time", at},
+      {"subject", "zen:organization:" + org},
+      {"detail", {{"id", org}, {"name", name}, {"external_id", external_id}, {"created_at", at}}},
+      {"event", json::object()}};
 }
 
-inline json zendesk_ticket(const std::string& ticket, const std::string& org, const std::string& status,
-                           json priority) {
-  return {{"id", ticket},         {"subject", "Widget broken"}, {"status", status},
-          {"priority", priority}, {"type", "INCIDENT"},          {"requester_id", "9001"},
-          {"organization_id", org}, {"assignee_id", nullptr},    {"group_id", nullptr},
-          {"external_id", nullptr}, {"tags", json::array()},     {"via", {{"channel", "web"}}},
-          {"description", "It broke."}, {"created_at", "2026-11-01T09:00:00Z"}};
+inline json zendesk_ticket(const std::string& ticket, const std::string& org,
+                           const std::string& status, json priority) {
+  return {{"id", ticket},
+          {"subject", "Widget broken"},
+          {"status", status},
+          {"priority", priority},
+          {"type", "INCIDENT"},
+          {"requester_id", "9001"},
+          {"organization_id", org},
+          {"assignee_id", nullptr},
+          {"group_id", nullptr},
+          {"external_id", nullptr},
+          {"tags", json::array()},
+          {"via", {{"channel", "web"}}},
+          {"description", "It broke."},
+          {"created_at", "2026-11-01T09:00:00Z"}};
 }
 
-inline json zendesk_event(const std::string& event_id, const std::string& type, const char* at, json detail,
-                          json change = json::object()) {
+inline json zendesk_event(const std::string& event_id, const std::string& type, const char* at,
+                          json detail, json change = json::object()) {
   const std::string ticket = detail["id"].get<std::string>();
   return {{"type", "zen:event-type:" + type},
           {"id", event_id},
@@ -167,7 +192,8 @@ inline json netsuite_invoice(const std::string& event_id, const char* at, const 
           {"record_type", "invoice"},
           {"record_id", id},
           {"external_id", external_id},
-          {"record", {{"tranId", "INV" + id}, {"entity", {{"id", customer}}}, {"tranDate", "2026-11-02"}}}};
+          {"record",
+           {{"tranId", "INV" + id}, {"entity", {{"id", customer}}}, {"tranDate", "2026-11-02"}}}};
 }
 
 // ---- Routing and checking ----
@@ -189,7 +215,8 @@ inline json load_schema(const std::string& name) {
 inline const canonical::SchemaSet& view_schemas() {
   static const canonical::SchemaSet set = [] {
     std::map<std::string, json, std::less<>> documents;
-    for (const char* name : {"account_status", "invoice_status", "xref_entity"}) documents[name] = load_schema(name);
+    for (const char* name : {"account_status", "invoice_status", "xref_entity"})
+      documents[name] = load_schema(name);
     auto compiled = canonical::SchemaSet::compile(documents);
     if (!compiled) throw std::runtime_error(compiled.error().front().to_string());
     return std::move(compiled).value();
@@ -217,7 +244,8 @@ class ViewsTest : public ::testing::TestWithParam<Backend> {
     resolver_ = std::make_shared<const identity::Resolver>(*store_, config::IdentityConfig{});
     router_ = std::make_unique<pipeline::RawEventRouter>(
         // The shipped set lives as long as the process: shared without ownership.
-        std::shared_ptr<const mapping::MappingSet>(std::shared_ptr<void>(), &weft::test::shipped_mappings()),
+        std::shared_ptr<const mapping::MappingSet>(std::shared_ptr<void>(),
+                                                   &weft::test::shipped_mappings()),
         std::make_shared<engine::WorkflowCatalog>(),
         std::map<std::string, std::string, std::less<>>{
             {"stripe", "stripe"}, {"zendesk", "zendesk"}, {"netsuite", "netsuite"}},
@@ -237,9 +265,11 @@ class ViewsTest : public ::testing::TestWithParam<Backend> {
     const auto routed = router_->route(raw, 1'000, &writes);
     ASSERT_FALSE(routed.error.has_value()) << routed.error->message;
     for (const auto& start : routed.record.starts) {
-      for (const auto& e : start.open_exceptions) ADD_FAILURE() << connector << " " << raw.event_type << ": " << e.reason;
+      for (const auto& e : start.open_exceptions)
+        ADD_FAILURE() << connector << " " << raw.event_type << ": " << e.reason;
     }
-    ASSERT_FALSE(routed.record.events.empty()) << connector << " " << raw.event_type << " mapped to nothing";
+    ASSERT_FALSE(routed.record.events.empty())
+        << connector << " " << raw.event_type << " mapped to nothing";
     auto written = store_->write(writes, 1'000);
     ASSERT_TRUE(written.ok()) << written.error().message;
   }
@@ -267,7 +297,8 @@ class ViewsTest : public ::testing::TestWithParam<Backend> {
     return result.error();
   }
 
-  std::string canonical_id(const std::string& kind, const std::string& connector, const std::string& platform_id) {
+  std::string canonical_id(const std::string& kind, const std::string& connector,
+                           const std::string& platform_id) {
     auto link = store_->find_link(kind, connector, platform_id);
     EXPECT_TRUE(link.ok() && link->has_value()) << kind << " " << connector << ":" << platform_id;
     return link.ok() && link->has_value() ? (*link)->canonical_id : std::string();
