@@ -120,12 +120,6 @@ void Freshness::use(const FieldState& state) {
   sources_.insert(state.connector);
 }
 
-void Freshness::use(const Freshness& other) {
-  if (other.empty()) return;
-  if (sources_.empty() || other.newest_ms_ > newest_ms_) newest_ms_ = other.newest_ms_;
-  sources_.insert(other.sources_.begin(), other.sources_.end());
-}
-
 json Freshness::to_json(std::int64_t now_ms) const {
   if (sources_.empty()) return nullptr;
   return {{"sources", json(sources_)},

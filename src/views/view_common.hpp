@@ -59,7 +59,6 @@ class Freshness {
   // Counts `field` when the record has it; returns it for convenience.
   const FieldState* use(const CanonicalRecord& record, std::string_view field);
   void use(const FieldState& state);
-  void use(const Freshness& other);
   bool empty() const { return sources_.empty(); }
   nlohmann::json to_json(std::int64_t now_ms) const;
 
