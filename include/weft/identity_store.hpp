@@ -97,6 +97,25 @@ struct RecordChange {
   std::vector<std::string> changed_fields;  // sorted
 };
 
+// An entity belongs to another: a case to its customer, an invoice to its customer, a credit
+// memo to its invoice — what an event that names both said (its schema's x-weft-identity: the
+// entity whose record the event updates, and each other entity it names). One per (entity,
+// related kind), kept like a record field: the newer platform change wins (is_newer), so a
+// ticket moved to another organization belongs to the new one only. Both ids are live after a
+// write or merge: writes follow merged ids to the survivor, and a merge re-points relations
+// from and to the entity merged away.
+struct IdentityRelation {
+  std::string canonical_id;  // the entity (case_…)
+  std::string kind;          // its kind
+  std::string related_kind;  // customer
+  std::string related_id;    // customer_…
+  std::string connector;     // the source of the event that said so
+  std::string event_id;
+  std::int64_t platform_time_ms = 0;
+  std::int64_t platform_seq = 0;
+  bool operator==(const IdentityRelation&) const = default;
+};
+
 // Everything resolving a batch produced, applied as one transaction. Ids that name an entity
 // merged meanwhile are followed to the survivor. A link whose (kind, connector, platform_id)
 // exists already keeps its target (the first link wins); keys are a set.
@@ -105,19 +124,23 @@ struct IdentityWrites {
   std::vector<IdentityLink> links;
   std::vector<IdentityKey> keys;
   std::vector<RecordUpdate> updates;
-  bool empty() const { return entities.empty() && links.empty() && keys.empty() && updates.empty(); }
+  std::vector<IdentityRelation> relations;
+  bool empty() const {
+    return entities.empty() && links.empty() && keys.empty() && updates.empty() && relations.empty();
+  }
 
   // Where the plan stood, and taking back what was planned since (planning only appends), so
   // a caller can drop one event's decisions without copying the batch's.
   struct Mark {
-    std::size_t entities, links, keys, updates;
+    std::size_t entities, links, keys, updates, relations;
   };
-  Mark mark() const { return {entities.size(), links.size(), keys.size(), updates.size()}; }
+  Mark mark() const { return {entities.size(), links.size(), keys.size(), updates.size(), relations.size()}; }
   void truncate(const Mark& m) {
     entities.resize(m.entities);
     links.resize(m.links);
     keys.resize(m.keys);
     updates.resize(m.updates);
+    relations.resize(m.relations);
   }
 };
 
@@ -150,14 +173,23 @@ class IdentityStore {
   virtual StoreResult<std::optional<CanonicalRecord>> load_record(std::string_view canonical_id) = 0;
   // Merges that involved the entity, oldest first.
   virtual StoreResult<std::vector<MergeRecord>> merges_of(std::string_view canonical_id) = 0;
+  // What the entity belongs to (IdentityRelation), ordered by related kind.
+  virtual StoreResult<std::vector<IdentityRelation>> relations_of(std::string_view canonical_id) = 0;
+  // The records of the entities of `kind` that belong to `related_id` (the customer's cases,
+  // invoices, subscriptions), ordered by canonical id; an entity without a record yet has one
+  // with no fields. `related_id` must be live (resolve_id first): relations name live ids only.
+  virtual StoreResult<std::vector<CanonicalRecord>> related_records(std::string_view related_id,
+                                                                    std::string_view kind) = 0;
 
   // Applies a batch of writes in one transaction; one RecordChange per update, in order.
-  // An update or link for an unknown entity fails the call with not_found, writing nothing.
+  // An update, link or relation for an unknown entity fails the call with not_found, writing
+  // nothing.
   virtual StoreResult<std::vector<RecordChange>> write(const IdentityWrites& writes, std::int64_t at_ms) = 0;
 
   // Merges `from` into `into` in one transaction: every link and key of `from` (and of
   // entities merged into it before) moves to `into`, the two records are combined field by
-  // field (the newer wins, as in write()), and the merge is recorded. Errors: not_found (an
+  // field (the newer wins, as in write()), so are `from`'s relations (per related kind),
+  // relations to `from` now name `into`, and the merge is recorded. Errors: not_found (an
   // unknown id), invalid_argument (the same entity, different kinds, or an empty `by`),
   // conflict (either is already merged into another).
   virtual StoreResult<MergeRecord> merge(std::string_view from_id, std::string_view into_id, std::string_view by,
@@ -176,5 +208,8 @@ std::vector<std::string> apply_newer_fields(CanonicalRecord& record, const Recor
 
 // Combines `from` into `into` with the same rule (merges).
 void merge_records(CanonicalRecord& into, const CanonicalRecord& from, std::int64_t at_ms);
+
+// Whether `incoming` replaces `stored` (the same entity and related kind): the same rule.
+bool relation_is_newer(const IdentityRelation& incoming, const IdentityRelation& stored);
 
 }  // namespace weft

@@ -57,7 +57,6 @@ struct RawEventQuery {
   std::optional<std::string> connector;
   std::optional<std::string> event_type;
   std::optional<std::string> business_key;
-  std::optional<std::string> correlation_id;     // lineage: what one request or event caused
   std::optional<std::int64_t> received_from_ms;  // inclusive
   std::optional<std::int64_t> received_to_ms;    // exclusive
   std::optional<bool> processed;

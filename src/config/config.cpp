@@ -166,13 +166,6 @@ int line_of(const YAML::Node& node) {
   return mark.line >= 0 ? mark.line + 1 : 0;
 }
 
-bool is_connector_name(std::string_view name) {
-  if (name.empty()) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
-
 // A path from the file, absolute against the file's directory.
 std::string resolve_path(const std::string& path, const std::string& base_dir) {
   fs::path p(path);
@@ -814,6 +807,13 @@ Result<Config, std::vector<ConfigError>> Loader::run(const std::string& document
 }
 
 }  // namespace
+
+bool is_connector_name(std::string_view name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
 
 const std::vector<std::string>& identity_rules() {
   static const std::vector<std::string> rules(kIdentityRules.begin(), kIdentityRules.end());

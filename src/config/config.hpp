@@ -149,6 +149,10 @@ const std::vector<std::string>& identity_rules();
 // Known connector types.
 const std::vector<std::string>& connector_types();
 
+// Whether `name` may name a connector: a-z, 0-9, '_' and '-' (it is the webhook path
+// /hooks/NAME, and the system in a /v1 reference "stripe:cus_123").
+bool is_connector_name(std::string_view name);
+
 // Loads and validates. On failure, every error found (not just the first).
 Result<Config, std::vector<ConfigError>> load(const std::string& path);
 

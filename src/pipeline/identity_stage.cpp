@@ -25,6 +25,11 @@ std::string text_at(const json& payload, const std::string& pointer) {
 StoreResult<std::optional<IdentityProblem>> IdentityStage::resolve(mapping::CanonicalEvent& event,
                                                                    IdentityWrites& pending,
                                                                    std::int64_t now_ms) const {
+  struct Named {
+    std::string kind, id;
+    bool record;
+  };
+  std::vector<Named> named;  // the entities resolved, in the schema's order
   for (const canonical::EntityRole& role : schemas_->roles(event.type, event.schema_version)) {
     identity::PlatformRecord record;
     record.connector = event.source_connector;
@@ -57,6 +62,18 @@ StoreResult<std::optional<IdentityProblem>> IdentityStage::resolve(mapping::Cano
     }
     event.canonical_ids[role.kind] = resolution->canonical_id;
     if (role.record) pending.updates.push_back(identity::record_update(event, role.kind, resolution->canonical_id, event.platform_seq));
+    named.push_back(Named{role.kind, resolution->canonical_id, role.record});
+  }
+  // The entity the event is about belongs to the others it names (a case to its customer),
+  // as of this event: the account status finds a customer's cases and invoices by it.
+  for (const Named& entity : named) {
+    if (!entity.record) continue;
+    for (const Named& other : named) {
+      if (other.kind == entity.kind) continue;
+      pending.relations.push_back(IdentityRelation{entity.id, entity.kind, other.kind, other.id,
+                                                   event.source_connector, event.id, event.occurred_at_ms,
+                                                   event.platform_seq});
+    }
   }
   return std::optional<IdentityProblem>();
 }

@@ -1,5 +1,5 @@
-// The one rule by which every IdentityStore updates canonical records (identity_store.hpp):
-// per field, the newer platform change wins; ties keep what is stored.
+// The one rule by which every IdentityStore updates canonical records and relations
+// (identity_store.hpp): per field, the newer platform change wins; ties keep what is stored.
 
 #include <algorithm>
 
@@ -55,6 +55,10 @@ void merge_records(CanonicalRecord& into, const CanonicalRecord& from, std::int6
   bool changed = false;
   for (const auto& [name, state] : from.fields) changed = offer(into, name, state) || changed;
   if (changed) into.updated_at_ms = at_ms;
+}
+
+bool relation_is_newer(const IdentityRelation& incoming, const IdentityRelation& stored) {
+  return is_newer(incoming.platform_time_ms, incoming.platform_seq, stored.platform_time_ms, stored.platform_seq);
 }
 
 }  // namespace weft

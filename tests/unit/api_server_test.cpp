@@ -583,5 +583,37 @@ TEST_F(ApiServerTest, TwoCustomersFoundToBeOneAreMergedOnceAndAudited) {
   EXPECT_EQ(log[0].target, "cus_b");
 }
 
+// --- account status ------------------------------------------------------------------------
+
+// A credit hold shows in the account's status as soon as the ERP's change is in the customer's
+// record: no workflow stands between them.
+TEST_F(ApiServerTest, AnAccountOnHoldSaysSoAtOnceWhateverIdItIsAskedBy) {
+  const std::string reader = key("reader", Role::read_only);
+  IdentityWrites w;
+  w.entities = {{"cus_a", "customer", 1000, ""}};
+  w.links = {{"customer", "stripe", "cus_1", "cus_a", "new", 1000},
+             {"customer", "netsuite", "77", "cus_a", "new", 1000}};
+  w.updates = {{"cus_a",
+                "customer",
+                "netsuite",
+                "ce_hold",
+                2000,
+                0,
+                {{"on_hold", "true"}, {"name", "\"Acme\""}}}};
+  ASSERT_TRUE(identity_.write(w, 2000).ok());
+  for (const char* ref : {"cus_a", "stripe:cus_1", "netsuite:77"}) {
+    Answer status = call("GET", std::string("/v1/accounts/") + ref + "/status", reader);
+    ASSERT_EQ(status.status, 200) << ref << ": " << status.text;
+    EXPECT_EQ(status.body["account"]["id"], "cus_a");
+    EXPECT_EQ(status.body["credit_hold"]["on_hold"], true) << status.text;
+  }
+  EXPECT_EQ(call("GET", "/v1/accounts/stripe:/status", reader).status, 400);  // no platform id
+  EXPECT_EQ(call("GET", "/v1/accounts/stripe:cus_404/status", reader).status, 404);
+  EXPECT_EQ(call("GET", "/v1/xref/customer/zendesk:1", reader).status, 404);
+  Answer xref = call("GET", "/v1/xref/customer/stripe:cus_1", reader);
+  ASSERT_EQ(xref.status, 200) << xref.text;
+  EXPECT_EQ(xref.body["links"].size(), 2u);
+}
+
 }  // namespace
 }  // namespace weft::api

@@ -40,6 +40,17 @@ RecordUpdate update(const std::string& canonical_id, std::int64_t time_ms, std::
   return RecordUpdate{canonical_id, "customer", "stripe", event_id, time_ms, seq, std::move(fields)};
 }
 
+IdentityRelation belongs(const std::string& canonical_id, const std::string& customer_id, std::int64_t time_ms,
+                          const std::string& event_id = "ce_1") {
+  return IdentityRelation{canonical_id, "case", "customer", customer_id, "zendesk", event_id, time_ms, 0};
+}
+
+std::vector<std::string> ids(const std::vector<CanonicalRecord>& records) {
+  std::vector<std::string> out;
+  for (const auto& r : records) out.push_back(r.canonical_id);
+  return out;
+}
+
 std::vector<std::string> changed(const std::vector<RecordChange>& changes) {
   return changes.empty() ? std::vector<std::string>{} : changes.front().changed_fields;
 }
@@ -270,6 +281,71 @@ TEST_P(IdentityStoreContract, AMergeThatMayNotHappenIsRefusedAndChangesNothing) 
   EXPECT_EQ(ok(store().merges_of("cus_b")).size(), 1u);
 }
 
+TEST_P(IdentityStoreContract, AnEntityBelongsToWhatItsNewestEventSaid) {
+  two_customers();
+  IdentityWrites w;
+  w.entities = {entity("case_1", "case"), entity("case_2", "case")};
+  w.updates = {RecordUpdate{"case_1", "case", "zendesk", "ce_1", 10'000, 0, {{"status", "\"open\""}}}};
+  w.relations = {belongs("case_1", "cus_a", 10'000), belongs("case_2", "cus_a", 10'000)};
+  write(w);
+  auto records = ok(store().related_records("cus_a", "case"));
+  EXPECT_EQ(ids(records), (std::vector<std::string>{"case_1", "case_2"}));
+  EXPECT_EQ(records[0].fields.at("status").value_json, "\"open\"");
+  EXPECT_TRUE(records[1].fields.empty()) << "no record yet: no fields";
+  EXPECT_TRUE(ok(store().related_records("cus_a", "invoice")).empty());
+  EXPECT_TRUE(ok(store().related_records("cus_b", "case")).empty());
+
+  // An older event naming another customer changes nothing; a newer one moves the case.
+  IdentityWrites older;
+  older.relations = {belongs("case_1", "cus_b", 9'000, "ce_0")};
+  write(older);
+  EXPECT_EQ(ok(store().relations_of("case_1")), (std::vector<IdentityRelation>{belongs("case_1", "cus_a", 10'000)}));
+  IdentityWrites newer;
+  newer.relations = {belongs("case_1", "cus_b", 11'000, "ce_2")};
+  write(newer);
+  EXPECT_EQ(ids(ok(store().related_records("cus_a", "case"))), (std::vector<std::string>{"case_2"}));
+  EXPECT_EQ(ids(ok(store().related_records("cus_b", "case"))), (std::vector<std::string>{"case_1"}));
+  EXPECT_EQ(ok(store().relations_of("case_1")),
+            (std::vector<IdentityRelation>{belongs("case_1", "cus_b", 11'000, "ce_2")}));
+
+  // A relation naming an unknown entity writes nothing of its batch.
+  IdentityWrites bad;
+  bad.entities = {entity("case_3", "case")};
+  bad.relations = {belongs("case_3", "cus_missing", 12'000)};
+  auto result = store().write(bad, 5000);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, StoreErrc::not_found);
+  EXPECT_FALSE(ok(store().load_entity("case_3")).has_value());
+}
+
+TEST_P(IdentityStoreContract, AMergeCarriesRelationsFromAndToTheEntityMergedAway) {
+  two_customers();
+  IdentityWrites w;
+  w.entities = {entity("case_1", "case"), entity("case_2", "case")};
+  w.relations = {belongs("case_1", "cus_b", 10'000, "ce_1"), belongs("case_2", "cus_a", 12'000, "ce_2")};
+  write(w);
+
+  // Relations to the customer merged away now name the survivor.
+  ASSERT_TRUE(store().merge("cus_b", "cus_a", "ops", "dup", 1).ok());
+  EXPECT_EQ(ids(ok(store().related_records("cus_a", "case"))), (std::vector<std::string>{"case_1", "case_2"}));
+  EXPECT_TRUE(ok(store().related_records("cus_b", "case")).empty());
+  EXPECT_EQ(ok(store().relations_of("case_1")).at(0).related_id, "cus_a");
+
+  // The relations of a case merged away combine with the survivor's, the newer winning.
+  ASSERT_TRUE(store().merge("case_2", "case_1", "ops", "dup", 2).ok());
+  EXPECT_EQ(ok(store().relations_of("case_1")),
+            (std::vector<IdentityRelation>{belongs("case_1", "cus_a", 12'000, "ce_2")}));
+  EXPECT_TRUE(ok(store().relations_of("case_2")).empty());
+  EXPECT_EQ(ids(ok(store().related_records("cus_a", "case"))), (std::vector<std::string>{"case_1"}));
+
+  // Writes that still name merged ids land on the survivors.
+  IdentityWrites late;
+  late.relations = {belongs("case_2", "cus_b", 13'000, "ce_3")};
+  write(late);
+  EXPECT_EQ(ok(store().relations_of("case_1")),
+            (std::vector<IdentityRelation>{belongs("case_1", "cus_a", 13'000, "ce_3")}));
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, IdentityStoreContract, ::testing::Values(Backend::memory, Backend::sqlite),
                          backend_name);
 
@@ -277,10 +353,15 @@ using SqliteIdentityStoreTest = IdentityStoreContract;
 
 TEST_P(SqliteIdentityStoreTest, EverythingSurvivesAReopen) {
   two_customers();
+  IdentityWrites w;
+  w.entities = {entity("case_1", "case")};
+  w.relations = {belongs("case_1", "cus_b", 10'000)};
+  write(w);
   ASSERT_TRUE(store().merge("cus_b", "cus_a", "ops", "dup", 1).ok());
   open();
   EXPECT_EQ(ok(store().find_link("customer", "netsuite", "77"))->canonical_id, "cus_a");
   EXPECT_EQ(ok(store().merges_of("cus_a")).size(), 1u);
+  EXPECT_EQ(ok(store().relations_of("case_1")), (std::vector<IdentityRelation>{belongs("case_1", "cus_a", 10'000)}));
 }
 
 // A crash or error half-way through a merge: the audit row is its last write, so an insert

@@ -67,6 +67,7 @@ void add_all_endpoints(ApiServer& server, const ApiServices& s) {
   add_audit_endpoints(server, s);
   add_lineage_endpoints(server, s);
   add_xref_endpoints(server, s);
+  add_account_endpoints(server, s);
 }
 
 }  // namespace weft::api

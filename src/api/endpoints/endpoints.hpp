@@ -36,6 +36,7 @@ void add_event_endpoints(ApiServer& server, const ApiServices& services);
 void add_audit_endpoints(ApiServer& server, const ApiServices& services);
 void add_lineage_endpoints(ApiServer& server, const ApiServices& services);
 void add_xref_endpoints(ApiServer& server, const ApiServices& services);
+void add_account_endpoints(ApiServer& server, const ApiServices& services);
 
 // Every endpoint above.
 void add_all_endpoints(ApiServer& server, const ApiServices& services);

@@ -1,10 +1,13 @@
+// GET /v1/xref/{entity}/{id}: a canonical entity with its links, merges, relations and record.
 // POST /v1/xref/merge: two canonical entities found to be one (a possible duplicate in the
 // workbench, say) are merged — every link and key of `from` re-pointed to `into`, the records
 // combined field by field (newer wins), the merge recorded with who and why — in one
 // transaction, and audited.
 
 #include "api/endpoints/endpoints.hpp"
+#include "api/endpoints/view_answer.hpp"
 #include "api/resource_json.hpp"
+#include "views/xref_entity.hpp"
 
 namespace weft::api {
 
@@ -58,6 +61,11 @@ http::Response merge(const ApiServices& s, const ApiCall& call) {
 }  // namespace
 
 void add_xref_endpoints(ApiServer& server, const ApiServices& s) {
+  server.add({"GET", "/v1/xref/{entity}/{id}", all_roles(), {}, "", [&s](const ApiCall& call) {
+                return view_answer(
+                    call, "id",
+                    views::xref_entity(s.identity, call.path.get("entity"), call.path.get("id")));
+              }});
   server.add({"POST",
               "/v1/xref/merge",
               {Role::support_ops, Role::finance_ops, Role::platform_admin},

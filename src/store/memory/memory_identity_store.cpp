@@ -93,6 +93,34 @@ StoreResult<std::vector<MergeRecord>> MemoryIdentityStore::merges_of(std::string
   return out;
 }
 
+StoreResult<std::vector<IdentityRelation>> MemoryIdentityStore::relations_of(std::string_view canonical_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<IdentityRelation> out;
+  for (auto it = state_.relations.lower_bound(RelationKey{canonical_id, ""});
+       it != state_.relations.end() && it->first.first == canonical_id; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+StoreResult<std::vector<CanonicalRecord>> MemoryIdentityStore::related_records(std::string_view related_id,
+                                                                               std::string_view kind) {
+  std::lock_guard lock(mutex_);
+  std::vector<CanonicalRecord> out;
+  for (const auto& [key, relation] : state_.relations) {  // ordered by canonical id
+    if (relation.related_id != related_id || relation.kind != kind) continue;
+    auto record = state_.records.find(relation.canonical_id);
+    out.push_back(record != state_.records.end() ? record->second
+                                                 : CanonicalRecord{relation.canonical_id, relation.kind, {}, 0});
+  }
+  return out;
+}
+
+void MemoryIdentityStore::offer(State& state, IdentityRelation relation) {
+  auto [it, created] = state.relations.try_emplace(RelationKey{relation.canonical_id, relation.related_kind}, relation);
+  if (!created && relation_is_newer(relation, it->second)) it->second = std::move(relation);
+}
+
 StoreResult<std::vector<RecordChange>> MemoryIdentityStore::apply(State& state, const IdentityWrites& writes,
                                                                   std::int64_t at_ms) {
   for (const IdentityEntity& e : writes.entities) state.entities.try_emplace(e.id, e);
@@ -118,6 +146,16 @@ StoreResult<std::vector<RecordChange>> MemoryIdentityStore::apply(State& state, 
       it->second.kind = target->kind;
     }
     changes.push_back(RecordChange{target->id, update.event_id, apply_newer_fields(it->second, update, at_ms)});
+  }
+  for (IdentityRelation relation : writes.relations) {
+    const IdentityEntity* entity = live(state, relation.canonical_id);
+    const IdentityEntity* related = live(state, relation.related_id);
+    if (entity == nullptr || related == nullptr) {
+      return fail(not_found("relation of an unknown entity " + relation.canonical_id + " to " + relation.related_id));
+    }
+    relation.canonical_id = entity->id;
+    relation.related_id = related->id;
+    offer(state, std::move(relation));
   }
   return changes;
 }
@@ -168,6 +206,20 @@ StoreResult<MergeRecord> MemoryIdentityStore::merge(std::string_view from_id, st
     merge_records(into_record->second, from_record->second, at_ms);
     next.records.erase(from_record);
   }
+  // The relations of `from` combine with those of `into`; relations to `from` name `into`.
+  std::map<RelationKey, IdentityRelation> relations;
+  std::vector<IdentityRelation> moved;
+  for (auto& [key, relation] : next.relations) {
+    if (relation.related_id == from_id) relation.related_id = into_id;
+    if (relation.canonical_id == from_id) {
+      relation.canonical_id = into_id;
+      moved.push_back(relation);
+    } else {
+      relations.emplace(key, relation);
+    }
+  }
+  next.relations = std::move(relations);
+  for (IdentityRelation& relation : moved) offer(next, std::move(relation));
   next.merges.push_back(merge);
   state_ = std::move(next);
   return merge;

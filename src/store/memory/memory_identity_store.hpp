@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "weft/identity_store.hpp"
 
@@ -23,6 +24,9 @@ class MemoryIdentityStore : public IdentityStore {
   StoreResult<std::vector<IdentityLink>> links_of(std::string_view canonical_id) override;
   StoreResult<std::optional<CanonicalRecord>> load_record(std::string_view canonical_id) override;
   StoreResult<std::vector<MergeRecord>> merges_of(std::string_view canonical_id) override;
+  StoreResult<std::vector<IdentityRelation>> relations_of(std::string_view canonical_id) override;
+  StoreResult<std::vector<CanonicalRecord>> related_records(std::string_view related_id,
+                                                            std::string_view kind) override;
   StoreResult<std::vector<RecordChange>> write(const IdentityWrites& writes, std::int64_t at_ms) override;
   StoreResult<MergeRecord> merge(std::string_view from_id, std::string_view into_id, std::string_view by,
                                  std::string_view reason, std::int64_t at_ms) override;
@@ -30,14 +34,18 @@ class MemoryIdentityStore : public IdentityStore {
  private:
   using LinkKey = std::tuple<std::string, std::string, std::string>;  // kind, connector, platform id
   using KeyKey = std::tuple<std::string, std::string, std::string, std::string>;  // kind, attribute, block, id
+  using RelationKey = std::pair<std::string, std::string>;  // canonical id, related kind
   // Everything, so that a write can work on a copy and replace the state only when it succeeds.
   struct State {
     std::map<std::string, IdentityEntity, std::less<>> entities;
     std::map<LinkKey, IdentityLink> links;
     std::map<KeyKey, IdentityKey> keys;
     std::map<std::string, CanonicalRecord, std::less<>> records;
+    std::map<RelationKey, IdentityRelation> relations;
     std::vector<MergeRecord> merges;
   };
+  // Keeps `relation` where it is newer than the one stored for its entity and related kind.
+  static void offer(State& state, IdentityRelation relation);
   static const IdentityEntity* live(const State& state, std::string_view id);
   static StoreResult<std::vector<RecordChange>> apply(State& state, const IdentityWrites& writes, std::int64_t at_ms);
 

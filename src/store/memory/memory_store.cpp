@@ -34,7 +34,6 @@ StoreResult<std::vector<RawEvent>> MemoryStore::query_raw_events(const RawEventQ
     if (q.connector && e.connector != *q.connector) continue;
     if (q.event_type && e.event_type != *q.event_type) continue;
     if (q.business_key && e.business_key != *q.business_key) continue;
-    if (q.correlation_id && e.correlation_id != *q.correlation_id) continue;
     if (q.received_from_ms && e.received_at_ms < *q.received_from_ms) continue;
     if (q.received_to_ms && e.received_at_ms >= *q.received_to_ms) continue;
     if (q.processed && e.processed_at_ms.has_value() != *q.processed) continue;

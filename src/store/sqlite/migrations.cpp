@@ -256,10 +256,29 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql"},
     Migration{6, "index correlation ids for lineage",
-              // GET /v1/lineage/{correlation id}: what one platform event or request caused.
+              // GET /v1/lineage/{correlation id}: the instances one platform event or request
+              // started. (The raw events are reached from them; an index on raw_events would
+              // cost every ingest insert.)
               R"sql(
-CREATE INDEX raw_events_correlation ON raw_events (correlation_id, seq);
 CREATE INDEX workflow_instances_correlation ON workflow_instances (correlation_id);
+)sql"},
+    Migration{7, "create identity relations",
+              // identity_store.hpp, IdentityRelation: what an entity belongs to (a case to its
+              // customer), newest-wins per (entity, related kind). The index answers "the
+              // customer's cases" (IdentityStore::related_records).
+              R"sql(
+CREATE TABLE identity_relations (
+  canonical_id     TEXT    NOT NULL,
+  kind             TEXT    NOT NULL,
+  related_kind     TEXT    NOT NULL,
+  related_id       TEXT    NOT NULL,
+  connector        TEXT    NOT NULL,
+  event_id         TEXT    NOT NULL,
+  platform_time_ms INTEGER NOT NULL,
+  platform_seq     INTEGER NOT NULL,
+  PRIMARY KEY (canonical_id, related_kind)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX identity_relations_related ON identity_relations (related_id, kind);
 )sql"},
 };
 

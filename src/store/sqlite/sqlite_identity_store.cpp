@@ -61,6 +61,27 @@ constexpr const char* kCopyKeys =
     "SELECT kind, attribute, block, value, ?2 FROM identity_keys WHERE canonical_id = ?1 "
     "ON CONFLICT (kind, attribute, block, canonical_id) DO NOTHING";
 constexpr const char* kDeleteKeys = "DELETE FROM identity_keys WHERE canonical_id = ?1";
+constexpr const char* kSelectRelation =
+    "SELECT canonical_id, kind, related_kind, related_id, connector, event_id, platform_time_ms, platform_seq "
+    "FROM identity_relations WHERE canonical_id = ?1 AND related_kind = ?2";
+constexpr const char* kSelectRelationsOf =
+    "SELECT canonical_id, kind, related_kind, related_id, connector, event_id, platform_time_ms, platform_seq "
+    "FROM identity_relations WHERE canonical_id = ?1 ORDER BY related_kind";
+constexpr const char* kUpsertRelation =
+    "INSERT INTO identity_relations (canonical_id, kind, related_kind, related_id, connector, event_id, "
+    "platform_time_ms, platform_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT (canonical_id, related_kind) DO UPDATE SET related_id = excluded.related_id, "
+    "connector = excluded.connector, event_id = excluded.event_id, "
+    "platform_time_ms = excluded.platform_time_ms, platform_seq = excluded.platform_seq";
+constexpr const char* kDeleteRelationsOf = "DELETE FROM identity_relations WHERE canonical_id = ?1";
+constexpr const char* kRepointRelationsTo =
+    "UPDATE identity_relations SET related_id = ?2 WHERE related_id = ?1";
+// The records of a customer's cases (…): the relations index finds the entities; one without
+// a record yet reads as no fields.
+constexpr const char* kSelectRelatedRecords =
+    "SELECT r.canonical_id, r.kind, coalesce(c.fields_json, '{}'), coalesce(c.updated_at_ms, 0) "
+    "FROM identity_relations r LEFT JOIN canonical_records c ON c.canonical_id = r.canonical_id "
+    "WHERE r.related_id = ?1 AND r.kind = ?2 ORDER BY r.canonical_id";
 
 IdentityEntity read_entity(const StmtLease& row) {
   return IdentityEntity{row.column_text(0), row.column_text(1), row.column_int(2), row.column_text(3)};
@@ -79,6 +100,11 @@ IdentityKey read_key(const StmtLease& row) {
 MergeRecord read_merge(const StmtLease& row) {
   return MergeRecord{row.column_text(0), row.column_text(1), row.column_text(2), row.column_text(3),
                      row.column_text(4), row.column_text(5), row.column_int(6), row.column_int(7)};
+}
+
+IdentityRelation read_relation(const StmtLease& row) {
+  return IdentityRelation{row.column_text(0), row.column_text(1), row.column_text(2), row.column_text(3),
+                          row.column_text(4), row.column_text(5), row.column_int(6),  row.column_int(7)};
 }
 
 std::string fields_to_json(const CanonicalRecord& record) {
@@ -165,6 +191,55 @@ StoreResult<RecordChange> update_record(Connection& db, const RecordUpdate& upda
   return change;
 }
 
+// Keeps `relation` (live ids) where it is newer than the one stored for its entity and
+// related kind.
+StoreResult<void> offer_relation(Connection& db, const IdentityRelation& relation) {
+  auto stored = first(query_rows(
+      db, kSelectRelation,
+      [&](StmtLease& s) { return Binder(s).text(relation.canonical_id).text(relation.related_kind).rc(); },
+      read_relation, "load relation"));
+  if (!stored) return fail(std::move(stored).error());
+  if (stored->has_value() && !relation_is_newer(relation, **stored)) return {};
+  auto done = execute(
+      db, kUpsertRelation,
+      [&](StmtLease& s) {
+        return Binder(s)
+            .text(relation.canonical_id)
+            .text(relation.kind)
+            .text(relation.related_kind)
+            .text(relation.related_id)
+            .text(relation.connector)
+            .text(relation.event_id)
+            .integer(relation.platform_time_ms)
+            .integer(relation.platform_seq)
+            .rc();
+      },
+      "save relation of", relation.canonical_id);
+  if (!done) return fail(std::move(done).error());
+  return {};
+}
+
+// A merge: `from`'s relations combine with `into`'s, relations to `from` name `into`.
+StoreResult<void> merge_relations(Connection& db, std::string_view from_id, std::string_view into_id) {
+  auto own = query_rows(db, kSelectRelationsOf, [&](StmtLease& s) { return s.bind_text(1, from_id); },
+                        read_relation, "merge: load relations of");
+  if (!own) return fail(std::move(own).error());
+  const auto from_only = [&](StmtLease& s) { return s.bind_text(1, from_id); };
+  if (auto done = execute(db, kDeleteRelationsOf, from_only, "merge: drop relations of", from_id); !done) {
+    return fail(std::move(done).error());
+  }
+  const auto from_to = [&](StmtLease& s) { return Binder(s).text(from_id).text(into_id).rc(); };
+  if (auto done = execute(db, kRepointRelationsTo, from_to, "merge: re-point relations to", from_id); !done) {
+    return fail(std::move(done).error());
+  }
+  for (IdentityRelation& relation : *own) {
+    relation.canonical_id = into_id;
+    if (relation.related_id == from_id) relation.related_id = into_id;
+    if (auto offered = offer_relation(db, relation); !offered) return offered;
+  }
+  return {};
+}
+
 }  // namespace
 
 StoreResult<std::vector<RecordChange>> write_identity(Connection& db, const IdentityWrites& writes,
@@ -210,6 +285,15 @@ StoreResult<std::vector<RecordChange>> write_identity(Connection& db, const Iden
     auto change = update_record(db, update, at_ms);
     if (!change) return fail(std::move(change).error());
     changes.push_back(std::move(*change));
+  }
+  for (IdentityRelation relation : writes.relations) {
+    auto entity = target(db, relation.canonical_id, "relation");
+    if (!entity) return fail(std::move(entity).error());
+    auto related = target(db, relation.related_id, "relation");
+    if (!related) return fail(std::move(related).error());
+    relation.canonical_id = entity->id;
+    relation.related_id = related->id;
+    if (auto offered = offer_relation(db, relation); !offered) return fail(offered.error());
   }
   return changes;
 }
@@ -268,6 +352,20 @@ StoreResult<std::vector<MergeRecord>> SqliteIdentityStore::merges_of(std::string
                     "list merges");
 }
 
+StoreResult<std::vector<IdentityRelation>> SqliteIdentityStore::relations_of(std::string_view canonical_id) {
+  auto [lock, db] = database_->reader();
+  return query_rows(db, kSelectRelationsOf, [&](StmtLease& s) { return s.bind_text(1, canonical_id); },
+                    read_relation, "list relations");
+}
+
+StoreResult<std::vector<CanonicalRecord>> SqliteIdentityStore::related_records(std::string_view related_id,
+                                                                               std::string_view kind) {
+  auto [lock, db] = database_->reader();
+  return query_rows(
+      db, kSelectRelatedRecords, [&](StmtLease& s) { return Binder(s).text(related_id).text(kind).rc(); },
+      read_record, "list related records");
+}
+
 StoreResult<std::vector<RecordChange>> SqliteIdentityStore::write(const IdentityWrites& writes, std::int64_t at_ms) {
   auto [lock, db] = database_->writer();
   Transaction tx(db);
@@ -315,6 +413,7 @@ StoreResult<MergeRecord> SqliteIdentityStore::merge(std::string_view from_id, st
       return fail(std::move(done).error());
     }
   }
+  if (auto done = merge_relations(db, from_id, into_id); !done) return fail(done.error());
   auto recorded = execute(
       db, kInsertMerge,
       [&](StmtLease& s) {

@@ -35,6 +35,9 @@ class SqliteIdentityStore final : public IdentityStore {
   StoreResult<std::vector<IdentityLink>> links_of(std::string_view canonical_id) override;
   StoreResult<std::optional<CanonicalRecord>> load_record(std::string_view canonical_id) override;
   StoreResult<std::vector<MergeRecord>> merges_of(std::string_view canonical_id) override;
+  StoreResult<std::vector<IdentityRelation>> relations_of(std::string_view canonical_id) override;
+  StoreResult<std::vector<CanonicalRecord>> related_records(std::string_view related_id,
+                                                            std::string_view kind) override;
   StoreResult<std::vector<RecordChange>> write(const IdentityWrites& writes, std::int64_t at_ms) override;
   StoreResult<MergeRecord> merge(std::string_view from_id, std::string_view into_id, std::string_view by,
                                  std::string_view reason, std::int64_t at_ms) override;

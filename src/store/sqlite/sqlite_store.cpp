@@ -89,13 +89,12 @@ StoreResult<std::vector<AppendOutcome>> SqliteStore::append_raw_events(
 
 StoreResult<std::vector<RawEvent>> SqliteStore::query_raw_events(const RawEventQuery& query) {
   // Conditions are spelled into the SQL only when their filter is set, so that each shape gets
-  // a plan that uses its index (the partial index needs the literal IS NULL); at most 128
+  // a plan that uses its index (the partial index needs the literal IS NULL); at most 64
   // shapes, each prepared once.
   std::string sql = std::string("SELECT ") + kColumns + " FROM raw_events WHERE seq > :after";
   if (query.connector) sql += " AND connector = :connector";
   if (query.event_type) sql += " AND event_type = :event_type";
   if (query.business_key) sql += " AND business_key = :business_key";
-  if (query.correlation_id) sql += " AND correlation_id = :correlation_id";
   if (query.received_from_ms) sql += " AND received_at_ms >= :from";
   if (query.received_to_ms) sql += " AND received_at_ms < :to";
   if (query.processed) {
@@ -112,9 +111,6 @@ StoreResult<std::vector<RawEvent>> SqliteStore::query_raw_events(const RawEventQ
   if (rc == SQLITE_OK && query.event_type) rc = stmt->bind_text(":event_type", *query.event_type);
   if (rc == SQLITE_OK && query.business_key) {
     rc = stmt->bind_text(":business_key", *query.business_key);
-  }
-  if (rc == SQLITE_OK && query.correlation_id) {
-    rc = stmt->bind_text(":correlation_id", *query.correlation_id);
   }
   if (rc == SQLITE_OK && query.received_from_ms) {
     rc = stmt->bind_int(":from", *query.received_from_ms);
