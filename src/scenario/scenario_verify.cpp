@@ -19,12 +19,21 @@ struct Snapshot {
   json fingerprint;  // what must stop changing
 };
 
+// The sandbox's state and request log are read whole: at the demo's 200 customers the state
+// alone is over the 8 MiB a platform answer may have.
+delivery::CurlTransportOptions admin_transport_options() {
+  delivery::CurlTransportOptions options;
+  options.max_response_bytes = std::size_t{512} << 20;
+  return options;
+}
+
 class Verifier {
  public:
   explicit Verifier(const VerifyOptions& options)
       : options_(options),
         sandbox_(trim_base_url(options.sandbox_url)),
         hub_(trim_base_url(options.hub_url)),
+        transport_(admin_transport_options()),
         client_(transport_) {}
 
   Result<VerifyReport, std::string> run() {
