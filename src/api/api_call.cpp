@@ -6,11 +6,16 @@ http::Response not_found(const ApiCall& call, std::string_view detail) {
   return http::problem(404, "not-found", "Not found", detail, call.request);
 }
 
+http::Response validation_problem(const http::Request& request,
+                                  const std::vector<http::InvalidField>& fields) {
+  const std::string detail = std::to_string(fields.size()) +
+                             (fields.size() == 1 ? " invalid field" : " invalid fields") +
+                             ": see invalid_params";
+  return http::problem(422, "validation", "Invalid request", detail, request, fields);
+}
+
 http::Response invalid(const ApiCall& call, std::vector<http::InvalidField> fields) {
-  std::string detail =
-      fields.size() == 1 ? "1 invalid field" : std::to_string(fields.size()) + " invalid fields";
-  detail += ": see invalid_params";
-  return http::problem(422, "validation", "Invalid request", detail, call.request, fields);
+  return validation_problem(call.request, fields);
 }
 
 http::Response conflict(const ApiCall& call, std::string_view detail) {

@@ -51,6 +51,9 @@ struct Endpoint {
 // Problems every endpoint may answer, with their stable type URIs (urn:weft:problem:<kind>).
 http::Response not_found(const ApiCall& call, std::string_view detail);
 http::Response invalid(const ApiCall& call, std::vector<http::InvalidField> fields);
+// The 422 for fields that break their schema or rules, each listed (also before a call exists).
+http::Response validation_problem(const http::Request& request,
+                                  const std::vector<http::InvalidField>& fields);
 http::Response conflict(const ApiCall& call, std::string_view detail);
 http::Response forbidden(const ApiCall& call, std::string_view detail);
 http::Response storage_unavailable(const ApiCall& call, std::string_view detail);

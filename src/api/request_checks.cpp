@@ -102,9 +102,7 @@ Result<CheckedRequest, http::Response> check_request(const Endpoint& endpoint,
                                 "the body is not valid JSON (UTF-8)", request));
     }
     if (auto fields = openapi.validate(endpoint.body_schema, body); !fields.empty()) {
-      std::string detail = std::to_string(fields.size()) + " invalid field" +
-                           (fields.size() == 1 ? "" : "s") + ": see invalid_params";
-      return fail(http::problem(422, "validation", "Invalid request", detail, request, fields));
+      return fail(validation_problem(request, fields));
     }
   } else if (!request.body.empty() || request.body_too_large) {
     return fail(http::problem(400, "unexpected-body", "Unexpected body",

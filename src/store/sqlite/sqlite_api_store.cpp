@@ -74,13 +74,6 @@ AuditRecord read_audit(const StmtLease& row) {
                      row.column_text(6), row.column_text(7)};
 }
 
-template <class T>
-StoreResult<std::optional<T>> first(StoreResult<std::vector<T>> rows) {
-  if (!rows) return fail(std::move(rows).error());
-  if (rows->empty()) return std::optional<T>();
-  return std::optional<T>(std::move(rows->front()));
-}
-
 StoreResult<AuditRecord> insert_audit(Connection& db, const AuditRecord& r) {
   auto done = execute(
       db, kInsertAudit,

@@ -38,7 +38,8 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
 // SQLITE_FULL, or as an I/O error whose errno says so (fsync/ftruncate on ENOSPC).
 inline StoreErrc classify(int rc, int system_errno) {
   // A uniqueness check failed: the caller asked for something that exists already.
-  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) return StoreErrc::conflict;
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    return StoreErrc::conflict;
   switch (rc & 0xff) {
     case SQLITE_FULL:
       return StoreErrc::full;
@@ -279,6 +280,14 @@ auto query_rows(Connection& db, const char* sql, Bind&& bind, Read read, const c
   if (!stmt) return fail(std::move(stmt).error());
   if (const int rc = bind(*stmt); rc != SQLITE_OK) return fail(sqlite_error(db.get(), rc, what));
   return read_all(db, *stmt, read, what);
+}
+
+// The first row of a query's result, if any (lookups by key).
+template <class T>
+StoreResult<std::optional<T>> first(StoreResult<std::vector<T>> rows) {
+  if (!rows) return fail(std::move(rows).error());
+  if (rows->empty()) return std::optional<T>();
+  return std::optional<T>(std::move(rows->front()));
 }
 
 }  // namespace weft::store::sqlite

@@ -5,7 +5,6 @@
 #include "store/sqlite/sqlite_identity_store.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <set>
 #include <string>
 
@@ -19,29 +18,36 @@ namespace {
 using nlohmann::json;
 using rows::Binder;
 
-constexpr const char* kSelectEntity = "SELECT id, kind, created_at_ms, merged_into FROM identity_entities WHERE id = ?1";
+constexpr const char* kSelectEntity =
+    "SELECT id, kind, created_at_ms, merged_into FROM identity_entities WHERE id = ?1";
 constexpr const char* kInsertEntity =
     "INSERT INTO identity_entities (id, kind, created_at_ms, merged_into) VALUES (?1, ?2, ?3, '') "
     "ON CONFLICT (id) DO NOTHING";
 constexpr const char* kSelectLink =
-    "SELECT kind, connector, platform_id, canonical_id, matched_by, linked_at_ms FROM identity_links "
+    "SELECT kind, connector, platform_id, canonical_id, matched_by, linked_at_ms FROM "
+    "identity_links "
     "WHERE kind = ?1 AND connector = ?2 AND platform_id = ?3";
 constexpr const char* kSelectLinksOf =
-    "SELECT kind, connector, platform_id, canonical_id, matched_by, linked_at_ms FROM identity_links "
+    "SELECT kind, connector, platform_id, canonical_id, matched_by, linked_at_ms FROM "
+    "identity_links "
     "WHERE canonical_id = ?1 ORDER BY connector, platform_id";
 constexpr const char* kInsertLink =
-    "INSERT INTO identity_links (kind, connector, platform_id, canonical_id, matched_by, linked_at_ms) "
+    "INSERT INTO identity_links (kind, connector, platform_id, canonical_id, matched_by, "
+    "linked_at_ms) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (kind, connector, platform_id) DO NOTHING";
 constexpr const char* kSelectKeys =
     "SELECT kind, attribute, block, value, canonical_id FROM identity_keys "
     "WHERE kind = ?1 AND attribute = ?2 AND block = ?3 ORDER BY canonical_id";
 constexpr const char* kInsertKey =
-    "INSERT INTO identity_keys (kind, attribute, block, value, canonical_id) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "INSERT INTO identity_keys (kind, attribute, block, value, canonical_id) VALUES (?1, ?2, ?3, "
+    "?4, ?5) "
     "ON CONFLICT (kind, attribute, block, canonical_id) DO NOTHING";
 constexpr const char* kSelectRecord =
-    "SELECT canonical_id, kind, fields_json, updated_at_ms FROM canonical_records WHERE canonical_id = ?1";
+    "SELECT canonical_id, kind, fields_json, updated_at_ms FROM canonical_records WHERE "
+    "canonical_id = ?1";
 constexpr const char* kUpsertRecord =
-    "INSERT INTO canonical_records (canonical_id, kind, fields_json, updated_at_ms) VALUES (?1, ?2, ?3, ?4) "
+    "INSERT INTO canonical_records (canonical_id, kind, fields_json, updated_at_ms) VALUES (?1, "
+    "?2, ?3, ?4) "
     "ON CONFLICT (canonical_id) DO UPDATE SET fields_json = excluded.fields_json, "
     "updated_at_ms = excluded.updated_at_ms";
 constexpr const char* kDeleteRecord = "DELETE FROM canonical_records WHERE canonical_id = ?1";
@@ -49,12 +55,14 @@ constexpr const char* kSelectMerges =
     "SELECT id, kind, from_id, into_id, merged_by, reason, at_ms, links_moved FROM identity_merges "
     "WHERE from_id = ?1 OR into_id = ?1 ORDER BY at_ms, id";
 constexpr const char* kInsertMerge =
-    "INSERT INTO identity_merges (id, kind, from_id, into_id, merged_by, reason, at_ms, links_moved) "
+    "INSERT INTO identity_merges (id, kind, from_id, into_id, merged_by, reason, at_ms, "
+    "links_moved) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 // A merge: the entity merged away and those merged into it before now point at the survivor.
 constexpr const char* kRepointEntities =
     "UPDATE identity_entities SET merged_into = ?2 WHERE id = ?1 OR merged_into = ?1";
-constexpr const char* kRepointLinks = "UPDATE identity_links SET canonical_id = ?2 WHERE canonical_id = ?1";
+constexpr const char* kRepointLinks =
+    "UPDATE identity_links SET canonical_id = ?2 WHERE canonical_id = ?1";
 // Keys are a set: copy those the survivor lacks, then drop the merged entity's.
 constexpr const char* kCopyKeys =
     "INSERT INTO identity_keys (kind, attribute, block, value, canonical_id) "
@@ -62,13 +70,16 @@ constexpr const char* kCopyKeys =
     "ON CONFLICT (kind, attribute, block, canonical_id) DO NOTHING";
 constexpr const char* kDeleteKeys = "DELETE FROM identity_keys WHERE canonical_id = ?1";
 constexpr const char* kSelectRelation =
-    "SELECT canonical_id, kind, related_kind, related_id, connector, event_id, platform_time_ms, platform_seq "
+    "SELECT canonical_id, kind, related_kind, related_id, connector, event_id, platform_time_ms, "
+    "platform_seq "
     "FROM identity_relations WHERE canonical_id = ?1 AND related_kind = ?2";
 constexpr const char* kSelectRelationsOf =
-    "SELECT canonical_id, kind, related_kind, related_id, connector, event_id, platform_time_ms, platform_seq "
+    "SELECT canonical_id, kind, related_kind, related_id, connector, event_id, platform_time_ms, "
+    "platform_seq "
     "FROM identity_relations WHERE canonical_id = ?1 ORDER BY related_kind";
 constexpr const char* kUpsertRelation =
-    "INSERT INTO identity_relations (canonical_id, kind, related_kind, related_id, connector, event_id, "
+    "INSERT INTO identity_relations (canonical_id, kind, related_kind, related_id, connector, "
+    "event_id, "
     "platform_time_ms, platform_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
     "ON CONFLICT (canonical_id, related_kind) DO UPDATE SET related_id = excluded.related_id, "
     "connector = excluded.connector, event_id = excluded.event_id, "
@@ -84,7 +95,8 @@ constexpr const char* kSelectRelatedRecords =
     "WHERE r.related_id = ?1 AND r.kind = ?2 ORDER BY r.canonical_id";
 
 IdentityEntity read_entity(const StmtLease& row) {
-  return IdentityEntity{row.column_text(0), row.column_text(1), row.column_int(2), row.column_text(3)};
+  return IdentityEntity{row.column_text(0), row.column_text(1), row.column_int(2),
+                        row.column_text(3)};
 }
 
 IdentityLink read_link(const StmtLease& row) {
@@ -99,19 +111,23 @@ IdentityKey read_key(const StmtLease& row) {
 
 MergeRecord read_merge(const StmtLease& row) {
   return MergeRecord{row.column_text(0), row.column_text(1), row.column_text(2), row.column_text(3),
-                     row.column_text(4), row.column_text(5), row.column_int(6), row.column_int(7)};
+                     row.column_text(4), row.column_text(5), row.column_int(6),  row.column_int(7)};
 }
 
 IdentityRelation read_relation(const StmtLease& row) {
-  return IdentityRelation{row.column_text(0), row.column_text(1), row.column_text(2), row.column_text(3),
-                          row.column_text(4), row.column_text(5), row.column_int(6),  row.column_int(7)};
+  return IdentityRelation{row.column_text(0), row.column_text(1), row.column_text(2),
+                          row.column_text(3), row.column_text(4), row.column_text(5),
+                          row.column_int(6),  row.column_int(7)};
 }
 
 std::string fields_to_json(const CanonicalRecord& record) {
   json fields = json::object();
   for (const auto& [name, f] : record.fields) {
-    fields[name] = {{"value", json::parse(f.value_json)}, {"connector", f.connector}, {"event_id", f.event_id},
-                    {"time_ms", f.platform_time_ms},      {"seq", f.platform_seq}};
+    fields[name] = {{"value", json::parse(f.value_json)},
+                    {"connector", f.connector},
+                    {"event_id", f.event_id},
+                    {"time_ms", f.platform_time_ms},
+                    {"seq", f.platform_seq}};
   }
   return fields.dump();
 }
@@ -129,16 +145,10 @@ CanonicalRecord read_record(const StmtLease& row) {
   return record;
 }
 
-template <class T>
-StoreResult<std::optional<T>> first(StoreResult<std::vector<T>> rows) {
-  if (!rows) return fail(std::move(rows).error());
-  if (rows->empty()) return std::optional<T>();
-  return std::optional<T>(std::move(rows->front()));
-}
-
 StoreResult<std::optional<IdentityEntity>> entity_on(Connection& db, std::string_view id) {
-  return first(query_rows(db, kSelectEntity, [&](StmtLease& s) { return s.bind_text(1, id); }, read_entity,
-                          "load canonical entity"));
+  return first(query_rows(
+      db, kSelectEntity, [&](StmtLease& s) { return s.bind_text(1, id); }, read_entity,
+      "load canonical entity"));
 }
 
 // The live entity `id` resolves to. Merges are compressed (see kRepointEntities), so one hop
@@ -154,8 +164,9 @@ StoreResult<std::optional<IdentityEntity>> live_on(Connection& db, std::string_v
 }
 
 StoreResult<std::optional<CanonicalRecord>> record_on(Connection& db, std::string_view id) {
-  return first(query_rows(db, kSelectRecord, [&](StmtLease& s) { return s.bind_text(1, id); }, read_record,
-                          "load canonical record"));
+  return first(query_rows(
+      db, kSelectRecord, [&](StmtLease& s) { return s.bind_text(1, id); }, read_record,
+      "load canonical record"));
 }
 
 StoreResult<int> save_record(Connection& db, const CanonicalRecord& record) {
@@ -163,7 +174,12 @@ StoreResult<int> save_record(Connection& db, const CanonicalRecord& record) {
   return execute(
       db, kUpsertRecord,
       [&](StmtLease& s) {
-        return Binder(s).text(record.canonical_id).text(record.kind).text(fields).integer(record.updated_at_ms).rc();
+        return Binder(s)
+            .text(record.canonical_id)
+            .text(record.kind)
+            .text(fields)
+            .integer(record.updated_at_ms)
+            .rc();
       },
       "save canonical record", record.canonical_id);
 }
@@ -173,19 +189,22 @@ StoreResult<IdentityEntity> target(Connection& db, std::string_view id, const ch
   auto entity = live_on(db, id);
   if (!entity) return fail(std::move(entity).error());
   if (!entity->has_value()) {
-    return fail(StoreError{StoreErrc::not_found, std::string(what) + " of an unknown entity " + std::string(id)});
+    return fail(StoreError{StoreErrc::not_found,
+                           std::string(what) + " of an unknown entity " + std::string(id)});
   }
   return std::move(**entity);
 }
 
-StoreResult<RecordChange> update_record(Connection& db, const RecordUpdate& update, std::int64_t at_ms) {
+StoreResult<RecordChange> update_record(Connection& db, const RecordUpdate& update,
+                                        std::int64_t at_ms) {
   auto entity = target(db, update.canonical_id, "record");
   if (!entity) return fail(std::move(entity).error());
   auto stored = record_on(db, entity->id);
   if (!stored) return fail(std::move(stored).error());
   CanonicalRecord record = stored->value_or(CanonicalRecord{entity->id, entity->kind, {}, at_ms});
   RecordChange change{entity->id, update.event_id, apply_newer_fields(record, update, at_ms)};
-  if (!change.changed_fields.empty() || !stored->has_value() || record.fields != (*stored)->fields) {
+  if (!change.changed_fields.empty() || !stored->has_value() ||
+      record.fields != (*stored)->fields) {
     if (auto saved = save_record(db, record); !saved) return fail(std::move(saved).error());
   }
   return change;
@@ -196,7 +215,9 @@ StoreResult<RecordChange> update_record(Connection& db, const RecordUpdate& upda
 StoreResult<void> offer_relation(Connection& db, const IdentityRelation& relation) {
   auto stored = first(query_rows(
       db, kSelectRelation,
-      [&](StmtLease& s) { return Binder(s).text(relation.canonical_id).text(relation.related_kind).rc(); },
+      [&](StmtLease& s) {
+        return Binder(s).text(relation.canonical_id).text(relation.related_kind).rc();
+      },
       read_relation, "load relation"));
   if (!stored) return fail(std::move(stored).error());
   if (stored->has_value() && !relation_is_newer(relation, **stored)) return {};
@@ -220,16 +241,21 @@ StoreResult<void> offer_relation(Connection& db, const IdentityRelation& relatio
 }
 
 // A merge: `from`'s relations combine with `into`'s, relations to `from` name `into`.
-StoreResult<void> merge_relations(Connection& db, std::string_view from_id, std::string_view into_id) {
-  auto own = query_rows(db, kSelectRelationsOf, [&](StmtLease& s) { return s.bind_text(1, from_id); },
-                        read_relation, "merge: load relations of");
+StoreResult<void> merge_relations(Connection& db, std::string_view from_id,
+                                  std::string_view into_id) {
+  auto own = query_rows(
+      db, kSelectRelationsOf, [&](StmtLease& s) { return s.bind_text(1, from_id); }, read_relation,
+      "merge: load relations of");
   if (!own) return fail(std::move(own).error());
   const auto from_only = [&](StmtLease& s) { return s.bind_text(1, from_id); };
-  if (auto done = execute(db, kDeleteRelationsOf, from_only, "merge: drop relations of", from_id); !done) {
+  if (auto done = execute(db, kDeleteRelationsOf, from_only, "merge: drop relations of", from_id);
+      !done) {
     return fail(std::move(done).error());
   }
   const auto from_to = [&](StmtLease& s) { return Binder(s).text(from_id).text(into_id).rc(); };
-  if (auto done = execute(db, kRepointRelationsTo, from_to, "merge: re-point relations to", from_id); !done) {
+  if (auto done =
+          execute(db, kRepointRelationsTo, from_to, "merge: re-point relations to", from_id);
+      !done) {
     return fail(std::move(done).error());
   }
   for (IdentityRelation& relation : *own) {
@@ -247,7 +273,9 @@ StoreResult<std::vector<RecordChange>> write_identity(Connection& db, const Iden
   for (const IdentityEntity& e : writes.entities) {
     auto done = execute(
         db, kInsertEntity,
-        [&](StmtLease& s) { return Binder(s).text(e.id).text(e.kind).integer(e.created_at_ms).rc(); },
+        [&](StmtLease& s) {
+          return Binder(s).text(e.id).text(e.kind).integer(e.created_at_ms).rc();
+        },
         "create canonical entity", e.id);
     if (!done) return fail(std::move(done).error());
   }
@@ -275,7 +303,13 @@ StoreResult<std::vector<RecordChange>> write_identity(Connection& db, const Iden
     auto done = execute(
         db, kInsertKey,
         [&](StmtLease& s) {
-          return Binder(s).text(key.kind).text(key.attribute).text(key.block).text(key.value).text(entity->id).rc();
+          return Binder(s)
+              .text(key.kind)
+              .text(key.attribute)
+              .text(key.block)
+              .text(key.value)
+              .text(entity->id)
+              .rc();
         },
         "record identity key of", entity->id);
     if (!done) return fail(std::move(done).error());
@@ -298,26 +332,27 @@ StoreResult<std::vector<RecordChange>> write_identity(Connection& db, const Iden
   return changes;
 }
 
-SqliteIdentityStore::SqliteIdentityStore(std::shared_ptr<Database> database) : database_(std::move(database)) {}
+SqliteIdentityStore::SqliteIdentityStore(std::shared_ptr<Database> database)
+    : database_(std::move(database)) {}
 
-StoreResult<std::optional<IdentityLink>> SqliteIdentityStore::find_link(std::string_view kind,
-                                                                        std::string_view connector,
-                                                                        std::string_view platform_id) {
+StoreResult<std::optional<IdentityLink>> SqliteIdentityStore::find_link(
+    std::string_view kind, std::string_view connector, std::string_view platform_id) {
   auto [lock, db] = database_->reader();
   return first(query_rows(
-      db, kSelectLink, [&](StmtLease& s) { return Binder(s).text(kind).text(connector).text(platform_id).rc(); },
+      db, kSelectLink,
+      [&](StmtLease& s) { return Binder(s).text(kind).text(connector).text(platform_id).rc(); },
       read_link, "find identity link"));
 }
 
-StoreResult<std::vector<IdentityKey>> SqliteIdentityStore::find_keys(std::string_view kind,
-                                                                     std::string_view attribute,
-                                                                     std::span<const std::string> blocks) {
+StoreResult<std::vector<IdentityKey>> SqliteIdentityStore::find_keys(
+    std::string_view kind, std::string_view attribute, std::span<const std::string> blocks) {
   std::set<std::string> wanted(blocks.begin(), blocks.end());  // (block, canonical_id) order
   std::vector<IdentityKey> out;
   auto [lock, db] = database_->reader();
   for (const std::string& block : wanted) {
     auto found = query_rows(
-        db, kSelectKeys, [&](StmtLease& s) { return Binder(s).text(kind).text(attribute).text(block).rc(); },
+        db, kSelectKeys,
+        [&](StmtLease& s) { return Binder(s).text(kind).text(attribute).text(block).rc(); },
         read_key, "find identity keys");
     if (!found) return fail(std::move(found).error());
     out.insert(out.end(), found->begin(), found->end());
@@ -335,38 +370,47 @@ StoreResult<std::optional<IdentityEntity>> SqliteIdentityStore::resolve_id(std::
   return live_on(db, id);
 }
 
-StoreResult<std::vector<IdentityLink>> SqliteIdentityStore::links_of(std::string_view canonical_id) {
+StoreResult<std::vector<IdentityLink>> SqliteIdentityStore::links_of(
+    std::string_view canonical_id) {
   auto [lock, db] = database_->reader();
-  return query_rows(db, kSelectLinksOf, [&](StmtLease& s) { return s.bind_text(1, canonical_id); }, read_link,
-                    "list identity links");
+  return query_rows(
+      db, kSelectLinksOf, [&](StmtLease& s) { return s.bind_text(1, canonical_id); }, read_link,
+      "list identity links");
 }
 
-StoreResult<std::optional<CanonicalRecord>> SqliteIdentityStore::load_record(std::string_view canonical_id) {
+StoreResult<std::optional<CanonicalRecord>> SqliteIdentityStore::load_record(
+    std::string_view canonical_id) {
   auto [lock, db] = database_->reader();
   return record_on(db, canonical_id);
 }
 
-StoreResult<std::vector<MergeRecord>> SqliteIdentityStore::merges_of(std::string_view canonical_id) {
-  auto [lock, db] = database_->reader();
-  return query_rows(db, kSelectMerges, [&](StmtLease& s) { return s.bind_text(1, canonical_id); }, read_merge,
-                    "list merges");
-}
-
-StoreResult<std::vector<IdentityRelation>> SqliteIdentityStore::relations_of(std::string_view canonical_id) {
-  auto [lock, db] = database_->reader();
-  return query_rows(db, kSelectRelationsOf, [&](StmtLease& s) { return s.bind_text(1, canonical_id); },
-                    read_relation, "list relations");
-}
-
-StoreResult<std::vector<CanonicalRecord>> SqliteIdentityStore::related_records(std::string_view related_id,
-                                                                               std::string_view kind) {
+StoreResult<std::vector<MergeRecord>> SqliteIdentityStore::merges_of(
+    std::string_view canonical_id) {
   auto [lock, db] = database_->reader();
   return query_rows(
-      db, kSelectRelatedRecords, [&](StmtLease& s) { return Binder(s).text(related_id).text(kind).rc(); },
-      read_record, "list related records");
+      db, kSelectMerges, [&](StmtLease& s) { return s.bind_text(1, canonical_id); }, read_merge,
+      "list merges");
 }
 
-StoreResult<std::vector<RecordChange>> SqliteIdentityStore::write(const IdentityWrites& writes, std::int64_t at_ms) {
+StoreResult<std::vector<IdentityRelation>> SqliteIdentityStore::relations_of(
+    std::string_view canonical_id) {
+  auto [lock, db] = database_->reader();
+  return query_rows(
+      db, kSelectRelationsOf, [&](StmtLease& s) { return s.bind_text(1, canonical_id); },
+      read_relation, "list relations");
+}
+
+StoreResult<std::vector<CanonicalRecord>> SqliteIdentityStore::related_records(
+    std::string_view related_id, std::string_view kind) {
+  auto [lock, db] = database_->reader();
+  return query_rows(
+      db, kSelectRelatedRecords,
+      [&](StmtLease& s) { return Binder(s).text(related_id).text(kind).rc(); }, read_record,
+      "list related records");
+}
+
+StoreResult<std::vector<RecordChange>> SqliteIdentityStore::write(const IdentityWrites& writes,
+                                                                  std::int64_t at_ms) {
   auto [lock, db] = database_->writer();
   Transaction tx(db);
   if (auto begun = tx.begin_immediate(); !begun) return fail(begun.error());
@@ -376,19 +420,27 @@ StoreResult<std::vector<RecordChange>> SqliteIdentityStore::write(const Identity
   return changes;
 }
 
-StoreResult<MergeRecord> SqliteIdentityStore::merge(std::string_view from_id, std::string_view into_id,
-                                                    std::string_view by, std::string_view reason,
-                                                    std::int64_t at_ms) {
+StoreResult<MergeRecord> SqliteIdentityStore::merge(std::string_view from_id,
+                                                    std::string_view into_id, std::string_view by,
+                                                    std::string_view reason, std::int64_t at_ms) {
   auto [lock, db] = database_->writer();
   Transaction tx(db);
   if (auto begun = tx.begin_immediate(); !begun) return fail(begun.error());
-  auto into = check_merge([&](std::string_view id) { return entity_on(db, id); }, from_id, into_id, by);
+  auto into =
+      check_merge([&](std::string_view id) { return entity_on(db, id); }, from_id, into_id, by);
   if (!into) return fail(std::move(into).error());
   const auto from_to = [&](StmtLease& s) { return Binder(s).text(from_id).text(into_id).rc(); };
-  MergeRecord merge{merge_id(from_id, into_id), into->kind, std::string(from_id), std::string(into_id),
-                    std::string(by), std::string(reason), at_ms, 0};
+  MergeRecord merge{merge_id(from_id, into_id),
+                    into->kind,
+                    std::string(from_id),
+                    std::string(into_id),
+                    std::string(by),
+                    std::string(reason),
+                    at_ms,
+                    0};
 
-  if (auto done = execute(db, kRepointEntities, from_to, "merge: re-point entities", from_id); !done) {
+  if (auto done = execute(db, kRepointEntities, from_to, "merge: re-point entities", from_id);
+      !done) {
     return fail(std::move(done).error());
   }
   auto moved = execute(db, kRepointLinks, from_to, "merge: re-point links of", from_id);
@@ -406,10 +458,12 @@ StoreResult<MergeRecord> SqliteIdentityStore::merge(std::string_view from_id, st
   if (from_record->has_value()) {
     auto into_record = record_on(db, into_id);
     if (!into_record) return fail(std::move(into_record).error());
-    CanonicalRecord combined = into_record->value_or(CanonicalRecord{std::string(into_id), into->kind, {}, at_ms});
+    CanonicalRecord combined =
+        into_record->value_or(CanonicalRecord{std::string(into_id), into->kind, {}, at_ms});
     merge_records(combined, **from_record, at_ms);
     if (auto saved = save_record(db, combined); !saved) return fail(std::move(saved).error());
-    if (auto done = execute(db, kDeleteRecord, from_only, "merge: drop record of", from_id); !done) {
+    if (auto done = execute(db, kDeleteRecord, from_only, "merge: drop record of", from_id);
+        !done) {
       return fail(std::move(done).error());
     }
   }

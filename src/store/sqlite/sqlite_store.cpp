@@ -199,7 +199,8 @@ StoreResult<void> SqliteStore::save_cursor(std::string_view name, std::string_vi
   auto [lock, writer] = database_->writer();
   auto stmt = writer.prepare(
       "INSERT INTO poll_cursors (name, value, saved_at_ms) VALUES (?1, ?2, ?3) "
-      "ON CONFLICT (name) DO UPDATE SET value = excluded.value, saved_at_ms = excluded.saved_at_ms");
+      "ON CONFLICT (name) DO UPDATE SET value = excluded.value, saved_at_ms = "
+      "excluded.saved_at_ms");
   if (!stmt) return fail(std::move(stmt).error());
   int rc = stmt->bind_text(1, name);
   if (rc == SQLITE_OK) rc = stmt->bind_text(2, value);

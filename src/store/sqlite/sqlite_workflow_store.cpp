@@ -194,7 +194,8 @@ StoreResult<std::vector<std::vector<TransitionOutcome>>> SqliteWorkflowStore::re
   auto [lock, db] = database_->writer();
   Transaction tx(db);
   if (auto begun = tx.begin_immediate(); !begun) return fail(begun.error());
-  if (auto written = write_identity(db, identity, at_ms); !written) return fail(std::move(written).error());
+  if (auto written = write_identity(db, identity, at_ms); !written)
+    return fail(std::move(written).error());
   for (const MappingRecord& m : records) {
     auto recorded = record_one(db, m, at_ms);
     if (!recorded) return fail(std::move(recorded).error());
