@@ -170,6 +170,8 @@ class IdentityStore {
   virtual StoreResult<std::optional<IdentityEntity>> resolve_id(std::string_view id) = 0;
   // An entity's links, ordered by (connector, platform_id).
   virtual StoreResult<std::vector<IdentityLink>> links_of(std::string_view canonical_id) = 0;
+  // An entity's keys, ordered by (attribute, block).
+  virtual StoreResult<std::vector<IdentityKey>> keys_of(std::string_view canonical_id) = 0;
   virtual StoreResult<std::optional<CanonicalRecord>> load_record(std::string_view canonical_id) = 0;
   // Merges that involved the entity, oldest first.
   virtual StoreResult<std::vector<MergeRecord>> merges_of(std::string_view canonical_id) = 0;

@@ -13,6 +13,8 @@ namespace weft::identity {
 namespace {
 
 constexpr std::string_view kName = "name";
+constexpr std::string_view kExternalId = "external_id";
+constexpr std::string_view kTaxId = "tax_id";
 
 std::string text(double score) {
   std::string s = std::to_string(score);
@@ -92,6 +94,42 @@ StoreResult<std::vector<IdentityKey>> Resolver::keys(std::string_view kind, std:
   return found;
 }
 
+// Whether the entity's identifiers say it is not the record: an identifier stronger than the
+// rule (the external id for every other rule, the tax id for email domain and name) that both
+// carry, where none of the entity's values is the record's. Without this a record routed before
+// its own customer's first record (a NetSuite customer before its Stripe customer) joined the
+// customer with the most similar name: two companies whose names differ by a number became one.
+StoreResult<bool> Resolver::contradicts(std::string_view rule, const std::vector<IdentityKey>& record_keys,
+                                        std::string_view canonical_id, const IdentityWrites& pending) const {
+  std::vector<std::string_view> strong;
+  if (rule != kExternalId) strong.push_back(kExternalId);
+  if (rule != kExternalId && rule != kTaxId) strong.push_back(kTaxId);
+  const auto has = [](const std::vector<IdentityKey>& keys, std::string_view attribute) {
+    return std::any_of(keys.begin(), keys.end(), [&](const IdentityKey& k) { return k.attribute == attribute; });
+  };
+  std::vector<std::string_view> checked;
+  for (std::string_view attribute : strong) {
+    if (has(record_keys, attribute)) checked.push_back(attribute);
+  }
+  if (checked.empty()) return false;
+  auto entity_keys = store_.keys_of(canonical_id);
+  if (!entity_keys) return fail(std::move(entity_keys).error());
+  for (const IdentityKey& key : pending.keys) {
+    if (key.canonical_id == canonical_id) entity_keys->push_back(key);
+  }
+  for (std::string_view attribute : checked) {
+    if (!has(*entity_keys, attribute)) continue;
+    const bool shared = std::any_of(record_keys.begin(), record_keys.end(), [&](const IdentityKey& mine) {
+      return mine.attribute == attribute &&
+             std::any_of(entity_keys->begin(), entity_keys->end(), [&](const IdentityKey& theirs) {
+               return theirs.attribute == attribute && theirs.value == mine.value;
+             });
+    });
+    if (!shared) return true;
+  }
+  return false;
+}
+
 // One rule: a resolution when it decides (a match or a possible duplicate), nullopt when it
 // finds nothing and the next rule should try.
 StoreResult<std::optional<Resolution>> Resolver::apply_rule(std::string_view rule, std::string_view kind,
@@ -99,7 +137,8 @@ StoreResult<std::optional<Resolution>> Resolver::apply_rule(std::string_view rul
                                                             const IdentityWrites& pending) const {
   std::vector<std::string> blocks;
   std::string name;
-  for (const IdentityKey& key : keys_of(kind, record, "")) {
+  const std::vector<IdentityKey> record_keys = keys_of(kind, record, "");
+  for (const IdentityKey& key : record_keys) {
     if (key.attribute != rule) continue;
     blocks.push_back(key.block);
     name = key.value;
@@ -117,9 +156,13 @@ StoreResult<std::optional<Resolution>> Resolver::apply_rule(std::string_view rul
   }
   std::vector<Candidate> above, near;
   for (const auto& [id, score] : scores) {
+    if (score < possible_duplicate_) continue;
+    auto contradicted = contradicts(rule, record_keys, id, pending);
+    if (!contradicted) return fail(std::move(contradicted).error());
+    if (*contradicted) continue;
     if (score >= name_threshold_) {
       above.push_back(Candidate{id, std::string(rule), score});
-    } else if (score >= possible_duplicate_) {
+    } else {
       near.push_back(Candidate{id, std::string(rule), score});
     }
   }

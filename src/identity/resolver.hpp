@@ -1,7 +1,9 @@
 #pragma once
 // Resolver: which canonical entity a platform record is. In order: the exact link of its
 // platform id; then the configured rules (external id, email domain, tax id, name similarity);
-// else a new entity. A name close to an existing one but below the threshold — or an exact
+// else a new entity. An entity whose identifiers contradict the record's (both carry an
+// external id, or a tax id, and none is the record's) is never a candidate of a weaker rule:
+// it is another customer, however alike the names. A name close to an existing one but below the threshold — or an exact
 // rule that points at more than one entity — is a possible duplicate: nothing is created and
 // the caller opens an exception for a person, who answers with link() or create().
 //
@@ -88,6 +90,8 @@ class Resolver {
                                                     const IdentityWrites& pending) const;
   std::vector<IdentityKey> keys_of(std::string_view kind, const PlatformRecord& record,
                                    std::string_view canonical_id) const;
+  StoreResult<bool> contradicts(std::string_view rule, const std::vector<IdentityKey>& record_keys,
+                                std::string_view canonical_id, const IdentityWrites& pending) const;
   void plan_link(std::string_view kind, const PlatformRecord& record, const Resolution& resolution,
                  IdentityWrites& pending, std::int64_t now_ms) const;
 

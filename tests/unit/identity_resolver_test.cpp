@@ -213,6 +213,43 @@ TEST_F(ResolverTest, AnExactRuleMatchingTwoEntitiesIsAPossibleDuplicate) {
   EXPECT_EQ(r->candidates.size(), 2u);
 }
 
+TEST_F(ResolverTest, AnotherExternalIdIsAnotherCustomerHoweverAlikeTheNames) {
+  // The demo's case: a NetSuite customer routed before its own Stripe customer, named like
+  // another customer but carrying another Stripe id, joined that customer by name.
+  const std::string first =
+      resolve(record("stripe", "cus_A", "Brightwater Energy 108 Inc", "a@brightwater108.example", "", "cus_A")).canonical_id;
+  const Resolution second = resolve(record("netsuite", "248", "Brightwater Energy 148 Inc", "", "", "cus_B"));
+  EXPECT_EQ(second.outcome, Outcome::created);
+  EXPECT_NE(second.canonical_id, first);
+  // Its own Stripe customer, routed later, finds it by the external id.
+  const Resolution own = resolve(record("stripe", "cus_B", "Brightwater Energy 148 Inc", "", "", "cus_B"));
+  EXPECT_EQ(own.matched_by, "external_id");
+  EXPECT_EQ(own.canonical_id, second.canonical_id);
+  // Nor is it a possible duplicate in the band below the threshold.
+  config_.name_threshold = 0.99;
+  config_.possible_duplicate = 0.5;
+  resolver_.reset();
+  EXPECT_EQ(resolve(record("zendesk", "org_9", "Brightwater Energies", "", "", "cus_C")).outcome, Outcome::created);
+  // The same name with the same domain but another external id: still another customer.
+  EXPECT_EQ(resolve(record("zendesk", "org_10", "Brightwater Energy 108 Inc", "b@brightwater108.example", "", "cus_D"))
+                .outcome,
+            Outcome::created);
+}
+
+TEST_F(ResolverTest, ARecordWithoutAnExternalIdStillMatchesByName) {
+  const std::string acme = resolve(record("stripe", "cus_1", "Acme Widgets", "", "", "cus_1")).canonical_id;
+  EXPECT_EQ(resolve(record("zendesk", "org_1", "ACME Widgets GmbH")).canonical_id, acme);
+  // An entity without an external id does not contradict one that has it.
+  const std::string zebra = resolve(record("zendesk", "org_2", "Zebra Logistics")).canonical_id;
+  EXPECT_EQ(resolve(record("netsuite", "7", "Zebra Logistics Ltd", "", "", "cus_9")).canonical_id, zebra);
+}
+
+TEST_F(ResolverTest, AnotherTaxIdVetoesADomainOrNameMatchButNotAnExternalIdMatch) {
+  const std::string acme = resolve(record("stripe", "cus_1", "Acme Widgets", "a@acme.de", "DE1", "CRM-1")).canonical_id;
+  EXPECT_EQ(resolve(record("zendesk", "org_1", "Acme Widgets", "b@acme.de", "DE2")).outcome, Outcome::created);
+  EXPECT_EQ(resolve(record("netsuite", "7", "Acme Widgets", "", "DE3", "CRM-1")).canonical_id, acme);
+}
+
 TEST_F(ResolverTest, ABatchSeesWhatItsEarlierEventsPlanned) {
   IdentityWrites pending;
   auto first = resolver().resolve("customer", record("stripe", "cus_1", "Acme", "a@acme.de"), pending, 1000);

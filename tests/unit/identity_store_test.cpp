@@ -122,6 +122,13 @@ TEST_P(IdentityStoreContract, WrittenEntitiesLinksAndKeysReadBack) {
   ASSERT_EQ(links.size(), 2u);
   EXPECT_EQ(links[0].connector, "stripe");
   EXPECT_EQ(links[1].connector, "zendesk");
+
+  auto keys_b = ok(store().keys_of("cus_b"));  // by (attribute, block)
+  ASSERT_EQ(keys_b.size(), 2u);
+  EXPECT_EQ(keys_b[0].attribute, "email_domain");
+  EXPECT_EQ(keys_b[1].attribute, "tax_id");
+  EXPECT_EQ(keys_b[1].value, "DE123");
+  EXPECT_TRUE(ok(store().keys_of("cus_nobody")).empty());
 }
 
 TEST_P(IdentityStoreContract, TheFirstLinkOfAPlatformIdWins) {

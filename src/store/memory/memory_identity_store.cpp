@@ -77,6 +77,18 @@ StoreResult<std::vector<IdentityLink>> MemoryIdentityStore::links_of(std::string
   return out;
 }
 
+StoreResult<std::vector<IdentityKey>> MemoryIdentityStore::keys_of(std::string_view canonical_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<IdentityKey> out;
+  for (const auto& [key, value] : state_.keys) {
+    if (value.canonical_id == canonical_id) out.push_back(value);
+  }
+  std::sort(out.begin(), out.end(), [](const IdentityKey& a, const IdentityKey& b) {
+    return std::tie(a.attribute, a.block) < std::tie(b.attribute, b.block);
+  });
+  return out;
+}
+
 StoreResult<std::optional<CanonicalRecord>> MemoryIdentityStore::load_record(std::string_view canonical_id) {
   std::lock_guard lock(mutex_);
   auto it = state_.records.find(canonical_id);

@@ -22,6 +22,7 @@ class MemoryIdentityStore : public IdentityStore {
   StoreResult<std::optional<IdentityEntity>> load_entity(std::string_view id) override;
   StoreResult<std::optional<IdentityEntity>> resolve_id(std::string_view id) override;
   StoreResult<std::vector<IdentityLink>> links_of(std::string_view canonical_id) override;
+  StoreResult<std::vector<IdentityKey>> keys_of(std::string_view canonical_id) override;
   StoreResult<std::optional<CanonicalRecord>> load_record(std::string_view canonical_id) override;
   StoreResult<std::vector<MergeRecord>> merges_of(std::string_view canonical_id) override;
   StoreResult<std::vector<IdentityRelation>> relations_of(std::string_view canonical_id) override;

@@ -38,6 +38,9 @@ constexpr const char* kInsertLink =
 constexpr const char* kSelectKeys =
     "SELECT kind, attribute, block, value, canonical_id FROM identity_keys "
     "WHERE kind = ?1 AND attribute = ?2 AND block = ?3 ORDER BY canonical_id";
+constexpr const char* kSelectKeysOf =
+    "SELECT kind, attribute, block, value, canonical_id FROM identity_keys "
+    "WHERE canonical_id = ?1 ORDER BY attribute, block";
 constexpr const char* kInsertKey =
     "INSERT INTO identity_keys (kind, attribute, block, value, canonical_id) VALUES (?1, ?2, ?3, "
     "?4, ?5) "
@@ -376,6 +379,13 @@ StoreResult<std::vector<IdentityLink>> SqliteIdentityStore::links_of(
   return query_rows(
       db, kSelectLinksOf, [&](StmtLease& s) { return s.bind_text(1, canonical_id); }, read_link,
       "list identity links");
+}
+
+StoreResult<std::vector<IdentityKey>> SqliteIdentityStore::keys_of(std::string_view canonical_id) {
+  auto [lock, db] = database_->reader();
+  return query_rows(
+      db, kSelectKeysOf, [&](StmtLease& s) { return s.bind_text(1, canonical_id); }, read_key,
+      "list identity keys");
 }
 
 StoreResult<std::optional<CanonicalRecord>> SqliteIdentityStore::load_record(
