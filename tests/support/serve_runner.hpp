@@ -21,9 +21,10 @@ class ServeRunner {
 
   // Starts the hub and waits for /healthz; throws std::runtime_error with the log's tail when
   // it exits first or does not answer within `deadline`. The hub compiles every jq program of
-  // its mappings and workflows before it listens (about 2.5 s of CPU with the shipped five):
-  // on a machine busy with other builds that took more than 10 s.
-  Process start(std::chrono::milliseconds deadline = std::chrono::seconds(30));
+  // its mappings and workflows before it listens (about 3 s of CPU with the shipped nine):
+  // on a machine busy with other builds that took more than 10 s, and 40 s at a load of 13
+  // on two cores. A liveness wait, not a measurement: generous.
+  Process start(std::chrono::milliseconds deadline = std::chrono::seconds(120));
 
   // The last bytes of every run's log, for a failure message.
   std::string log_tails(std::size_t bytes_per_log = 3000) const;
