@@ -3,7 +3,8 @@
 // relay's signed webhook, and the workflow carries it to the Stripe customer's metadata, the
 // collection of each of its Stripe subscriptions (paused while held, resumed when released;
 // other customers' untouched) and the Zendesk organization's fields. Also: the same change
-// delivered again and an older one delivered late, Stripe and Zendesk answering 429 and 5xx
+// delivered again and an older one delivered late, a subscription started while held (paused
+// by subscription-change, resumed with the others), Stripe and Zendesk answering 429 and 5xx
 // for a while, both down and back (each subscription written once per change), and a
 // NetSuite customer not linked to Stripe (an exception with its reason).
 
@@ -160,6 +161,25 @@ TEST_F(CreditHoldTest, AHoldSetThenReleasedReachesBillingAndSupport) {
   for (const auto& instance : instances) {
     EXPECT_EQ(instance.status, InstanceStatus::completed);
     EXPECT_EQ(instance.business_key, "ns:customer:" + netsuite_id_);
+  }
+}
+
+TEST_F(CreditHoldTest, ASubscriptionStartedWhileHeldIsPausedAndResumedWithTheOthers) {
+  subscribed_customer("Hold New");
+  set_hold("ON");
+  ASSERT_NO_THROW(hub_.settle());
+  // Sold while on hold: subscription-change finds the customer's mark and pauses it too.
+  subscriptions_.push_back(subscribe(stripe_id_, "Hold New Extra"));
+  ASSERT_NO_THROW(hub_.settle());
+  expect_hold(true);
+  EXPECT_EQ(subscription_writes(), each_written(1));  // the new one paused once, the others not again
+  set_hold("OFF");
+  ASSERT_NO_THROW(hub_.settle());
+  expect_hold(false);
+  EXPECT_EQ(subscription_writes(), each_written(2));
+  // (The other customer, in no NetSuite, has its own exceptions: not this customer's.)
+  for (const auto& open : hub_.open_exceptions("subscription-change")) {
+    EXPECT_NE(json::parse(open.context_json)["business_key"], stripe_id_) << open.step_id << ": " << open.reason;
   }
 }
 
