@@ -22,6 +22,7 @@
 #include "engine/workflow_catalog.hpp"
 #include "http/router.hpp"
 #include "support/api_contract.hpp"
+#include "support/shipped_mappings.hpp"
 #include "weft/manual_clock.hpp"
 #include "weft/workflow_store.hpp"
 
@@ -95,9 +96,9 @@ class ApiServerTest : public ::testing::Test {
     executor_ = std::make_unique<engine::Executor>(workflows_, catalog_, invoker_, engine_metrics_,
                                                    clock_, engine::ExecutorOptions{1, 42, {}});
     if (!executor_->start(false)) throw std::runtime_error("executor");
-    services_ = std::make_unique<ApiServices>(ApiServices{events_, workflows_, identity_,
-                                                          api_store_, *executor_, *catalog_, clock_,
-                                                          [this] { ++replays_; }});
+    services_ = std::make_unique<ApiServices>(
+        ApiServices{events_, workflows_, identity_, api_store_, *executor_, *catalog_,
+                    test::shipped_schemas(), clock_, [this] { ++events_added_; }});
     options.threads = 1;
     server_ = std::make_unique<ApiServer>(api_store_, OpenApi::builtin(), clock_, options);
     add_all_endpoints(*server_, *services_);
@@ -202,7 +203,7 @@ class ApiServerTest : public ::testing::Test {
   std::unique_ptr<ApiServices> services_;
   std::unique_ptr<ApiServer> server_;
   http::Router router_;
-  int replays_ = 0;
+  int events_added_ = 0;  // requests and replays
 };
 
 // --- authentication ------------------------------------------------------------------------
@@ -515,7 +516,7 @@ TEST_F(ApiServerTest, BadInputGetsAClear4xxAndChangesNothing) {
   EXPECT_EQ(workflows_.load_approval(approval).value()->status, "pending");
   EXPECT_EQ(workflows_.load_exception(exception).value()->status, ExceptionStatus::open);
   EXPECT_TRUE(audit_log().empty());
-  EXPECT_EQ(replays_, 0);
+  EXPECT_EQ(events_added_, 0);
 }
 
 // --- events, replays, audit ----------------------------------------------------------------
@@ -540,7 +541,7 @@ TEST_F(ApiServerTest, EventsAreListedAndAReplayIsAuditedForPlatformAdmin) {
 
   Answer replay = post("/v1/replays", admin, {{"key", "cus_1"}});
   ASSERT_EQ(replay.status, 202) << replay.text;
-  EXPECT_EQ(replays_, 1);
+  EXPECT_EQ(events_added_, 1);
   Answer log = call("GET", "/v1/audit?action=replay", admin);
   ASSERT_EQ(log.status, 200);
   ASSERT_EQ(log.body["data"].size(), 1u);
