@@ -101,7 +101,9 @@ struct Answer {
 
 class ApiServerTest : public ::testing::Test {
  protected:
-  explicit ApiServerTest(ApiOptions options = {}) {
+  // `schemas`: the canonical event schemas of the deployment; the shipped ones by default.
+  explicit ApiServerTest(ApiOptions options = {},
+                         const canonical::EventSchemas& schemas = test::shipped_schemas()) {
     auto catalog = std::make_shared<engine::WorkflowCatalog>();
     for (const char* text : {kApprovingWorkflow, kFailingWorkflow, kRefundingWorkflow}) {
       auto def = engine::load_definition(text, "test.yaml", engine::ValidationOptions{});
@@ -113,8 +115,8 @@ class ApiServerTest : public ::testing::Test {
                                                    clock_, engine::ExecutorOptions{1, 42, {}});
     if (!executor_->start(false)) throw std::runtime_error("executor");
     services_ = std::make_unique<ApiServices>(
-        ApiServices{events_, workflows_, identity_, api_store_, *executor_, *catalog_,
-                    test::shipped_schemas(), clock_, [this] { ++events_added_; }});
+        ApiServices{events_, workflows_, identity_, api_store_, *executor_, *catalog_, schemas,
+                    clock_, [this] { ++events_added_; }});
     options.threads = 1;
     server_ = std::make_unique<ApiServer>(api_store_, OpenApi::builtin(), clock_, options);
     add_all_endpoints(*server_, *services_);
@@ -814,6 +816,43 @@ TEST_F(ApiServerTest, EveryWrongRequestFieldIsListedAndNothingIsStored) {
   EXPECT_TRUE(api_raw_events().empty());
   EXPECT_TRUE(audit_log().empty());
   EXPECT_EQ(events_added_, 0);
+}
+
+
+// A deployment that made an event's schema stricter (schemas_dir) has requests checked against
+// it too, before anything is stored: the pipeline would refuse the event otherwise.
+const canonical::EventSchemas& short_reason_schemas() {
+  static const canonical::EventSchemas schemas =
+      canonical::EventSchemas::load(
+          std::nullopt,
+          {{"events/case.credit_requested.v1.json", json::parse(R"({
+              "$schema": "http://json-schema.org/draft-07/schema#",
+              "allOf": [{"$ref": "../common.v1.json#/definitions/case_fields"},
+                        {"type": "object", "required": ["requested_by"],
+                         "properties": {"reason": {"type": "string", "maxLength": 10}}}]})")}})
+          .value();
+  return schemas;
+}
+
+class StricterSchemaApiTest : public ApiServerTest {
+ protected:
+  StricterSchemaApiTest() : ApiServerTest({}, short_reason_schemas()) {}
+};
+
+TEST_F(StricterSchemaApiTest, ARequestBreakingTheDeploymentsEventSchemaIs422AndNothingIsStored) {
+  const std::string agent = key("agent-5", Role::support_ops);
+  Answer refused = post("/v1/credit-requests", agent, kCredit);  // a 20-character reason
+  ASSERT_EQ(refused.status, 422) << refused.text;
+  ASSERT_EQ(refused.body["invalid_params"].size(), 1u);
+  EXPECT_EQ(refused.body["invalid_params"][0]["name"], "/reason");
+  EXPECT_NE(refused.body["invalid_params"][0]["reason"].get<std::string>().find(
+                "events/case.credit_requested.v1.json"),
+            std::string::npos);
+  EXPECT_TRUE(api_raw_events().empty());
+  EXPECT_TRUE(audit_log().empty());
+  json brief = kCredit;
+  brief["reason"] = "outage";
+  EXPECT_EQ(post("/v1/credit-requests", agent, brief).status, 202);
 }
 
 }  // namespace
