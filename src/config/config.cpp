@@ -544,6 +544,11 @@ void Loader::read_connectors(const Entry& section,
       error(e.line, "connector name '" + e.key +
                         "' may use only a-z, 0-9, '_' and '-' (it is the webhook path "
                         "/hooks/NAME)");
+    } else if (e.key == "api" || e.key == "identity") {
+      // Built-in connectors: "api" is the source of requests made through /v1, "identity" the
+      // identity actions workflows call; a configured one would be confused with them.
+      error(e.line, "connector name '" + e.key + "' is reserved for Weft's built-in '" + e.key +
+                        "' connector; choose another name");
     }
     if (!e.value.IsMap()) {
       error(e.line, e.field + " must be a mapping with at least type and base_url");

@@ -91,7 +91,7 @@ void Hub::Impl::add_ops_routes() {
 
 void Hub::Impl::add_api_routes() {
   api_services = std::make_unique<api::ApiServices>(api::ApiServices{
-      *store, *workflow_store, *identity_store, *api_store, runtime->executor(), runtime->catalog(), clock,
+      *store, *workflow_store, *identity_store, *api_store, runtime->executor(), runtime->catalog(), runtime->schemas(), clock,
       [r = runtime.get()] { r->events_committed(); }});
   api::ApiOptions options;
   options.rate = {config.api.rate_per_second, config.api.burst};

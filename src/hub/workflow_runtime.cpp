@@ -37,6 +37,7 @@ Result<std::unique_ptr<WorkflowRuntime>, std::string> WorkflowRuntime::create(
   std::map<std::string, std::string, std::less<>> types;
   for (const auto& [name, connector] : config.connectors) types.emplace(name, connector.type);
   auto event_schemas = std::make_shared<const canonical::EventSchemas>(std::move(*schemas));
+  r->schemas_ = event_schemas;
   auto resolver = std::make_shared<const identity::Resolver>(identity, config.identity);
   r->router_ = std::make_unique<pipeline::RawEventRouter>(
       r->mappings_, r->catalog_, std::move(types), event_schemas,

@@ -33,6 +33,7 @@ class WorkflowRuntime {
 
   engine::Executor& executor() { return *executor_; }
   const engine::WorkflowCatalog& catalog() const { return *catalog_; }
+  const canonical::EventSchemas& schemas() const { return *schemas_; }
   std::size_t workflow_count() const { return catalog_->size(); }
   std::size_t mapping_count() const { return mappings_->size(); }
 
@@ -41,6 +42,7 @@ class WorkflowRuntime {
 
   std::shared_ptr<const mapping::MappingSet> mappings_;
   std::shared_ptr<const engine::WorkflowCatalog> catalog_;
+  std::shared_ptr<const canonical::EventSchemas> schemas_;
   std::unique_ptr<engine::ActionInvoker> actions_;  // outlives the executor that calls it
   std::unique_ptr<engine::EngineMetrics> engine_metrics_;
   std::unique_ptr<pipeline::PipelineMetrics> pipeline_metrics_;

@@ -145,7 +145,35 @@ std::string canonical_id(const RawEvent& raw, std::size_t index) {
   return crypto::to_hex(crypto::sha256(key));
 }
 
+// What every output gets from the raw event it came from: its id, time, source and cause.
+void stamp(CanonicalEvent& event, const RawEvent& raw, std::size_t index, int mapping_version) {
+  event.id = canonical_id(raw, index);
+  if (event.occurred_at_ms == 0) {
+    event.occurred_at_ms = raw.occurred_at_ms != 0 ? raw.occurred_at_ms : raw.received_at_ms;
+  }
+  event.source_connector = raw.connector;
+  event.source_event_id = raw.event_id;
+  // The raw event is the cause; its correlation id, when ingest had one, ties the
+  // canonical events to the request that delivered it.
+  event.correlation_id = raw.correlation_id.empty() ? raw.event_id : raw.correlation_id;
+  event.causation_id = raw.event_id;
+  event.mapping_version = mapping_version;
+}
+
 }  // namespace
+
+Result<CanonicalEvent, MappingError> api_request_event(const RawEvent& raw) {
+  const nlohmann::json body = nlohmann::json::parse(raw.body, nullptr, false);
+  if (body.is_discarded()) {
+    return fail(MappingError{MappingErrc::failed, "the API request's body is not JSON"});
+  }
+  auto event = from_output(body);
+  if (!event) {
+    return fail(MappingError{MappingErrc::failed, "the API request: " + std::move(event).error()});
+  }
+  stamp(*event, raw, 0, 0);
+  return std::move(event).value();
+}
 
 MappingSet::MappingSet() : table_(std::make_unique<MappingTable>()) {}
 MappingSet::MappingSet(std::unique_ptr<const MappingTable> table) : table_(std::move(table)) {}
@@ -155,6 +183,11 @@ MappingSet::~MappingSet() = default;
 
 Result<std::vector<CanonicalEvent>, MappingError> MappingSet::apply(std::string_view connector_type,
                                                                     const RawEvent& raw) const {
+  if (connector_type == kApiConnector) {
+    auto event = api_request_event(raw);
+    if (!event) return fail(std::move(event).error());
+    return std::vector<CanonicalEvent>{std::move(event).value()};
+  }
   const auto platform = table_->platforms.find(connector_type);
   if (platform == table_->platforms.end()) {
     return fail(MappingError{MappingErrc::no_mapping,
@@ -184,17 +217,7 @@ Result<std::vector<CanonicalEvent>, MappingError> MappingSet::apply(std::string_
       return fail(MappingError{MappingErrc::failed,
                                where + ": output " + std::to_string(i + 1) + ": " + event.error()});
     }
-    event->id = canonical_id(raw, i);
-    if (event->occurred_at_ms == 0) {
-      event->occurred_at_ms = raw.occurred_at_ms != 0 ? raw.occurred_at_ms : raw.received_at_ms;
-    }
-    event->source_connector = raw.connector;
-    event->source_event_id = raw.event_id;
-    // The raw event is the cause; its correlation id, when ingest had one, ties the
-    // canonical events to the request that delivered it.
-    event->correlation_id = raw.correlation_id.empty() ? raw.event_id : raw.correlation_id;
-    event->causation_id = raw.event_id;
-    event->mapping_version = mappings.version;
+    stamp(*event, raw, i, mappings.version);
     events.push_back(std::move(event).value());
   }
   return events;

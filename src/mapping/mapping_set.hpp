@@ -33,6 +33,18 @@ using MappingError = Error<MappingErrc>;
 
 struct MappingTable;  // the compiled entries (mapping/mapping_table.hpp)
 
+// The built-in connector (and platform type) of requests made through the /v1 API (credit and
+// refund requests). Such a request is stored in the event log as a raw event of this connector
+// whose body is already what a mapping outputs ({type, schema_version, business_key, payload,
+// occurred_at}): apply() takes it as it is, with the same checks and the same ids as any
+// mapping's output, so it is validated, stored, replayed and triggers like a platform's event.
+// No connector in the config may take the name.
+inline constexpr std::string_view kApiConnector = "api";
+
+// The canonical event of an API request's raw event (see kApiConnector): what apply() gives
+// for it, and what the API answers with before the pipeline routes it.
+Result<CanonicalEvent, MappingError> api_request_event(const RawEvent& raw);
+
 // A mapping file's name (for error messages) and text.
 struct MappingSource {
   std::string file;
@@ -61,7 +73,7 @@ class MappingSet {
   ~MappingSet();
 
   // Maps one raw event from a connector of type `connector_type`. Zero events when the
-  // mapping ignores it.
+  // mapping ignores it. Type kApiConnector is built in (api_request_event).
   Result<std::vector<CanonicalEvent>, MappingError> apply(std::string_view connector_type,
                                                           const RawEvent& raw) const;
 

@@ -75,7 +75,10 @@ RawEventRouter::RawEventRouter(std::shared_ptr<const mapping::MappingSet> mappin
       catalog_(std::move(catalog)),
       connector_types_(std::move(connector_types)),
       schemas_(std::move(schemas)),
-      identity_(std::move(identity)) {}
+      identity_(std::move(identity)) {
+  // Requests made through the /v1 API: built in, whatever the config lists.
+  connector_types_.emplace(mapping::kApiConnector, mapping::kApiConnector);
+}
 
 std::string RawEventRouter::instance_id(std::string_view workflow, std::string_view event_id) {
   return hashed_id("wf_", {workflow, event_id});
@@ -139,7 +142,10 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityW
                                        std::move(context), now_ms));
     return out;
   }
-  if (identity_ != nullptr && identity != nullptr) {
+  // An API request is not a platform's record: the ids it names (a Zendesk ticket, a Stripe
+  // invoice) are other platforms' ids, which the API cannot say which connector holds, so it
+  // links and updates no entity. Its workflow reads the platforms themselves.
+  if (identity_ != nullptr && identity != nullptr && raw.connector != mapping::kApiConnector) {
     // Kept only when every event resolved: a raw event that opens an exception leaves no
     // identity behind.
     const IdentityWrites::Mark before = identity->mark();

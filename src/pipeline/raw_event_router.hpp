@@ -51,7 +51,8 @@ struct Routed {
 
 class RawEventRouter {
  public:
-  // `connector_types`: connector name in the config → its type (stripe, zendesk, …).
+  // `connector_types`: connector name in the config → its type (stripe, zendesk, …); the
+  // built-in connector of API requests (mapping::kApiConnector) is added.
   // `schemas`: every mapped event is checked against its type's schema first; a raw event
   // whose mapping produced an event that does not match opens a "schema" exception and
   // produces nothing.

@@ -7,7 +7,8 @@
 // answering 429 and 5xx for a while, both down and back, a refund made whose posting did not
 // finish (a new instance posts it and refunds nothing again), requests refused by a business
 // rule (exceptions with their reasons), and a request over the auto-approval limit, which
-// waits for finance-ops.
+// waits for finance-ops; a refund asked for through the API (POST /v1/refund-requests) on a
+// plain ticket, which its requester may not approve.
 
 #include <gtest/gtest.h>
 
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "shipped_workflow_fixture.hpp"
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 
 namespace weft::test {
@@ -63,6 +65,17 @@ class RefundTest : public ShippedWorkflowTest {
                                    {"tags", tagged ? json{"refund_request"} : json{"billing"}},
                                    {"custom_fields", fields}},
                                   "test-ticket-" + invoice);
+    ticket_id_ = created["ticket"]["id"];
+  }
+
+  // A ticket of the organization that asks for nothing itself (no tag, no fields): the
+  // request comes through the API. Sets ticket_id_.
+  void open_ticket(const std::string& subject) {
+    const json created = hub_.act("zendesk", "create_ticket",
+                                  {{"subject", subject},
+                                   {"comment", {{"body", "We were charged twice."}}},
+                                   {"organization_id", organization_id_}},
+                                  "test-ticket-" + subject);
     ticket_id_ = created["ticket"]["id"];
   }
 
@@ -304,6 +317,57 @@ TEST_F(RefundTest, ARequestOverTheLimitWaitsForFinanceOpsAndRefundsNothing) {
   EXPECT_TRUE(records("stripe", "refunds").empty());
   EXPECT_TRUE(records("netsuite", "customerRefund").empty());
   EXPECT_TRUE(hub_.open_exceptions("refund").empty());
+}
+
+
+// Through the API: a support-ops key asks for a refund over the limit on a ticket that asks for
+// nothing itself. The request waits for finance-ops; the requester's key may not approve it
+// (four-eyes); a finance-ops key does, and the Stripe refund, the NetSuite credit memo and
+// customer refund and the outcome on the ticket follow, once.
+TEST_F(RefundTest, ARefundAskedThroughTheApiWaitsForFinanceOpsAndItsRequesterCannotApproveIt) {
+  customer_with_invoice("Refund Api", 50000);
+  open_ticket("Charged twice in May");
+  ASSERT_NO_THROW(hub_.settle());
+  EXPECT_TRUE(hub_.instances("refund").empty());
+
+  HttpClient api(hub_.hub_url());
+  const std::string support = hub_.api_key("support-agent", "support-ops");
+  const json request = {{"ticket_id", std::to_string(ticket_id_)},
+                        {"invoice_id", invoice_},
+                        {"amount", 30000},  // 300.00 USD, over the 250.00 limit
+                        {"reason", "charged twice"}};
+  auto accepted = api.post("/v1/refund-requests", request.dump(),
+                           {{"Authorization", "Bearer " + support}, {"Idempotency-Key", "refund-" + invoice_}});
+  ASSERT_TRUE(accepted.ok());
+  ASSERT_EQ(accepted->status, 202) << accepted->body;
+  EXPECT_EQ(json::parse(accepted->body)["type"], "case.refund_requested");
+  ASSERT_NO_THROW(hub_.settle());
+
+  const auto instances = hub_.instances("refund");
+  ASSERT_EQ(instances.size(), 1u);
+  EXPECT_EQ(instances[0].status, InstanceStatus::waiting);
+  std::string approval_id;
+  for (const auto& approval : hub_.storage().workflows->pending_approvals().value()) {
+    if (approval.instance_id != instances[0].id) continue;
+    approval_id = approval.id;
+    EXPECT_EQ(approval.requested_by, "support-agent");
+    EXPECT_NE(approval.title.find("Refund of 300 "), std::string::npos) << approval.title;
+  }
+  ASSERT_FALSE(approval_id.empty());
+  EXPECT_TRUE(refunds_of_invoice().empty());
+
+  const std::string decision = "/v1/approvals/" + approval_id + "/decision";
+  auto own = api.post(decision, R"({"decision":"approve"})", {{"Authorization", "Bearer " + support}});
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->status, 403) << own->body;
+  EXPECT_NE(own->body.find("four-eyes"), std::string::npos) << own->body;
+  const std::string finance = hub_.api_key("finance-lead", "finance-ops");
+  auto approved = api.post(decision, R"({"decision":"approve","comment":"duplicate charge confirmed"})",
+                           {{"Authorization", "Bearer " + finance}});
+  ASSERT_TRUE(approved.ok());
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  ASSERT_NO_THROW(hub_.settle());
+  expect_refunded_once(30000);
 }
 
 }  // namespace

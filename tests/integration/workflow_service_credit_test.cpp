@@ -6,7 +6,8 @@
 // again and late, Stripe and NetSuite answering 429 and 5xx for a while, both down and back,
 // a request over what is left on the invoice or naming another customer's invoice (exceptions
 // with their reasons), and a request over the auto-approval limit, which waits for finance-ops
-// and is approved through the /v1 API.
+// and is approved through the /v1 API; a credit asked for through the API (POST
+// /v1/credit-requests) on a plain ticket, which its requester may not approve.
 
 #include <gtest/gtest.h>
 
@@ -58,6 +59,17 @@ class ServiceCreditTest : public ShippedWorkflowTest {
                                    {"custom_fields", {{{"id", kInvoiceField}, {"value", invoice}},
                                                       {{"id", kAmountField}, {"value", cents}}}}},
                                   "test-ticket-" + invoice);
+    ticket_id_ = created["ticket"]["id"];
+  }
+
+  // A ticket of the organization that asks for nothing itself (no tag, no fields): the
+  // request comes through the API. Sets ticket_id_.
+  void open_ticket(const std::string& subject) {
+    const json created = hub_.act("zendesk", "create_ticket",
+                                  {{"subject", subject},
+                                   {"comment", {{"body", "Our service was down for hours."}}},
+                                   {"organization_id", organization_id_}},
+                                  "test-ticket-" + subject);
     ticket_id_ = created["ticket"]["id"];
   }
 
@@ -260,6 +272,86 @@ TEST_F(ServiceCreditTest, ARequestOverTheLimitWaitsForFinanceOpsThenPostsOnceApp
   ASSERT_NO_THROW(hub_.settle());
   expect_credited_once(15000);
   EXPECT_EQ(hub_.instances("service-credit")[0].status, InstanceStatus::completed);
+}
+
+
+// Through the API: a support-ops key asks for a credit over the limit on a ticket that asks for
+// nothing itself. The request waits for finance-ops; the requester's key may not approve it
+// (four-eyes); a finance-ops key does, and the credit note, the credit memo and the outcome on
+// the ticket follow, once. The request sent again under its Idempotency-Key changes nothing; a
+// new request on the credited ticket is refused with its reason.
+TEST_F(ServiceCreditTest, ACreditAskedThroughTheApiWaitsForFinanceOpsAndItsRequesterCannotApproveIt) {
+  customer_with_invoice("Credit Api", 50000);
+  open_ticket("Outage on Monday");
+  ASSERT_NO_THROW(hub_.settle());
+  EXPECT_TRUE(hub_.instances("service-credit").empty());
+
+  HttpClient api(hub_.hub_url());
+  const std::string support = hub_.api_key("support-agent", "support-ops");
+  const json request = {{"ticket_id", std::to_string(ticket_id_)},
+                        {"invoice_id", invoice_},
+                        {"amount", 15000},  // 150.00 USD, over the 100.00 limit
+                        {"reason", "four hours of outage"}};
+  const HeaderList asking{{"Authorization", "Bearer " + support}, {"Idempotency-Key", "credit-" + invoice_}};
+  auto accepted = api.post("/v1/credit-requests", request.dump(), asking);
+  ASSERT_TRUE(accepted.ok());
+  ASSERT_EQ(accepted->status, 202) << accepted->body;
+  const json answer = json::parse(accepted->body);
+  EXPECT_EQ(answer["business_key"], "zen:ticket:" + std::to_string(ticket_id_));
+  EXPECT_EQ(answer["requested_by"], "support-agent");
+  ASSERT_NO_THROW(hub_.settle());
+  auto again = api.post("/v1/credit-requests", request.dump(), asking);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->status, 202);
+  EXPECT_EQ(again->body, accepted->body);
+  ASSERT_NO_THROW(hub_.settle());
+
+  const auto instances = hub_.instances("service-credit");
+  ASSERT_EQ(instances.size(), 1u);
+  EXPECT_EQ(instances[0].status, InstanceStatus::waiting);
+  EXPECT_EQ(instances[0].trigger_event_id, answer["event_id"]);
+  std::string approval_id;
+  for (const auto& approval : hub_.storage().workflows->pending_approvals().value()) {
+    if (approval.instance_id != instances[0].id) continue;
+    approval_id = approval.id;
+    EXPECT_EQ(approval.requested_by, "support-agent");
+    EXPECT_NE(approval.title.find("minor units: 15000"), std::string::npos) << approval.title;
+  }
+  ASSERT_FALSE(approval_id.empty());
+  EXPECT_TRUE(records("stripe", "credit_notes").empty());
+
+  const std::string decision = "/v1/approvals/" + approval_id + "/decision";
+  auto own = api.post(decision, R"({"decision":"approve"})", {{"Authorization", "Bearer " + support}});
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->status, 403) << own->body;
+  EXPECT_NE(own->body.find("four-eyes"), std::string::npos) << own->body;
+  const std::string finance = hub_.api_key("finance-lead", "finance-ops");
+  auto approved = api.post(decision, R"({"decision":"approve","comment":"outage confirmed"})",
+                           {{"Authorization", "Bearer " + finance}});
+  ASSERT_TRUE(approved.ok());
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  ASSERT_NO_THROW(hub_.settle());
+  expect_credited_once(15000);
+  const json comments = hub_.state()["zendesk"]["ticket_comments"][std::to_string(ticket_id_)];
+  bool told = false;
+  for (const json& comment : comments) {
+    told = told || comment.value("body", "").find("Requested through the API by support-agent: four hours of "
+                                                  "outage") != std::string::npos;
+  }
+  EXPECT_TRUE(told) << comments.dump();
+  auto workflows = api.get(answer["links"]["workflows"].get<std::string>(), {{"Authorization", "Bearer " + finance}});
+  ASSERT_TRUE(workflows.ok());
+  EXPECT_EQ(json::parse(workflows->body)["data"][0]["status"], "completed") << workflows->body;
+
+  // One credit per ticket: another request on it is an exception saying so, and credits nothing.
+  auto another = api.post("/v1/credit-requests", request.dump(), {{"Authorization", "Bearer " + support}});
+  ASSERT_TRUE(another.ok());
+  ASSERT_EQ(another->status, 202) << another->body;
+  ASSERT_NO_THROW(hub_.settle());
+  const auto open = hub_.open_exceptions("service-credit");
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].step_id, "already_credited");
+  EXPECT_EQ(records("stripe", "credit_notes").size(), 1u);
 }
 
 }  // namespace

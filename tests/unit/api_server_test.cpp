@@ -21,7 +21,10 @@
 #include "engine/executor.hpp"
 #include "engine/workflow_catalog.hpp"
 #include "http/router.hpp"
+#include "mapping/mapping_set.hpp"
+#include "pipeline/event_pipeline.hpp"
 #include "support/api_contract.hpp"
+#include "support/shipped_mappings.hpp"
 #include "weft/manual_clock.hpp"
 #include "weft/workflow_store.hpp"
 
@@ -48,6 +51,20 @@ steps:
   - id: post
     call: erp.create_credit_memo
     milestone: posted
+)";
+
+// A refund request waits for finance-ops too, then refunds.
+constexpr const char* kRefundingWorkflow = R"(name: refunding
+version: 1
+trigger: {event: case.refund_requested}
+steps:
+  - id: approval
+    wait:
+      approval: {role: finance-ops, title: 'Refund on ticket {{ .event.payload.ticket_id }}'}
+      timeout: 72h
+  - id: refund
+    call: billing.create_refund
+    with: '{invoice: .event.payload.invoice_id, amount: .event.payload.amount}'
 )";
 
 // One call that the invoker refuses as a validation error until told otherwise: an exception.
@@ -84,9 +101,11 @@ struct Answer {
 
 class ApiServerTest : public ::testing::Test {
  protected:
-  explicit ApiServerTest(ApiOptions options = {}) {
+  // `schemas`: the canonical event schemas of the deployment; the shipped ones by default.
+  explicit ApiServerTest(ApiOptions options = {},
+                         const canonical::EventSchemas& schemas = test::shipped_schemas()) {
     auto catalog = std::make_shared<engine::WorkflowCatalog>();
-    for (const char* text : {kApprovingWorkflow, kFailingWorkflow}) {
+    for (const char* text : {kApprovingWorkflow, kFailingWorkflow, kRefundingWorkflow}) {
       auto def = engine::load_definition(text, "test.yaml", engine::ValidationOptions{});
       if (!def) throw std::runtime_error(config::format_errors(def.error()));
       if (!catalog->add(*def)) throw std::runtime_error("catalog");
@@ -95,9 +114,9 @@ class ApiServerTest : public ::testing::Test {
     executor_ = std::make_unique<engine::Executor>(workflows_, catalog_, invoker_, engine_metrics_,
                                                    clock_, engine::ExecutorOptions{1, 42, {}});
     if (!executor_->start(false)) throw std::runtime_error("executor");
-    services_ = std::make_unique<ApiServices>(ApiServices{events_, workflows_, identity_,
-                                                          api_store_, *executor_, *catalog_, clock_,
-                                                          [this] { ++replays_; }});
+    services_ = std::make_unique<ApiServices>(
+        ApiServices{events_, workflows_, identity_, api_store_, *executor_, *catalog_, schemas,
+                    clock_, [this] { ++events_added_; }});
     options.threads = 1;
     server_ = std::make_unique<ApiServer>(api_store_, OpenApi::builtin(), clock_, options);
     add_all_endpoints(*server_, *services_);
@@ -178,6 +197,23 @@ class ApiServerTest : public ::testing::Test {
     EXPECT_EQ(open.size(), 1u);
     return open.empty() ? "" : open.front().id;
   }
+  // What `weft serve`'s event pipeline does with the raw events requests stored: maps them,
+  // starts their workflows, which run until they wait or end.
+  void route() {
+    pipeline::RawEventRouter router(
+        std::make_shared<mapping::MappingSet>(), catalog_, {},
+        std::shared_ptr<const canonical::EventSchemas>(&test::shipped_schemas(),
+                                                       [](const canonical::EventSchemas*) {}));
+    pipeline::EventPipeline pipeline(events_, workflows_, router, *executor_, pipeline_metrics_,
+                                     clock_);
+    ASSERT_TRUE(pipeline.run_once().ok());
+    executor_->run_due();
+  }
+  std::vector<RawEvent> api_raw_events() {
+    RawEventQuery q;
+    q.connector = "api";
+    return events_.query_raw_events(q).value();
+  }
   // The audit log without the key creations of the set-up.
   std::vector<AuditRecord> audit_log() {
     std::vector<AuditRecord> out;
@@ -196,13 +232,15 @@ class ApiServerTest : public ::testing::Test {
   ApiStore& api_store_ = *storage_.api;
   metrics::Registry registry_;
   engine::EngineMetrics engine_metrics_{registry_};
+  pipeline::PipelineMetrics pipeline_metrics_{
+      registry_, registry_.gauge("weft_events_unprocessed", "test", {}).get()};
   Invoker invoker_;
   std::shared_ptr<const engine::WorkflowCatalog> catalog_;
   std::unique_ptr<engine::Executor> executor_;
   std::unique_ptr<ApiServices> services_;
   std::unique_ptr<ApiServer> server_;
   http::Router router_;
-  int replays_ = 0;
+  int events_added_ = 0;  // requests and replays
 };
 
 // --- authentication ------------------------------------------------------------------------
@@ -515,7 +553,7 @@ TEST_F(ApiServerTest, BadInputGetsAClear4xxAndChangesNothing) {
   EXPECT_EQ(workflows_.load_approval(approval).value()->status, "pending");
   EXPECT_EQ(workflows_.load_exception(exception).value()->status, ExceptionStatus::open);
   EXPECT_TRUE(audit_log().empty());
-  EXPECT_EQ(replays_, 0);
+  EXPECT_EQ(events_added_, 0);
 }
 
 // --- events, replays, audit ----------------------------------------------------------------
@@ -540,7 +578,7 @@ TEST_F(ApiServerTest, EventsAreListedAndAReplayIsAuditedForPlatformAdmin) {
 
   Answer replay = post("/v1/replays", admin, {{"key", "cus_1"}});
   ASSERT_EQ(replay.status, 202) << replay.text;
-  EXPECT_EQ(replays_, 1);
+  EXPECT_EQ(events_added_, 1);
   Answer log = call("GET", "/v1/audit?action=replay", admin);
   ASSERT_EQ(log.status, 200);
   ASSERT_EQ(log.body["data"].size(), 1u);
@@ -613,6 +651,208 @@ TEST_F(ApiServerTest, AnAccountOnHoldSaysSoAtOnceWhateverIdItIsAskedBy) {
   Answer xref = call("GET", "/v1/xref/customer/stripe:cus_1", reader);
   ASSERT_EQ(xref.status, 200) << xref.text;
   EXPECT_EQ(xref.body["links"].size(), 2u);
+}
+
+
+// --- credit and refund requests ------------------------------------------------------------
+
+const json kCredit = {{"ticket_id", "35436"},
+                      {"invoice_id", "in_1PxQ"},
+                      {"amount", 15000},
+                      {"reason", "four hours of outage"}};
+
+// A request is a canonical event in the log, routed like a platform's: it starts its workflow,
+// whose approval carries the requester, who can never decide it — not even after moving to
+// finance-ops. The same Idempotency-Key answers the same, and stores nothing twice.
+TEST_F(ApiServerTest, ACreditRequestStartsItsWorkflowAndItsRequesterNeverDecidesIt) {
+  const std::string agent = key("agent-1", Role::support_ops);
+  const std::string finance = key("fin-1", Role::finance_ops);
+  const HeaderList idem{{"Idempotency-Key", "credit-35436"}, {"X-Correlation-Id", "corr-credit-1"}};
+  Answer accepted = post("/v1/credit-requests", agent, kCredit, idem);
+  ASSERT_EQ(accepted.status, 202) << accepted.text;
+  EXPECT_EQ(accepted.body["type"], "case.credit_requested");
+  EXPECT_EQ(accepted.body["business_key"], "zen:ticket:35436");
+  EXPECT_EQ(accepted.body["correlation_id"], "corr-credit-1");
+  EXPECT_EQ(accepted.body["requested_by"], "agent-1");
+  EXPECT_EQ(accepted.body["links"]["workflows"], "/v1/workflows?key=zen%3Aticket%3A35436");
+  EXPECT_EQ(accepted.headers.get("Location").value_or(""), accepted.body["links"]["lineage"]);
+  ASSERT_EQ(api_raw_events().size(), 1u);
+  EXPECT_EQ(events_added_, 1);  // the pipeline is woken
+
+  Answer again = post("/v1/credit-requests", agent, kCredit, idem);
+  EXPECT_EQ(again.status, 202);
+  EXPECT_EQ(again.text, accepted.text);
+  EXPECT_EQ(again.headers.get("Idempotent-Replayed").value_or(""), "true");
+  EXPECT_EQ(api_raw_events().size(), 1u);
+
+  route();
+  const auto events = workflows_.canonical_events("zen:ticket:35436", 10).value();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].id, accepted.body["event_id"]);
+  const json event = json::parse(events[0].json);
+  EXPECT_EQ(event["source_connector"], "api");
+  EXPECT_EQ(event["payload"]["requested_by"], "agent-1");
+  EXPECT_EQ(event["payload"]["invoice_id"], "in_1PxQ");
+  EXPECT_EQ(event["payload"]["amount"], 15000);
+  Answer started = call("GET", accepted.body["links"]["workflows"].get<std::string>(), agent);
+  ASSERT_EQ(started.body["data"].size(), 1u);
+  EXPECT_EQ(started.body["data"][0]["workflow"], "approving");
+  EXPECT_EQ(started.body["data"][0]["status"], "waiting");
+  const ApprovalRecord approval = pending_approval();
+  EXPECT_EQ(approval.requested_by, "agent-1");
+  EXPECT_EQ(approval.title, "Credit of 15000");
+
+  // The requester moves to finance: a finance-ops key of the same name still may not decide.
+  const std::string decision = "/v1/approvals/" + approval.id + "/decision";
+  Answer own = post(decision, agent, {{"decision", "approve"}});
+  EXPECT_EQ(own.status, 403);
+  EXPECT_NE(own.body["detail"].get<std::string>().find("four-eyes"), std::string::npos);
+  ASSERT_TRUE(api_store_
+                  .revoke_key("agent-1", AuditRecord{0, clock_->unix_millis(), "test",
+                                                     "key.revoke", "", "", "", ""})
+                  .value());
+  const std::string moved = key("agent-1", Role::finance_ops);
+  Answer still_own = post(decision, moved, {{"decision", "approve"}});
+  EXPECT_EQ(still_own.status, 403);
+  EXPECT_NE(still_own.body["detail"].get<std::string>().find("four-eyes"), std::string::npos);
+  Answer approved = post(decision, finance, {{"decision", "approve"}, {"comment", "agreed"}});
+  ASSERT_EQ(approved.status, 200) << approved.text;
+  executor_->run_due();
+  EXPECT_EQ(invoker_.inputs.size(), 1u);  // the credit memo, once
+
+  Answer lineage = call("GET", accepted.body["links"]["lineage"].get<std::string>(), finance);
+  ASSERT_EQ(lineage.status, 200) << lineage.text;
+  EXPECT_FALSE(lineage.body["entries"].empty());
+
+  // Audited: who asked, for what (once: the replayed answer stored nothing new).
+  const auto log = audit_log();  // the request, the key revoked, the decision
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].actor, "agent-1");
+  EXPECT_EQ(log[0].action, "credit.request");
+  EXPECT_EQ(log[0].target, accepted.body["event_id"]);
+  EXPECT_EQ(json::parse(log[0].after_json)["request"], kCredit);
+  EXPECT_EQ(log[0].correlation_id, "corr-credit-1");
+  EXPECT_EQ(log[2].action, "approval.decide");
+}
+
+// A replay of the request routes it to the same event and instance: nothing starts twice.
+TEST_F(ApiServerTest, AReplayedRequestStartsNothingTwice) {
+  const std::string agent = key("agent-2", Role::support_ops);
+  const std::string admin = key("admin", Role::platform_admin);
+  ASSERT_EQ(post("/v1/credit-requests", agent, kCredit).status, 202);
+  route();
+  ASSERT_EQ(post("/v1/replays", admin, {{"connector", "api"}}).status, 202);
+  route();
+  EXPECT_EQ(workflows_.canonical_events("zen:ticket:35436", 10).value().size(), 1u);
+  EXPECT_EQ(workflows_.pending_approvals().value().size(), 1u);
+  // A second request (no Idempotency-Key) is a new request: its own event and instance (which
+  // waits for the ticket's first one, as instances of one key run in order).
+  ASSERT_EQ(post("/v1/credit-requests", agent, kCredit).status, 202);
+  route();
+  EXPECT_EQ(workflows_.canonical_events("zen:ticket:35436", 10).value().size(), 2u);
+  EXPECT_EQ(call("GET", "/v1/workflows?key=zen%3Aticket%3A35436", agent).body["data"].size(), 2u);
+}
+
+TEST_F(ApiServerTest, ARefundRequestNeedsNoAmountAndStartsTheRefundWorkflow) {
+  const std::string agent = key("agent-3", Role::support_ops);
+  Answer accepted = post("/v1/refund-requests", agent,
+                         {{"ticket_id", "77"}, {"invoice_id", "in_9"}, {"reason", "charged twice"}});
+  ASSERT_EQ(accepted.status, 202) << accepted.text;
+  EXPECT_EQ(accepted.body["type"], "case.refund_requested");
+  route();
+  const ApprovalRecord approval = pending_approval();
+  EXPECT_EQ(approval.title, "Refund on ticket 77");
+  EXPECT_EQ(approval.requested_by, "agent-3");
+  const auto events = workflows_.canonical_events("zen:ticket:77", 10).value();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(json::parse(events[0].json)["payload"]["amount"].is_null());  // everything left
+  EXPECT_EQ(audit_log().at(0).action, "refund.request");
+}
+
+// support-ops and platform-admin ask; finance-ops approves what they ask, and read-only reads.
+TEST_F(ApiServerTest, OnlySupportOpsAndPlatformAdminMayRequest) {
+  const json refund = {{"ticket_id", "78"}, {"invoice_id", "in_9"}, {"amount", 100}, {"reason", "r"}};
+  for (Role r : all_roles()) {
+    SCOPED_TRACE(to_string(r));
+    const std::string k = key(std::string("req-") + to_string(r), r);
+    const bool asks = r == Role::support_ops || r == Role::platform_admin;
+    for (const auto& [target, body] : {std::pair{"/v1/credit-requests", kCredit},
+                                       std::pair{"/v1/refund-requests", refund}}) {
+      Answer a = post(target, k, body);
+      EXPECT_EQ(a.status, asks ? 202 : 403) << target << ": " << a.text;
+    }
+  }
+  EXPECT_EQ(api_raw_events().size(), 4u);
+}
+
+// Malformed input is refused at once, every invalid field listed, and nothing is stored.
+TEST_F(ApiServerTest, EveryWrongRequestFieldIsListedAndNothingIsStored) {
+  const std::string agent = key("agent-4", Role::support_ops);
+  Answer bad = post("/v1/credit-requests", agent,
+                    {{"ticket_id", "../35436"},
+                     {"invoice_id", "inv_1"},
+                     {"amount", 0},
+                     {"reason", ""},
+                     {"requested_by", "someone-else"}});
+  ASSERT_EQ(bad.status, 422) << bad.text;
+  EXPECT_EQ(bad.body["type"], "urn:weft:problem:validation");
+  std::set<std::string> names;
+  for (const json& p : bad.body["invalid_params"]) names.insert(p["name"].get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"/", "/ticket_id", "/invoice_id", "/amount", "/reason"}))
+      << bad.text;
+  Answer missing = post("/v1/credit-requests", agent, json::object());
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_GE(missing.body["invalid_params"].size(), 1u);
+  EXPECT_EQ(post("/v1/credit-requests", agent, {{"ticket_id", 35436}, {"invoice_id", "in_1"},
+                                                {"amount", 1.5}, {"reason", "r"}})
+                .body["invalid_params"]
+                .size(),
+            2u);  // the ticket id is text, the amount whole minor units
+  EXPECT_EQ(post("/v1/refund-requests", agent,
+                 {{"ticket_id", "1"}, {"invoice_id", "in_1"}, {"amount", -5}, {"reason", "r"}})
+                .status,
+            422);
+  EXPECT_EQ(call("POST", "/v1/refund-requests", agent, "{\"ticket_id\": ").status, 400);
+  EXPECT_TRUE(api_raw_events().empty());
+  EXPECT_TRUE(audit_log().empty());
+  EXPECT_EQ(events_added_, 0);
+}
+
+
+// A deployment that made an event's schema stricter (schemas_dir) has requests checked against
+// it too, before anything is stored: the pipeline would refuse the event otherwise.
+const canonical::EventSchemas& short_reason_schemas() {
+  static const canonical::EventSchemas schemas =
+      canonical::EventSchemas::load(
+          std::nullopt,
+          {{"events/case.credit_requested.v1.json", json::parse(R"({
+              "$schema": "http://json-schema.org/draft-07/schema#",
+              "allOf": [{"$ref": "../common.v1.json#/definitions/case_fields"},
+                        {"type": "object", "required": ["requested_by"],
+                         "properties": {"reason": {"type": "string", "maxLength": 10}}}]})")}})
+          .value();
+  return schemas;
+}
+
+class StricterSchemaApiTest : public ApiServerTest {
+ protected:
+  StricterSchemaApiTest() : ApiServerTest({}, short_reason_schemas()) {}
+};
+
+TEST_F(StricterSchemaApiTest, ARequestBreakingTheDeploymentsEventSchemaIs422AndNothingIsStored) {
+  const std::string agent = key("agent-5", Role::support_ops);
+  Answer refused = post("/v1/credit-requests", agent, kCredit);  // a 20-character reason
+  ASSERT_EQ(refused.status, 422) << refused.text;
+  ASSERT_EQ(refused.body["invalid_params"].size(), 1u);
+  EXPECT_EQ(refused.body["invalid_params"][0]["name"], "/reason");
+  EXPECT_NE(refused.body["invalid_params"][0]["reason"].get<std::string>().find(
+                "events/case.credit_requested.v1.json"),
+            std::string::npos);
+  EXPECT_TRUE(api_raw_events().empty());
+  EXPECT_TRUE(audit_log().empty());
+  json brief = kCredit;
+  brief["reason"] = "outage";
+  EXPECT_EQ(post("/v1/credit-requests", agent, brief).status, 202);
 }
 
 }  // namespace

@@ -56,12 +56,13 @@ http::Response decide(const ApiServices& s, const ApiCall& call) {
   const ApprovalRecord before = **loaded;
   if (before.status != "pending")
     return conflict(call, "approval " + id + " is " + before.status + " already");
-  if (before.role != to_string(call.caller.role)) {
-    return forbidden(call, "approval " + id + " needs the role " + before.role);
-  }
+  // Four-eyes first: whatever role the requester's key has (now), it never decides its request.
   if (!before.requested_by.empty() && before.requested_by == call.caller.name) {
     return forbidden(call,
                      "four-eyes: " + call.caller.name + " requested this and cannot decide it");
+  }
+  if (before.role != to_string(call.caller.role)) {
+    return forbidden(call, "approval " + id + " needs the role " + before.role);
   }
   const bool approved = call.body["decision"] == "approve";
   const std::string comment = call.body.value("comment", "");

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "api/api_server.hpp"
+#include "canonical/event_schemas.hpp"
 #include "engine/executor.hpp"
 #include "engine/workflow_catalog.hpp"
 #include "weft/api_store.hpp"
@@ -24,9 +25,13 @@ struct ApiServices {
   ApiStore& api;
   engine::Executor& executor;
   const engine::WorkflowCatalog& catalog;
+  // The canonical event schemas the pipeline checks events against: requests are checked
+  // against the same before they are stored.
+  const canonical::EventSchemas& schemas;
   ClockPtr clock;
-  // Raw events were marked for processing again (a replay): route them now.
-  std::function<void()> events_replayed;
+  // Raw events were appended (a request) or marked for processing again (a replay): route
+  // them now.
+  std::function<void()> events_added;
 };
 
 void add_workflow_endpoints(ApiServer& server, const ApiServices& services);
@@ -37,6 +42,7 @@ void add_audit_endpoints(ApiServer& server, const ApiServices& services);
 void add_lineage_endpoints(ApiServer& server, const ApiServices& services);
 void add_xref_endpoints(ApiServer& server, const ApiServices& services);
 void add_account_endpoints(ApiServer& server, const ApiServices& services);
+void add_request_endpoints(ApiServer& server, const ApiServices& services);
 
 // Every endpoint above.
 void add_all_endpoints(ApiServer& server, const ApiServices& services);

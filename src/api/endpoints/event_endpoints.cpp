@@ -95,7 +95,7 @@ http::Response replay(const ApiServices& s, const ApiCall& call) {
   if (!bad.empty()) return invalid(call, std::move(bad));
   auto reset = s.workflows.reset_processed(q);
   if (!reset) return storage_unavailable(call, "cannot mark the events for replay now");
-  if (s.events_replayed) s.events_replayed();
+  if (s.events_added) s.events_added();
   json result = {{"replayed", *reset}};
   audit(s, call, "replay", "events", call.body, result);
   return json_ok(result, 202);
