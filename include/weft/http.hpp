@@ -36,6 +36,9 @@ struct Request {
   // Set by the server when the body exceeded its limit: body is then empty and the
   // connection will close after the response.
   bool body_too_large = false;
+  // Set by the server under mutual TLS: the subject of the client's verified certificate
+  // (RFC 2253, e.g. "CN=ops,O=Example"); empty over plain HTTP or TLS without client certs.
+  std::string client_subject;
   // Set by the router: from X-Correlation-Id or traceparent, else generated. Returned in
   // the X-Correlation-Id response header and carried by every log line about the request.
   std::string correlation_id;

@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "engine/workflow_catalog.hpp"
+#include "hub/hub_tls.hpp"
 #include "mapping/mapping_set.hpp"
 
 namespace weft::cli {
@@ -19,7 +20,7 @@ int run_check(const CheckOptions& options) {
               << " in " << options.config_path << '\n';
     return 1;
   }
-  std::vector<config::ConfigError> errors;
+  std::vector<config::ConfigError> errors = hub::check_tls_files(*loaded);
   std::size_t mappings = 0, workflows = 0, schemas = 0;
   // The schemas load even without a schemas_dir: the built-in ones must compile too.
   auto event_schemas = canonical::EventSchemas::load(loaded->schemas_dir);

@@ -79,6 +79,17 @@ int run(int argc, char** argv) {
       ->required();
   scenario_verify_cmd->add_option("--timeout", scenario_verify.timeout_seconds, "Seconds to wait for quiescence")
       ->capture_default_str();
+  scenario_verify_cmd->add_option("--ca-file", scenario_verify.ca_file, "For an https:// hub: the CA certificates (PEM) to trust")
+      ->check(CLI::ExistingFile);
+  auto* client_cert = scenario_verify_cmd
+                          ->add_option("--client-cert", scenario_verify.client_cert,
+                                       "For a hub with mutual TLS: the client certificate (PEM)")
+                          ->check(CLI::ExistingFile);
+  auto* client_key = scenario_verify_cmd
+                         ->add_option("--client-key", scenario_verify.client_key, "The client certificate's key (PEM)")
+                         ->check(CLI::ExistingFile);
+  client_cert->needs(client_key);
+  client_key->needs(client_cert);
 
   demo::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand(

@@ -64,6 +64,8 @@ struct ScenarioVerifyOptions {
   std::string sandbox_url;
   std::string hub_url;
   double timeout_seconds = 120;
+  std::string ca_file;                       // an https:// hub's CA (PEM); empty: the system's
+  std::string client_cert, client_key;       // for a hub with mutual TLS (PEM)
 };
 int run_scenario_verify(const ScenarioVerifyOptions& options);
 

@@ -63,6 +63,9 @@ int run_scenario_verify(const ScenarioVerifyOptions& options) {
   scenario::VerifyOptions verify;
   verify.sandbox_url = options.sandbox_url;
   verify.hub_url = options.hub_url;
+  verify.ca_file = options.ca_file;
+  verify.client_cert_file = options.client_cert;
+  verify.client_key_file = options.client_key;
   verify.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options.timeout_seconds * 1000));
   std::size_t polls = 0;
   verify.progress = [&polls](const std::string& line) {

@@ -7,6 +7,7 @@
 #include "cli/signals.hpp"
 #include "config/config.hpp"
 #include "hub/hub.hpp"
+#include "hub/hub_tls.hpp"
 #include "weft/log.hpp"
 
 namespace weft::cli {
@@ -16,6 +17,11 @@ int run_serve(const ServeOptions& options) {
   auto loaded = load_config(options.config_path, options.storage_url, exit_code);
   if (!loaded) return exit_code;
   config::Config cfg = std::move(*loaded);
+  // A bad certificate or key is a config error, said at its line before anything starts.
+  if (const auto tls_errors = hub::check_tls_files(cfg); !tls_errors.empty()) {
+    std::cerr << config::format_errors(tls_errors);
+    return 1;
+  }
   if (!options.listen.empty()) {
     auto listen = config::parse_listen(options.listen);
     if (!listen) {

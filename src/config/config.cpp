@@ -22,6 +22,7 @@
 #include <span>
 #include <sstream>
 #include <system_error>
+#include <tuple>
 #include <type_traits>
 
 namespace weft::config {
@@ -48,8 +49,10 @@ constexpr std::array<std::string_view, 10> kTopKeys{"hub",        "storage",    
                                                     "identity",   "api",           "connectors",   "workflows_dir",
                                                     "mappings_dir", "schemas_dir"};
 constexpr std::array<std::string_view, 4> kApiKeys{"rate_per_second", "burst", "max_body_bytes", "threads"};
-constexpr std::array<std::string_view, 4> kHubKeys{"listen", "threads", "max_body_bytes",
-                                                   "idle_timeout_seconds"};
+constexpr std::array<std::string_view, 5> kHubKeys{"listen", "threads", "max_body_bytes",
+                                                   "idle_timeout_seconds", "tls"};
+constexpr std::array<std::string_view, 4> kTlsKeys{"cert_file", "key_file", "client_ca_file", "min_version"};
+constexpr std::array<std::string_view, 2> kTlsVersions{"1.2", "1.3"};
 constexpr std::array<std::string_view, 4> kStorageKeys{"url", "synchronous", "max_batch",
                                                        "max_queue"};
 constexpr std::array<std::string_view, 2> kLogKeys{"level", "sink"};
@@ -212,6 +215,7 @@ class Loader {
   bool check_http_url(const Entry& e, std::string& url);
 
   void read_hub(const Entry& section, HubConfig& hub);
+  void read_tls(const Entry& section, TlsConfig& tls);
   void read_storage(const Entry& section, StorageConfig& storage);
   void read_log(const Entry& section, LogConfig& log);
   void read_engine(const Entry& section, EngineConfig& engine);
@@ -382,6 +386,11 @@ bool Loader::check_http_url(const Entry& e, std::string& url) {
 
 void Loader::read_hub(const Entry& section, HubConfig& hub) {
   for_each_entry(section.value, section.line, "hub", kHubKeys, [&](const Entry& e) {
+    if (e.key == "tls") {
+      hub.tls.emplace();
+      read_tls(e, *hub.tls);
+      return;
+    }
     const auto s = text(e);
     if (!s) return;
     if (e.key == "listen") {
@@ -400,6 +409,42 @@ void Loader::read_hub(const Entry& section, HubConfig& hub) {
       parse_int(e, *s, hub.idle_timeout_seconds, 1, 86400);
     }
   });
+}
+
+// The files must exist here; whether they hold a certificate and its key is for the server's
+// own loading to say (`weft check` and `weft serve` run it before anything listens).
+void Loader::read_tls(const Entry& section, TlsConfig& tls) {
+  tls.where = Location{file_, section.line};
+  if (!section.value.IsMap()) {
+    error(section.line, "hub.tls must be a mapping with cert_file and key_file (leave it out for plain HTTP)");
+    return;
+  }
+  for_each_entry(section.value, section.line, "hub.tls", kTlsKeys, [&](const Entry& e) {
+    const auto s = text(e);
+    if (!s) return;
+    if (e.key == "min_version") {
+      parse_choice(e, *s, tls.min_version, kTlsVersions);
+      return;
+    }
+    auto [path, line] = e.key == "cert_file"  ? std::tie(tls.cert_file, tls.cert_file_line)
+                         : e.key == "key_file" ? std::tie(tls.key_file, tls.key_file_line)
+                                               : std::tie(tls.client_ca_file, tls.client_ca_file_line);
+    line = e.line;
+    if (s->empty()) {
+      error(e.line, e.field + " is empty" + (e.key == "client_ca_file" ? " (leave it out unless clients must present certificates)" : ""));
+      return;
+    }
+    path = resolve_path(*s, base_dir_);
+    std::error_code ec;
+    std::ifstream file(path);
+    if (!fs::is_regular_file(path, ec) || !file) {
+      error(e.line, e.field + (fs::exists(path, ec) ? " cannot be read" : " names a file that does not exist") + got(e));
+    }
+  });
+  for (const auto& [key, line] : {std::pair<std::string_view, int>{"cert_file", tls.cert_file_line},
+                                  {"key_file", tls.key_file_line}}) {
+    if (line == 0) error(section.line, "hub.tls: missing required key '" + std::string(key) + "'");
+  }
 }
 
 void Loader::read_storage(const Entry& section, StorageConfig& storage) {

@@ -44,12 +44,24 @@ struct ConfigError {
 // Every error, one per line, for a terminal.
 std::string format_errors(const std::vector<ConfigError>& errors);
 
+// HTTPS for `weft serve` (hub.tls); without it the hub speaks plain HTTP.
+struct TlsConfig {
+  std::string cert_file;       // PEM chain, absolute after loading
+  std::string key_file;        // PEM private key, absolute after loading; never logged
+  std::string client_ca_file;  // PEM CAs; set: mutual TLS, every client must present a cert
+  std::string min_version = "1.2";  // "1.2" | "1.3"
+  // Where each was set, for errors found when the files are loaded (`weft check`, start-up).
+  Location where;  // the line of tls:
+  int cert_file_line = 0, key_file_line = 0, client_ca_file_line = 0;
+};
+
 struct HubConfig {
   std::string listen_host = "127.0.0.1";     // IPv6 without brackets: "::1"
   std::uint16_t listen_port = 7070;          // 0: any free port (tests)
   int threads = 0;                           // 0: one per core
   std::size_t max_body_bytes = 1024 * 1024;  // webhooks over this get 413
   int idle_timeout_seconds = 60;             // keep-alive connections closed after this
+  std::optional<TlsConfig> tls;
 };
 
 struct StorageConfig {

@@ -235,6 +235,9 @@ struct CurlTransport::Impl {
     check(curl_easy_setopt(c, CURLOPT_POSTREDIR, static_cast<long>(CURL_REDIR_POST_ALL)));
     check(curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
     check(curl_easy_setopt(c, CURLOPT_USERAGENT, options.user_agent.c_str()));
+    if (!options.ca_file.empty()) check(curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str()));
+    if (!options.client_cert_file.empty()) check(curl_easy_setopt(c, CURLOPT_SSLCERT, options.client_cert_file.c_str()));
+    if (!options.client_key_file.empty()) check(curl_easy_setopt(c, CURLOPT_SSLKEY, options.client_key_file.c_str()));
 
     if (request.method == "HEAD") {
       check(curl_easy_setopt(c, CURLOPT_NOBODY, 1L));

@@ -48,6 +48,12 @@ struct CurlTransportOptions {
   // TCP keep-alive probes on idle kept connections, so that dead peers are noticed.
   std::chrono::seconds keepalive_idle{60};
   std::string user_agent = "weft";
+  // For https:// URLs: the CA certificates (PEM) to trust instead of the system's, and a client
+  // certificate and key (PEM) for a server that asks for one (mutual TLS). Empty: the system's
+  // CAs, no client certificate.
+  std::string ca_file;
+  std::string client_cert_file;
+  std::string client_key_file;
 };
 
 class CurlTransport final : public HttpTransport {

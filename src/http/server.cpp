@@ -3,11 +3,14 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
+#include "http/tls_context.hpp"
 #include "weft/log.hpp"
 
 namespace weft::http {
@@ -34,9 +37,6 @@ Request to_request(const bhttp::request<bhttp::string_body>& in, bool body_too_l
   return out;
 }
 
-// One connection. Reads a request, hands it to the handler, writes the response it gets
-// (from whatever thread), then reads the next one. All socket work runs on the connection's
-// strand.
 // Requests handed to the handler and not yet written back (for a graceful stop).
 struct InFlight {
   std::mutex mutex;
@@ -49,30 +49,72 @@ struct InFlight {
   }
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection, over plain TCP or TLS (the only differences: a handshake first, the client's
+// certificate, and close_notify at the end). Reads a request, hands it to the handler, writes
+// the response it gets (from whatever thread), then reads the next one. All socket work runs
+// on the connection's strand.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket&& socket, Handler& handler, const ServerOptions& options, InFlight& in_flight)
-      : stream_(std::move(socket)), handler_(handler), options_(options), in_flight_(in_flight) {}
+  template <class... StreamArgs>
+  Session(Handler& handler, const ServerOptions& options, InFlight& in_flight, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...), handler_(handler), options_(options),
+        in_flight_(in_flight) {}
 
   void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->handshake();
+      } else {
+        self->read();
+      }
+    });
   }
 
  private:
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  void handshake() {
+    tcp().expires_after(std::chrono::seconds(options_.handshake_timeout_seconds));
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      // Plain HTTP on the TLS port, an old protocol, no or an untrusted client certificate:
+      // this client is dropped, the others go on. OpenSSL's reason names no secret.
+      beast::error_code ignored;
+      const auto peer = tcp().socket().remote_endpoint(ignored);
+      log::warn("http.tls_handshake_failed",
+                {{"peer", ignored ? std::string("unknown") : peer.address().to_string() + ":" + std::to_string(peer.port())},
+                 {"error", ec.message()}});
+      return close_socket();
+    }
+    client_subject_ = peer_subject(stream_.native_handle());
+    read();
+  }
+
   void read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    tcp().expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->on_read(ec);
                       });
   }
 
   void on_read(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+        ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+        ec == net::ssl::error::stream_truncated) {
       return close();
     }
     if (ec == bhttp::error::body_limit) {
@@ -95,9 +137,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void dispatch(Request request) {
-    stream_.expires_never();  // the handler may take as long as a durable commit takes
+    tcp().expires_never();  // the handler may take as long as a durable commit takes
+    request.client_subject = client_subject_;
+    if (!client_subject_.empty()) request_line_ = request.method + " " + request.path;
     in_flight_.add(1);
-    handler_.handle(std::move(request), [self = shared_from_this()](Response response) {
+    handler_.handle(std::move(request), [self = this->shared_from_this()](Response response) {
       net::post(self->stream_.get_executor(),
                 [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
     });
@@ -105,6 +149,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write(Response response, bool counted = true) {
     counted_ = counted;
+    if (counted && !client_subject_.empty()) {
+      // Who asked, for every request over mutual TLS.
+      log::info("http.request", {{"client_subject", client_subject_},
+                                 {"request", request_line_},
+                                 {"status", response.status},
+                                 {"correlation_id", response.headers.get("X-Correlation-Id").value_or("")}});
+    }
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
     out->result(static_cast<unsigned>(response.status));
     out->version(11);
@@ -112,9 +163,9 @@ class Session : public std::enable_shared_from_this<Session> {
     out->body() = std::move(response.body);
     out->keep_alive(keep_alive_);
     out->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    tcp().expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     bhttp::async_write(stream_, *out,
-                       [self = shared_from_this(), out, counted = counted_](beast::error_code ec, std::size_t) {
+                       [self = this->shared_from_this(), out, counted = counted_](beast::error_code ec, std::size_t) {
                          if (counted) self->in_flight_.add(-1);
                          if (ec || !self->keep_alive_) return self->close();
                          self->read();
@@ -122,12 +173,23 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    if constexpr (kTls) {
+      // close_notify first, so the client can tell a complete answer from a cut one; bounded,
+      // since it waits for the client's own close_notify or its hanging up.
+      tcp().expires_after(std::chrono::seconds(options_.handshake_timeout_seconds));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close_socket(); });
+    } else {
+      close_socket();
+    }
   }
 
-  beast::tcp_stream stream_;
+  void close_socket() {
+    beast::error_code ignored;
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp().socket().close(ignored);
+  }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Handler& handler_;
@@ -135,6 +197,8 @@ class Session : public std::enable_shared_from_this<Session> {
   InFlight& in_flight_;
   bool keep_alive_ = true;
   bool counted_ = false;
+  std::string client_subject_;  // mutual TLS: the verified client certificate's subject
+  std::string request_line_;    // for the log line of a request over mutual TLS
 };
 
 }  // namespace
@@ -142,6 +206,7 @@ class Session : public std::enable_shared_from_this<Session> {
 struct Server::Impl {
   ServerOptions options;
   Handler& handler;
+  TlsContextPtr tls_context;  // set when serving HTTPS; outlives the connections below
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
@@ -158,7 +223,11 @@ struct Server::Impl {
       if (ec == net::error::operation_aborted) return;
       if (!ec) {
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), handler, options, in_flight)->start();
+        if (tls_context) {
+          std::make_shared<Session<TlsStream>>(handler, options, in_flight, std::move(socket), *tls_context)->start();
+        } else {
+          std::make_shared<Session<PlainStream>>(handler, options, in_flight, std::move(socket))->start();
+        }
       } else {
         log::warn("http.accept_failed", {{"error", ec.message()}});
       }
@@ -173,6 +242,11 @@ Server::Server(ServerOptions options, Handler& handler)
 Server::~Server() { stop(); }
 
 Result<void, std::string> Server::start() {
+  if (impl_->options.tls) {
+    auto context = make_server_tls_context(*impl_->options.tls);
+    if (!context) return fail("TLS " + context.error().option + ": " + context.error().message);
+    impl_->tls_context = std::move(*context);
+  }
   beast::error_code ec;
   const auto address = net::ip::make_address(impl_->options.host, ec);
   if (ec) return fail("invalid listen address '" + impl_->options.host + "': " + ec.message());

@@ -1,7 +1,8 @@
 #pragma once
 // The HTTP/1.1 server every endpoint of `weft serve` shares (hooks, ops, /v1, console):
 // Boost.Beast on Asio, keep-alive, one thread per core, bounded header and body sizes, an
-// idle timeout. Beast stays inside server.cpp.
+// idle timeout; optionally over TLS, with client certificates (mutual TLS). Beast stays inside
+// server.cpp.
 //
 // Threads: start() spawns the network threads; stop() may be called from any thread other
 // than those, and returns once they have finished.
@@ -9,8 +10,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "http/tls.hpp"
 #include "weft/http.hpp"
 #include "weft/result.hpp"
 
@@ -23,6 +26,10 @@ struct ServerOptions {
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   int idle_timeout_seconds = 60;
+  // HTTPS instead of HTTP. A client that does not finish its handshake within
+  // handshake_timeout_seconds, or fails it, is dropped (and logged); the others are served.
+  std::optional<TlsOptions> tls;
+  int handshake_timeout_seconds = 10;
 };
 
 class Server {
@@ -32,7 +39,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts serving; the error says why it could not bind.
+  // Binds and starts serving; the error says why it could not bind, or what is wrong with the
+  // TLS files (then nothing listens).
   Result<void, std::string> start();
   // Closes the listening socket; connections already open are still served.
   void stop_accepting();

@@ -11,6 +11,7 @@
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "hub/hub_tls.hpp"
 #include "hub/workflow_runtime.hpp"
 #include "delivery/delivery_invoker.hpp"
 #include "ingest/webhook_ingest.hpp"
@@ -177,10 +178,14 @@ Result<void, std::string> Hub::start() {
   options.threads = s.config.hub.threads;
   options.max_body_bytes = s.config.hub.max_body_bytes;
   options.idle_timeout_seconds = s.config.hub.idle_timeout_seconds;
+  if (s.config.hub.tls) options.tls = tls_options(*s.config.hub.tls);
   s.server = std::make_unique<http::Server>(options, s.router);
   if (auto started = s.server->start(); !started) return fail(started.error());
   s.poller->start();
   log::info("hub.started", {{"listen", s.config.hub.listen_host + ":" + std::to_string(s.server->port())},
+                            {"tls", !s.config.hub.tls                          ? "off"
+                                    : s.config.hub.tls->client_ca_file.empty() ? "on"
+                                                                               : "mutual"},
                             {"storage", config::redact_storage_url(s.config.storage.url)},
                             {"connectors", s.config.connectors.size()},
                             {"webhook_connectors", s.connectors.size()},

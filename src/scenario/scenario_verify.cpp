@@ -21,9 +21,12 @@ struct Snapshot {
 
 // The sandbox's state and request log are read whole: at the demo's 200 customers the state
 // alone is over the 8 MiB a platform answer may have.
-delivery::CurlTransportOptions admin_transport_options() {
+delivery::CurlTransportOptions admin_transport_options(const VerifyOptions& verify) {
   delivery::CurlTransportOptions options;
   options.max_response_bytes = std::size_t{512} << 20;
+  options.ca_file = verify.ca_file;
+  options.client_cert_file = verify.client_cert_file;
+  options.client_key_file = verify.client_key_file;
   return options;
 }
 
@@ -33,7 +36,7 @@ class Verifier {
       : options_(options),
         sandbox_(trim_base_url(options.sandbox_url)),
         hub_(trim_base_url(options.hub_url)),
-        transport_(admin_transport_options()),
+        transport_(admin_transport_options(options)),
         client_(transport_) {}
 
   Result<VerifyReport, std::string> run() {

@@ -22,6 +22,11 @@ namespace weft::scenario {
 struct VerifyOptions {
   std::string sandbox_url;
   std::string hub_url;
+  // For an https:// hub (or sandbox): the CA to trust, and a client certificate and key when
+  // the hub asks for one (hub.tls.client_ca_file). Empty: the system's CAs, no certificate.
+  std::string ca_file;
+  std::string client_cert_file;
+  std::string client_key_file;
   std::chrono::milliseconds timeout{std::chrono::seconds(120)};
   std::chrono::milliseconds poll_interval{500};
   int stable_polls = 3;  // consecutive polls with nothing moving

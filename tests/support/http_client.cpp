@@ -138,6 +138,9 @@ HttpResult HttpClient::request(std::string_view method, std::string_view path,
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(s.options.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s.error_buffer);
+  if (!s.options.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, s.options.ca_file.c_str());
+  if (!s.options.cert_file.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, s.options.cert_file.c_str());
+  if (!s.options.key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, s.options.key_file.c_str());
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Impl::on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &Impl::on_header);
@@ -229,9 +232,9 @@ std::int64_t HttpClient::connections_opened() const { return impl_->connections;
 const std::string& HttpClient::base_url() const { return impl_->base_url; }
 
 bool wait_for_status(const std::string& base_url, std::string_view path, int status,
-                     std::chrono::milliseconds timeout) {
+                     std::chrono::milliseconds timeout, const HttpClient::Options& tls) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  HttpClient::Options options;
+  HttpClient::Options options = tls;
   options.timeout = std::chrono::milliseconds(1000);
   options.connect_timeout = std::chrono::milliseconds(500);
   for (;;) {

@@ -64,9 +64,14 @@ class HttpClient {
   struct Options {
     std::chrono::milliseconds timeout{10000};  // whole request
     std::chrono::milliseconds connect_timeout{2000};
+    // For an https:// base_url: the CA (PEM) to trust instead of the system's, and a client
+    // certificate and key (PEM) for mutual TLS. Empty: the system's CAs, no client cert.
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
   };
 
-  // base_url: "http://127.0.0.1:PORT" (no trailing '/'); paths are appended to it.
+  // base_url: "http://127.0.0.1:PORT" or "https://…" (no trailing '/'); paths are appended to it.
   explicit HttpClient(std::string base_url);
   HttpClient(std::string base_url, Options options);
   ~HttpClient();
@@ -94,8 +99,9 @@ class HttpClient {
 };
 
 // Polls GET `path` until it answers `status` or `timeout` passes; true when it did. Each try
-// uses a fresh connection, so a server that restarted is found.
+// uses a fresh connection, so a server that restarted is found. `tls` gives the TLS files of
+// Options (its timeouts are the poll's own).
 bool wait_for_status(const std::string& base_url, std::string_view path, int status,
-                     std::chrono::milliseconds timeout);
+                     std::chrono::milliseconds timeout, const HttpClient::Options& tls = {});
 
 }  // namespace weft::test

@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include "support/http_client.hpp"
-
 namespace weft::test {
 
 ServeRunner::ServeRunner(std::string binary, std::filesystem::path dir, std::filesystem::path config,
@@ -23,7 +21,7 @@ Process ServeRunner::start(std::chrono::milliseconds deadline) {
   if (!spawned) throw std::runtime_error("cannot start weft serve: " + spawned.error());
   Process server = std::move(*spawned);
   const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!wait_for_status(base_url_, "/healthz", 200, std::chrono::milliseconds(100))) {
+  while (!wait_for_status(base_url_, "/healthz", 200, std::chrono::milliseconds(100), client_tls_)) {
     if (!server.running()) {
       throw std::runtime_error("weft serve exited (" + server.exit_status()->to_string() + ") before listening:\n" +
                                tail_of_file(log));

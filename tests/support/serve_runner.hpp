@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 
 namespace weft::test {
@@ -18,6 +19,8 @@ class ServeRunner {
   // `binary`: the weft to run (tests pass weft_binary()); `base_url`: where the hub listens
   // (the config's hub.listen), e.g. http://127.0.0.1:PORT.
   ServeRunner(std::string binary, std::filesystem::path dir, std::filesystem::path config, std::string base_url);
+  // For a hub on https://: the TLS files of the /healthz poll (CA, client cert for mutual TLS).
+  void set_client_tls(HttpClient::Options tls) { client_tls_ = std::move(tls); }
 
   // Starts the hub and waits for /healthz; throws std::runtime_error with the log's tail when
   // it exits first or does not answer within `deadline`. The hub compiles every jq program of
@@ -35,6 +38,7 @@ class ServeRunner {
   std::filesystem::path dir_;
   std::filesystem::path config_;
   std::string base_url_;
+  HttpClient::Options client_tls_;
   std::vector<std::filesystem::path> logs_;
 };
 

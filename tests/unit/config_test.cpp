@@ -852,3 +852,68 @@ TEST(ConfigPolling, OutOfRangeAndOutboundOnlyTypesAreRefused) {
 
 }  // namespace
 }  // namespace weft::config
+
+namespace weft::config {
+namespace {
+
+TEST(ConfigHubTls, AbsentMeansPlainHttpAndPathsAreRelativeToTheFile) {
+  EXPECT_FALSE(parse("hub:\n  listen: 127.0.0.1:7070\n", "test.yaml")->hub.tls.has_value());
+  const TempDir dir;
+  dir.write("tls/server.pem", "x");
+  dir.write("tls/server.key", "x");
+  dir.write("tls/ca.pem", "x");
+  const auto parsed = parse(R"(hub:
+  listen: 0.0.0.0:7443
+  tls:
+    cert_file: tls/server.pem
+    key_file: tls/server.key
+    client_ca_file: tls/ca.pem
+    min_version: "1.3"
+)",
+                            "test.yaml", dir.path().string());
+  ASSERT_TRUE(parsed) << format_errors(parsed.error());
+  ASSERT_TRUE(parsed->hub.tls.has_value());
+  const TlsConfig& tls = *parsed->hub.tls;
+  EXPECT_EQ(tls.cert_file, (dir.path() / "tls/server.pem").string());
+  EXPECT_EQ(tls.key_file, (dir.path() / "tls/server.key").string());
+  EXPECT_EQ(tls.client_ca_file, (dir.path() / "tls/ca.pem").string());
+  EXPECT_EQ(tls.min_version, "1.3");
+  EXPECT_EQ(tls.where.line, 3);
+  EXPECT_EQ(tls.cert_file_line, 4);
+  EXPECT_EQ(tls.key_file_line, 5);
+  EXPECT_EQ(tls.client_ca_file_line, 6);
+
+  const auto defaults = parse("hub:\n  tls:\n    cert_file: tls/server.pem\n    key_file: tls/server.key\n",
+                              "test.yaml", dir.path().string());
+  ASSERT_TRUE(defaults) << format_errors(defaults.error());
+  EXPECT_EQ(defaults->hub.tls->min_version, "1.2");
+  EXPECT_TRUE(defaults->hub.tls->client_ca_file.empty());
+}
+
+TEST(ConfigHubTls, EveryMistakeAtItsLine) {
+  const auto errors = errors_of(R"(hub:
+  tls:
+    cert_file: /nonexistent/server.pem
+    client_ca_file: ""
+    min_version: "1.1"
+    ciphers: ALL
+)");
+  ASSERT_EQ(errors.size(), 5u) << format_errors(errors);
+  EXPECT_EQ(errors[0].to_string(), "test.yaml:2: hub.tls: missing required key 'key_file'");
+  EXPECT_EQ(errors[1].to_string(),
+            "test.yaml:3: hub.tls.cert_file names a file that does not exist (got '/nonexistent/server.pem')");
+  EXPECT_EQ(errors[2].where.line, 4);
+  EXPECT_NE(errors[2].message.find("hub.tls.client_ca_file is empty"), std::string::npos);
+  EXPECT_EQ(errors[3].where.line, 5);
+  EXPECT_NE(errors[3].message.find("hub.tls.min_version must be one of 1.2, 1.3"), std::string::npos)
+      << errors[3].message;
+  EXPECT_EQ(errors[4].to_string(), "test.yaml:6: unknown key 'ciphers' in hub.tls");
+
+  EXPECT_EQ(only_error("hub:\n  tls: yes\n").to_string(),
+            "test.yaml:2: hub.tls must be a mapping with cert_file and key_file (leave it out for plain "
+            "HTTP)");
+  EXPECT_NE(only_error("tls:\n  cert_file: a\n").message.find("it belongs under hub:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace weft::config
