@@ -8,6 +8,7 @@
 #include "api/api_server.hpp"
 #include "engine/executor.hpp"
 #include "engine/workflow_catalog.hpp"
+#include "slo/slo_monitor.hpp"
 #include "weft/api_store.hpp"
 #include "weft/clock.hpp"
 #include "weft/identity_store.hpp"
@@ -27,6 +28,8 @@ struct ApiServices {
   ClockPtr clock;
   // Raw events were marked for processing again (a replay): route them now.
   std::function<void()> events_replayed;
+  // The SLOs as last evaluated; none: GET /v1/slos lists none.
+  const slo::SloMonitor* slos = nullptr;
 };
 
 void add_workflow_endpoints(ApiServer& server, const ApiServices& services);
@@ -37,6 +40,7 @@ void add_audit_endpoints(ApiServer& server, const ApiServices& services);
 void add_lineage_endpoints(ApiServer& server, const ApiServices& services);
 void add_xref_endpoints(ApiServer& server, const ApiServices& services);
 void add_account_endpoints(ApiServer& server, const ApiServices& services);
+void add_slo_endpoints(ApiServer& server, const ApiServices& services);
 
 // Every endpoint above.
 void add_all_endpoints(ApiServer& server, const ApiServices& services);
