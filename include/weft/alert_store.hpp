@@ -19,7 +19,7 @@ namespace weft {
 
 struct SloStateRecord {
   std::string slo;
-  std::string state = "ok";  // ok | breached
+  std::string state = "ok";   // ok | breached
   std::int64_t since_ms = 0;  // when it entered `state`
   // When the last breach alert was queued during this breach (0: none yet). At most one
   // alert per repeat window: the next may be queued from alerted_at_ms + repeat_after.

@@ -24,10 +24,13 @@ struct Field {
 // this way (stripe_invoice, credit_note). A workflow that keeps them elsewhere simply gets
 // fewer fields: the business key and links are always there.
 constexpr std::array<Field, 5> kFields{{
-    {"customer", {"/event/payload/customer_id", "/stripe_invoice/customer", "/event/payload/organization_id",
-                  "/event/payload/account_id"}},
-    {"amount", {"/credit_note/total", "/event/payload/amount", "/stripe_invoice/amount_due", nullptr}},
-    {"currency", {"/credit_note/currency", "/event/payload/currency", "/stripe_invoice/currency", nullptr}},
+    {"customer",
+     {"/event/payload/customer_id", "/stripe_invoice/customer", "/event/payload/organization_id",
+      "/event/payload/account_id"}},
+    {"amount",
+     {"/credit_note/total", "/event/payload/amount", "/stripe_invoice/amount_due", nullptr}},
+    {"currency",
+     {"/credit_note/currency", "/event/payload/currency", "/stripe_invoice/currency", nullptr}},
     {"invoice", {"/event/payload/invoice_id", "/stripe_invoice/id", nullptr, nullptr}},
     {"ticket", {"/event/payload/ticket_id", nullptr, nullptr, nullptr}},
 }};
@@ -46,7 +49,8 @@ json business_context(const InstanceRecord& instance) {
       const json::json_pointer p(pointer);
       if (!state.contains(p)) continue;
       const json& value = state.at(p);
-      if (value.is_null() || (value.is_string() && value.get_ref<const std::string&>().empty())) continue;
+      if (value.is_null() || (value.is_string() && value.get_ref<const std::string&>().empty()))
+        continue;
       out[f.name] = value;
       break;
     }
@@ -55,7 +59,8 @@ json business_context(const InstanceRecord& instance) {
 }
 
 json alert_body(const std::string& id, const std::string& kind, const SloStatus& s,
-                const std::vector<BreachContext>& breaches, const std::vector<ExceptionRecord>& exceptions) {
+                const std::vector<BreachContext>& breaches,
+                const std::vector<ExceptionRecord>& exceptions) {
   json body = {{"id", id},
                {"type", "slo." + kind},
                {"slo", s.name},
@@ -75,14 +80,15 @@ json alert_body(const std::string& id, const std::string& kind, const SloStatus&
     links["instances"] = "/v1/workflows?workflow=" + url::percent_encode(s.workflow);
     json instances = json::array();
     for (const BreachContext& b : breaches) {
-      json item = {{"instance_id", b.outcome.instance_id},
-                   {"business_key", b.outcome.business_key},
-                   {"started_at", iso(b.outcome.started_at_ms)},
-                   {"breached_at", iso(b.outcome.decided_at_ms)},
-                   {"finished_at", b.outcome.finished_at_ms ? json(iso(*b.outcome.finished_at_ms)) : json()},
-                   {"links",
-                    {{"instance", "/v1/workflows/" + url::percent_encode(b.outcome.instance_id)},
-                     {"lineage", "/v1/lineage/" + url::percent_encode(b.outcome.business_key)}}}};
+      json item = {
+          {"instance_id", b.outcome.instance_id},
+          {"business_key", b.outcome.business_key},
+          {"started_at", iso(b.outcome.started_at_ms)},
+          {"breached_at", iso(b.outcome.decided_at_ms)},
+          {"finished_at", b.outcome.finished_at_ms ? json(iso(*b.outcome.finished_at_ms)) : json()},
+          {"links",
+           {{"instance", "/v1/workflows/" + url::percent_encode(b.outcome.instance_id)},
+            {"lineage", "/v1/lineage/" + url::percent_encode(b.outcome.business_key)}}}};
       if (b.instance) {
         item["correlation_id"] = b.instance->correlation_id;
         item["status"] = to_string(b.instance->status);

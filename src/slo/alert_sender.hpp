@@ -30,7 +30,7 @@ struct AlertSenderOptions {
   std::chrono::milliseconds initial_delay{std::chrono::seconds(5)};
   std::chrono::milliseconds max_delay{std::chrono::minutes(5)};
   std::chrono::milliseconds give_up_after{std::chrono::hours(24)};
-  int batch = 50;  // alerts attempted per send_due()
+  int batch = 50;                 // alerts attempted per send_due()
   std::uint64_t random_seed = 0;  // 0: from the clock
 };
 
@@ -39,7 +39,8 @@ class AlertSender {
   AlertSender(AlertStore& store, config::AlertsConfig config, delivery::HttpTransport& transport,
               SloMetrics& metrics, ClockPtr clock, AlertSenderOptions options = {});
 
-  // Attempts every alert that is due once; how many were delivered.
+  // Attempts the alerts that are due, oldest first, until one fails (so a webhook that hangs
+  // holds a round up for one timeout, not one per alert); how many were delivered.
   int send_due();
 
  private:

@@ -8,8 +8,8 @@ namespace weft::slo {
 namespace {
 
 // Open exceptions of a workflow: how many, and the first `keep` of them for an alert.
-StoreResult<std::int64_t> open_exceptions(WorkflowStore& store, const std::string& workflow, std::size_t keep,
-                                          std::vector<ExceptionRecord>* kept) {
+StoreResult<std::int64_t> open_exceptions(WorkflowStore& store, const std::string& workflow,
+                                          std::size_t keep, std::vector<ExceptionRecord>* kept) {
   ExceptionQuery q;
   q.status = ExceptionStatus::open;
   q.workflow = workflow;
@@ -19,29 +19,38 @@ StoreResult<std::int64_t> open_exceptions(WorkflowStore& store, const std::strin
     auto page = store.query_exceptions(q);
     if (!page) return fail(std::move(page).error());
     count += static_cast<std::int64_t>(page->size());
-    if (page->size() < static_cast<std::size_t>(q.limit)) q.limit = 0;  // the last page
-    else q.after_id = page->back().id;
+    const bool last_page = page->size() < static_cast<std::size_t>(q.limit);
+    if (!last_page) q.after_id = page->back().id;
     for (auto& e : *page) {
       if (kept != nullptr && kept->size() < keep) kept->push_back(std::move(e));
     }
-    if (q.limit == 0) return count;
+    if (last_page) return count;
   }
 }
 
 }  // namespace
 
 SloMetrics::SloMetrics(metrics::Registry& r)
-    : ratio(r.gauge("weft_slo_ratio", "Fraction of the SLA's outcomes met over the SLO's rolling window", {"slo"})),
-      error_budget_remaining(r.gauge("weft_slo_error_budget_remaining",
-                                     "Share of the SLO's error budget left (1 untouched, 0 spent, below 0 overspent)",
-                                     {"slo"})),
+    : ratio(r.gauge("weft_slo_ratio",
+                    "Fraction of the SLA's outcomes met over the SLO's rolling window", {"slo"})),
+      error_budget_remaining(
+          r.gauge("weft_slo_error_budget_remaining",
+                  "Share of the SLO's error budget left (1 untouched, 0 spent, below 0 overspent)",
+                  {"slo"})),
       breached(r.gauge("weft_slo_breached", "1 while the SLO is breached, else 0", {"slo"})),
-      alerts_queued(r.counter("weft_slo_alerts_total", "SLO alerts queued for the webhook", {"slo", "kind"})),
-      alert_attempts(r.counter("weft_slo_alert_attempts_total", "Attempts to deliver SLO alerts", {"outcome"})) {}
+      alerts_queued(
+          r.counter("weft_slo_alerts_total", "SLO alerts queued for the webhook", {"slo", "kind"})),
+      alert_attempts(r.counter("weft_slo_alert_attempts_total", "Attempts to deliver SLO alerts",
+                               {"outcome"})) {}
 
-SloMonitor::SloMonitor(std::vector<config::SloConfig> slos, WorkflowStore& workflows, AlertStore& alerts,
-                       SloMetrics& metrics, ClockPtr clock, SloMonitorOptions options)
-    : slos_(std::move(slos)), workflows_(workflows), alerts_(alerts), metrics_(metrics), clock_(std::move(clock)),
+SloMonitor::SloMonitor(std::vector<config::SloConfig> slos, WorkflowStore& workflows,
+                       AlertStore& alerts, SloMetrics& metrics, ClockPtr clock,
+                       SloMonitorOptions options)
+    : slos_(std::move(slos)),
+      workflows_(workflows),
+      alerts_(alerts),
+      metrics_(metrics),
+      clock_(std::move(clock)),
       options_(options) {}
 
 Result<void, std::string> SloMonitor::load() {
@@ -51,11 +60,14 @@ Result<void, std::string> SloMonitor::load() {
   return {};
 }
 
-Result<SloStatus, std::string> SloMonitor::compute(const config::SloConfig& slo, std::int64_t now_ms,
+Result<SloStatus, std::string> SloMonitor::compute(const config::SloConfig& slo,
+                                                   std::int64_t now_ms,
                                                    std::vector<ExceptionRecord>* exceptions) {
   if (slo.backlog()) {
-    auto open = open_exceptions(workflows_, slo.workflow, static_cast<std::size_t>(options_.context_limit), exceptions);
-    if (!open) return fail("SLO " + slo.name + ": cannot count open exceptions: " + open.error().message);
+    auto open = open_exceptions(workflows_, slo.workflow,
+                                static_cast<std::size_t>(options_.context_limit), exceptions);
+    if (!open)
+      return fail("SLO " + slo.name + ": cannot count open exceptions: " + open.error().message);
     return backlog_status(slo, *open, now_ms);
   }
   SlaOutcomeQuery q;
@@ -64,13 +76,14 @@ Result<SloStatus, std::string> SloMonitor::compute(const config::SloConfig& slo,
   q.from_ms = now_ms - slo.window_ms;
   q.to_ms = now_ms;
   auto counts = workflows_.count_sla_outcomes(q);
-  if (!counts) return fail("SLO " + slo.name + ": cannot count SLA outcomes: " + counts.error().message);
+  if (!counts)
+    return fail("SLO " + slo.name + ": cannot count SLA outcomes: " + counts.error().message);
   return sla_status(slo, *counts, now_ms);
 }
 
-Result<std::string, std::string> SloMonitor::alert_json(const config::SloConfig& slo, const std::string& id,
-                                                        const std::string& kind, const SloStatus& status,
-                                                        const std::vector<ExceptionRecord>& exceptions) {
+Result<std::string, std::string> SloMonitor::alert_json(
+    const config::SloConfig& slo, const std::string& id, const std::string& kind,
+    const SloStatus& status, const std::vector<ExceptionRecord>& exceptions) {
   std::vector<BreachContext> breaches;
   if (!slo.backlog() && kind == "breached") {
     SlaOutcomeQuery q;
@@ -81,7 +94,8 @@ Result<std::string, std::string> SloMonitor::alert_json(const config::SloConfig&
     q.breached = true;
     q.limit = options_.context_limit;
     auto outcomes = workflows_.query_sla_outcomes(q);
-    if (!outcomes) return fail("SLO " + slo.name + ": cannot read SLA outcomes: " + outcomes.error().message);
+    if (!outcomes)
+      return fail("SLO " + slo.name + ": cannot read SLA outcomes: " + outcomes.error().message);
     for (auto& o : *outcomes) {
       auto instance = workflows_.load_instance(o.instance_id);
       breaches.push_back({std::move(o), instance ? std::move(*instance) : std::nullopt});
@@ -101,7 +115,8 @@ Result<void, std::string> SloMonitor::transition(const config::SloConfig& slo, S
   if (status.is_breached && current.state != "breached") {
     next = SloStateRecord{slo.name, "breached", now, 0};
     kind = "breached";
-  } else if (status.is_breached && options_.alerts && now - current.alerted_at_ms >= options_.repeat_after_ms) {
+  } else if (status.is_breached && options_.alerts &&
+             now - current.alerted_at_ms >= options_.repeat_after_ms) {
     kind = "breached";  // still breached, and its breach window has passed
   } else if (!status.is_breached && current.state == "breached") {
     // A resolved notice only follows a breach that was alerted.
@@ -131,7 +146,9 @@ Result<void, std::string> SloMonitor::transition(const config::SloConfig& slo, S
   }
   if (next.state != current.state) {
     log::warn(next.state == "breached" ? "slo.breached" : "slo.recovered",
-              {{"slo", slo.name}, {"workflow", slo.workflow}, {"ratio", status.ratio},
+              {{"slo", slo.name},
+               {"workflow", slo.workflow},
+               {"ratio", status.ratio},
                {"open_exceptions", status.open_exceptions}});
   }
   if (alert) metrics_.alerts_queued.with({slo.name, alert->kind}).inc();

@@ -32,7 +32,7 @@ struct SloMetrics {
   metrics::Family<metrics::Gauge>& error_budget_remaining;  // {slo}
   metrics::Family<metrics::Gauge>& breached;                // {slo}: 1 breached, 0 ok
   metrics::Family<metrics::Counter>& alerts_queued;         // {slo, kind}
-  metrics::Family<metrics::Counter>& alert_attempts;        // {outcome}: delivered, failed, abandoned
+  metrics::Family<metrics::Counter>& alert_attempts;  // {outcome}: delivered, failed, abandoned
 };
 
 struct SloMonitorOptions {

@@ -6,16 +6,18 @@
 namespace weft::slo {
 
 SloService::SloService(const config::Config& config, WorkflowStore& workflows, AlertStore& alerts,
-                       metrics::Registry& registry, ClockPtr clock, delivery::HttpTransportPtr transport,
-                       SloServiceOptions options)
+                       metrics::Registry& registry, ClockPtr clock,
+                       delivery::HttpTransportPtr transport, SloServiceOptions options)
     : metrics_(registry), transport_(std::move(transport)), options_(options) {
   SloMonitorOptions monitor_options;
   monitor_options.alerts = config.alerts.has_value();
   if (config.alerts) monitor_options.repeat_after_ms = config.alerts->repeat_after_ms;
-  monitor_ = std::make_unique<SloMonitor>(config.slos, workflows, alerts, metrics_, clock, monitor_options);
+  monitor_ = std::make_unique<SloMonitor>(config.slos, workflows, alerts, metrics_, clock,
+                                          monitor_options);
   if (config.alerts) {
     if (!transport_) transport_ = std::make_unique<delivery::CurlTransport>();
-    sender_ = std::make_unique<AlertSender>(alerts, *config.alerts, *transport_, metrics_, clock, options.sender);
+    sender_ = std::make_unique<AlertSender>(alerts, *config.alerts, *transport_, metrics_, clock,
+                                            options.sender);
   }
 }
 

@@ -29,8 +29,8 @@ class SloService {
   // `transport` carries the alerts (a CurlTransport when null). The config's slos must have
   // been checked against the workflows (validate_slos).
   SloService(const config::Config& config, WorkflowStore& workflows, AlertStore& alerts,
-             metrics::Registry& registry, ClockPtr clock, delivery::HttpTransportPtr transport = nullptr,
-             SloServiceOptions options = {});
+             metrics::Registry& registry, ClockPtr clock,
+             delivery::HttpTransportPtr transport = nullptr, SloServiceOptions options = {});
   ~SloService();
   SloService(const SloService&) = delete;
   SloService& operator=(const SloService&) = delete;

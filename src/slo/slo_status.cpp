@@ -2,7 +2,8 @@
 
 namespace weft::slo {
 
-SloStatus sla_status(const config::SloConfig& slo, const SlaOutcomeCounts& counts, std::int64_t now_ms) {
+SloStatus sla_status(const config::SloConfig& slo, const SlaOutcomeCounts& counts,
+                     std::int64_t now_ms) {
   SloStatus s;
   s.name = slo.name;
   s.kind = "sla";

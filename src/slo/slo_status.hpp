@@ -21,9 +21,9 @@ struct SloStatus {
   std::string name;
   std::string kind;  // sla | exceptions
   std::string workflow;
-  std::string sla;           // kind sla
-  double objective = 0;      // kind sla
-  std::int64_t window_ms = 0;  // kind sla
+  std::string sla;                     // kind sla
+  double objective = 0;                // kind sla
+  std::int64_t window_ms = 0;          // kind sla
   std::int64_t met = 0, breached = 0;  // kind sla: outcomes in the window
   std::int64_t open_exceptions = 0;    // kind exceptions
   int max_open = 0;                    // kind exceptions
@@ -36,7 +36,8 @@ struct SloStatus {
 };
 
 // The status of an SLA objective from its window's counts.
-SloStatus sla_status(const config::SloConfig& slo, const SlaOutcomeCounts& counts, std::int64_t now_ms);
+SloStatus sla_status(const config::SloConfig& slo, const SlaOutcomeCounts& counts,
+                     std::int64_t now_ms);
 // The status of an exception backlog from its open exception count.
 SloStatus backlog_status(const config::SloConfig& slo, std::int64_t open, std::int64_t now_ms);
 

@@ -16,7 +16,8 @@ std::vector<config::ConfigError> validate_slos(const std::vector<config::SloConf
     const std::string what = "SLO '" + slo.name + "': ";
     const engine::WorkflowDefinition* def = catalog.latest(slo.workflow);
     if (def == nullptr) {
-      std::string message = what + "no workflow named '" + slo.workflow + "'" + did_you_mean(slo.workflow, workflows);
+      std::string message =
+          what + "no workflow named '" + slo.workflow + "'" + did_you_mean(slo.workflow, workflows);
       if (workflows.empty()) message += " (no workflows are loaded: is workflows_dir set?)";
       errors.push_back({slo.workflow_where, std::move(message)});
       continue;
@@ -27,7 +28,8 @@ std::vector<config::ConfigError> validate_slos(const std::vector<config::SloConf
     bool found = false;
     for (const auto& name : slas) found = found || name == slo.sla;
     if (!found) {
-      std::string message = what + "workflow '" + slo.workflow + "' has no SLA named '" + slo.sla + "'";
+      std::string message =
+          what + "workflow '" + slo.workflow + "' has no SLA named '" + slo.sla + "'";
       const std::string hint = did_you_mean(slo.sla, slas);
       if (!hint.empty()) {
         message += hint;

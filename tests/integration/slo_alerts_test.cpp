@@ -39,14 +39,15 @@ steps:
 class Receiver {
  public:
   Receiver() {
-    router_.add("POST", "/alerts", [this](http::Request r, const http::PathParams&, http::Responder respond) {
-      {
-        std::lock_guard lock(mutex_);
-        received_.push_back(std::move(r));
-      }
-      changed_.notify_all();
-      respond(http::Response{200, {}, "{}"});
-    });
+    router_.add("POST", "/alerts",
+                [this](http::Request r, const http::PathParams&, http::Responder respond) {
+                  {
+                    std::lock_guard lock(mutex_);
+                    received_.push_back(std::move(r));
+                  }
+                  changed_.notify_all();
+                  respond(http::Response{200, {}, "{}"});
+                });
     http::ServerOptions options;
     options.port = 0;
     options.threads = 1;
@@ -54,11 +55,14 @@ class Receiver {
   }
   ~Receiver() { server_->stop(); }
   Result<void, std::string> start() { return server_->start(); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/alerts"; }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/alerts";
+  }
   // The first request, once it has come (nullopt after `timeout`).
   std::optional<http::Request> first(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    if (!changed_.wait_for(lock, timeout, [this] { return !received_.empty(); })) return std::nullopt;
+    if (!changed_.wait_for(lock, timeout, [this] { return !received_.empty(); }))
+      return std::nullopt;
     return received_.front();
   }
   std::size_t count() {
@@ -74,12 +78,16 @@ class Receiver {
   std::vector<http::Request> received_;
 };
 
-std::string slo_config(std::uint16_t port, const TempDir& dir, const std::string& webhook, const std::string& workflow) {
-  return "hub:\n  listen: 127.0.0.1:" + std::to_string(port) + "\nstorage:\n  url: sqlite:" +
-         (dir / "weft.db").string() + "\nworkflows_dir: " + (dir / "workflows").string() +
+std::string slo_config(std::uint16_t port, const TempDir& dir, const std::string& webhook,
+                       const std::string& workflow) {
+  return "hub:\n  listen: 127.0.0.1:" + std::to_string(port) +
+         "\nstorage:\n  url: sqlite:" + (dir / "weft.db").string() +
+         "\nworkflows_dir: " + (dir / "workflows").string() +
          "\nslos:\n  - name: credits-posted-fast\n    workflow: " + workflow +
-         "\n    sla: approval-to-erp\n    objective: 0.9\n    window: 1h\nalerts:\n  webhook_url: " + webhook +
-         "\n  secret: " + kSecret + "\n  timeout: 5s\nconnectors:\n  erp:\n    type: http\n    base_url: http://127.0.0.1:9\n";
+         "\n    sla: approval-to-erp\n    objective: 0.9\n    window: 1h\nalerts:\n  "
+         "webhook_url: " +
+         webhook + "\n  secret: " + kSecret +
+         "\n  timeout: 5s\nconnectors:\n  erp:\n    type: http\n    base_url: http://127.0.0.1:9\n";
 }
 
 TEST(SloAlerts, ABreachedSloIsAlertedSignedToTheWebhookByARunningHub) {
@@ -93,10 +101,10 @@ TEST(SloAlerts, ABreachedSloIsAlertedSignedToTheWebhookByARunningHub) {
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
     Transition t;
-    t.sla_outcomes = {{"wf_ok", "credit", "approval-to-erp", "zen:ticket:1", now - 120'000, now - 60'000, false,
-                       now - 60'000},
-                      {"wf_late", "credit", "approval-to-erp", "zen:ticket:2", now - 1'200'000, now - 300'000, true,
-                       std::nullopt}};
+    t.sla_outcomes = {{"wf_ok", "credit", "approval-to-erp", "zen:ticket:1", now - 120'000,
+                       now - 60'000, false, now - 60'000},
+                      {"wf_late", "credit", "approval-to-erp", "zen:ticket:2", now - 1'200'000,
+                       now - 300'000, true, std::nullopt}};
     ASSERT_TRUE(storage->workflows->apply(std::span<const Transition>(&t, 1)).ok());
   }
   Receiver receiver;
@@ -115,8 +123,8 @@ TEST(SloAlerts, ABreachedSloIsAlertedSignedToTheWebhookByARunningHub) {
 
   auto alert = receiver.first(30s);
   ASSERT_TRUE(alert.has_value()) << tail_of_file(dir / "hub.log");
-  const connectors::TimestampedSignatureVerifier verifier(std::string(connectors::kWeftSignatureHeader), kSecret,
-                                                          300s);
+  const connectors::TimestampedSignatureVerifier verifier(
+      std::string(connectors::kWeftSignatureHeader), kSecret, 300s);
   EXPECT_TRUE(verifier.verify(alert->headers, alert->body, std::chrono::system_clock::now()).ok());
   const auto body = nlohmann::json::parse(alert->body);
   EXPECT_EQ(body["type"], "slo.breached");
@@ -129,23 +137,30 @@ TEST(SloAlerts, ABreachedSloIsAlertedSignedToTheWebhookByARunningHub) {
   HttpClient client(base);
   auto metrics = client.get("/metrics");
   ASSERT_TRUE(metrics.ok());
-  EXPECT_NE(metrics->body.find("weft_slo_breached{slo=\"credits-posted-fast\"} 1"), std::string::npos);
-  EXPECT_NE(metrics->body.find("weft_slo_ratio{slo=\"credits-posted-fast\"} 0.5"), std::string::npos);
+  EXPECT_NE(metrics->body.find("weft_slo_breached{slo=\"credits-posted-fast\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("weft_slo_ratio{slo=\"credits-posted-fast\"} 0.5"),
+            std::string::npos);
 
   const ExitStatus status = hub->stop(SIGTERM, 10s);
-  EXPECT_TRUE(status.exited && status.code == 0) << status.to_string() << "\n" << tail_of_file(dir / "hub.log");
+  EXPECT_TRUE(status.exited && status.code == 0) << status.to_string() << "\n"
+                                                 << tail_of_file(dir / "hub.log");
   EXPECT_EQ(receiver.count(), 1u);  // once per breach window
 }
 
 TEST(SloAlerts, CheckAndServeRefuseAnSloOfAnUnknownWorkflowAtItsLine) {
   TempDir dir("weft-slo-check");
   dir.write("workflows/credit.yaml", kWorkflow);
-  write_file(dir / "weft.yaml", slo_config(free_loopback_port(), dir, "http://127.0.0.1:9/alerts", "credits"));
+  write_file(dir / "weft.yaml",
+             slo_config(free_loopback_port(), dir, "http://127.0.0.1:9/alerts", "credits"));
   const auto config = (dir / "weft.yaml").string();
   CommandResult check = run_command(weft_binary(), {"check", "-c", config}, dir.path(), "check");
   EXPECT_EQ(check.code, 1) << check.out << check.err;
-  EXPECT_NE(check.err.find(config + ":8: SLO 'credits-posted-fast': no workflow named 'credits' (did you mean 'credit'?)"),
-            std::string::npos)
+  EXPECT_NE(
+      check.err.find(
+          config +
+          ":8: SLO 'credits-posted-fast': no workflow named 'credits' (did you mean 'credit'?)"),
+      std::string::npos)
       << check.err;
   CommandResult serve = run_command(weft_binary(), {"serve", "-c", config}, dir.path(), "serve");
   EXPECT_NE(serve.code, 0);

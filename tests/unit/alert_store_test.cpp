@@ -49,7 +49,8 @@ class AlertStoreContract : public ::testing::TestWithParam<Backend> {
 
 TEST_P(AlertStoreContract, StatesAreSavedWithTheirAlertAndReadBack) {
   EXPECT_TRUE(ok(store().slo_states()).empty());
-  ok(store().save_slo_state(SloStateRecord{"fast", "breached", 1000, 1000}, alert("a1", "fast", 1000)));
+  ok(store().save_slo_state(SloStateRecord{"fast", "breached", 1000, 1000},
+                            alert("a1", "fast", 1000)));
   ok(store().save_slo_state(SloStateRecord{"backlog", "ok", 500, 0}, std::nullopt));
   auto states = ok(store().slo_states());
   ASSERT_EQ(states.size(), 2u);
@@ -126,13 +127,14 @@ std::string backend_name(const ::testing::TestParamInfo<Backend>& param) {
   return param.param == Backend::memory ? "Memory" : "Sqlite";
 }
 
-INSTANTIATE_TEST_SUITE_P(AllStores, AlertStoreContract, ::testing::Values(Backend::memory, Backend::sqlite),
-                         backend_name);
+INSTANTIATE_TEST_SUITE_P(AllStores, AlertStoreContract,
+                         ::testing::Values(Backend::memory, Backend::sqlite), backend_name);
 
 using DurableAlertStore = AlertStoreContract;
 
 TEST_P(DurableAlertStore, StatesAndPendingAlertsSurviveReopening) {
-  ok(store().save_slo_state(SloStateRecord{"fast", "breached", 1000, 1000}, alert("a1", "fast", 1000)));
+  ok(store().save_slo_state(SloStateRecord{"fast", "breached", 1000, 1000},
+                            alert("a1", "fast", 1000)));
   reopen();
   auto states = ok(store().slo_states());
   ASSERT_EQ(states.size(), 1u);

@@ -97,15 +97,24 @@ TEST(SloConfig, EveryMistakeIsReportedAtItsLine) {
 )");
   const std::string text = all(errors);
   EXPECT_NE(text.find("weft.yaml:2: slos[0].name may use only a-z"), std::string::npos) << text;
-  EXPECT_NE(text.find("weft.yaml:5: slos[0].objective must be above 0 and below 1"), std::string::npos) << text;
-  EXPECT_NE(text.find("weft.yaml:10: slos[1].window must be a number followed by a unit"), std::string::npos) << text;
-  EXPECT_NE(text.find("weft.yaml:11: slos[2] has both exceptions: and sla:"), std::string::npos) << text;
+  EXPECT_NE(text.find("weft.yaml:5: slos[0].objective must be above 0 and below 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("weft.yaml:10: slos[1].window must be a number followed by a unit"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("weft.yaml:11: slos[2] has both exceptions: and sla:"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("weft.yaml:16: slos[3] has no sla"), std::string::npos) << text;
   EXPECT_NE(text.find("weft.yaml:16: slos[3] has no objective"), std::string::npos) << text;
-  EXPECT_NE(text.find("weft.yaml:19: slos[4].exceptions.max_open must be an integer from 0"), std::string::npos)
+  EXPECT_NE(text.find("weft.yaml:19: slos[4].exceptions.max_open must be an integer from 0"),
+            std::string::npos)
       << text;
-  EXPECT_NE(text.find("weft.yaml:19: unknown key 'colour' in slos[4].exceptions"), std::string::npos) << text;
-  EXPECT_NE(text.find("weft.yaml:20: slos[5]: SLO name 'no-window' is used already (line 6)"), std::string::npos)
+  EXPECT_NE(text.find("weft.yaml:19: unknown key 'colour' in slos[4].exceptions"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("weft.yaml:20: slos[5]: SLO name 'no-window' is used already (line 6)"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("weft.yaml:24: slos[6] must be a mapping"), std::string::npos) << text;
 }
@@ -119,14 +128,17 @@ TEST(SloConfig, AlertsNeedAWebhookAndASecretWhichIsNeverQuoted) {
   colour: red
 )");
   const std::string text = all(errors);
-  EXPECT_NE(text.find("weft.yaml:2: alerts.webhook_url must start with http:// or https://"), std::string::npos)
+  EXPECT_NE(text.find("weft.yaml:2: alerts.webhook_url must start with http:// or https://"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("weft.yaml:3: alerts.timeout must be at most 5m"), std::string::npos) << text;
-  EXPECT_NE(text.find("weft.yaml:4: alerts.repeat_after must be at least 1m"), std::string::npos) << text;
+  EXPECT_NE(text.find("weft.yaml:4: alerts.repeat_after must be at least 1m"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("weft.yaml:5: unknown key 'colour' in alerts"), std::string::npos) << text;
   EXPECT_NE(text.find("weft.yaml:1: alerts has no secret"), std::string::npos) << text;
 
-  const auto bad_url = errors_of("alerts:\n  webhook_url: ${WEFT_TEST_ALERT_SECRET}\n  secret: ${WEFT_TEST_ALERT_SECRET}\n");
+  const auto bad_url = errors_of(
+      "alerts:\n  webhook_url: ${WEFT_TEST_ALERT_SECRET}\n  secret: ${WEFT_TEST_ALERT_SECRET}\n");
   EXPECT_EQ(all(bad_url).find("do-not-print-me"), std::string::npos) << all(bad_url);
   EXPECT_FALSE(bad_url.empty());
   ::unsetenv("WEFT_TEST_ALERT_SECRET");
@@ -171,18 +183,23 @@ TEST(SloValidation, NamesAnUnknownWorkflowOrSlaAtItsLineWithASuggestion) {
                    "weft.yaml");
   ASSERT_TRUE(cfg.ok()) << all(cfg.error());
   const std::string text = all(slo::validate_slos(cfg->slos, catalog));
-  EXPECT_NE(text.find("weft.yaml:7: SLO 'typo-workflow': no workflow named 'service-credits' (did you mean "
-                      "'service-credit'?)"),
+  EXPECT_NE(
+      text.find(
+          "weft.yaml:7: SLO 'typo-workflow': no workflow named 'service-credits' (did you mean "
+          "'service-credit'?)"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("weft.yaml:12: SLO 'typo-sla': workflow 'service-credit' has no SLA named "
+                      "'approval-to-ERP'"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("weft.yaml:12: SLO 'typo-sla': workflow 'service-credit' has no SLA named 'approval-to-ERP'"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("weft.yaml:16: SLO 'unknown-sla': workflow 'service-credit' has no SLA named 'shipped' (its "
+  EXPECT_NE(text.find("weft.yaml:16: SLO 'unknown-sla': workflow 'service-credit' has no SLA named "
+                      "'shipped' (its "
                       "SLAs: approval-to-erp)"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("weft.yaml:19: SLO 'backlog': no workflow named 'refund'"), std::string::npos) << text;
+  EXPECT_NE(text.find("weft.yaml:19: SLO 'backlog': no workflow named 'refund'"), std::string::npos)
+      << text;
   EXPECT_EQ(text.find("'good'"), std::string::npos) << text;
 
   auto none = slo::validate_slos(cfg->slos, engine::WorkflowCatalog());

@@ -124,13 +124,14 @@ class SloTest : public ::testing::Test {
     r.trigger_event_id = "ce_" + id;
     r.status = InstanceStatus::completed;
     r.correlation_id = "corr-" + id;
-    r.state_json = json{{"event", {{"payload", {{"ticket_id", instances_}, {"organization_id", "org_9"}}}}},
-                        {"credit_note", {{"total", 2500}, {"currency", "usd"}}}}
-                       .dump();
+    r.state_json =
+        json{{"event", {{"payload", {{"ticket_id", instances_}, {"organization_id", "org_9"}}}}},
+             {"credit_note", {{"total", 2500}, {"currency", "usd"}}}}
+            .dump();
     r.created_at_ms = r.updated_at_ms = now();
     t.create = r;
-    t.sla_outcomes.push_back({id, "service-credit", "approval-to-erp", r.business_key, now() - 60'000, now(),
-                              breached, now()});
+    t.sla_outcomes.push_back({id, "service-credit", "approval-to-erp", r.business_key,
+                              now() - 60'000, now(), breached, now()});
     ok(workflows_.apply(std::span<const Transition>(&t, 1)));
   }
   void outcomes(int met, int breached) {
@@ -264,23 +265,27 @@ TEST_F(SloTest, TheAlertCarriesTheBusinessContextAndAVerifiableSignature) {
   EXPECT_EQ(instance["context"]["customer"], "org_9");
   EXPECT_EQ(instance["context"]["amount"], 2500);
   EXPECT_EQ(instance["context"]["currency"], "usd");
-  EXPECT_EQ(instance["links"]["instance"], "/v1/workflows/" + instance["instance_id"].get<std::string>());
-  EXPECT_EQ(instance["links"]["lineage"].get<std::string>().rfind("/v1/lineage/zen%3Aticket%3A", 0), 0u);
+  EXPECT_EQ(instance["links"]["instance"],
+            "/v1/workflows/" + instance["instance_id"].get<std::string>());
+  EXPECT_EQ(instance["links"]["lineage"].get<std::string>().rfind("/v1/lineage/zen%3Aticket%3A", 0),
+            0u);
   EXPECT_EQ(body["links"]["slos"], "/v1/slos");
 
   // The receiver's check: HMAC-SHA256 over "t.body" with the shared secret, fresh timestamp.
-  const connectors::TimestampedSignatureVerifier receiver(std::string(connectors::kWeftSignatureHeader), kSecret,
-                                                          300s);
+  const connectors::TimestampedSignatureVerifier receiver(
+      std::string(connectors::kWeftSignatureHeader), kSecret, 300s);
   EXPECT_TRUE(receiver.verify(sent.headers, sent.body, clock_->now()).ok());
   EXPECT_FALSE(receiver.verify(sent.headers, sent.body + " ", clock_->now()).ok());
-  const connectors::TimestampedSignatureVerifier impostor(std::string(connectors::kWeftSignatureHeader),
-                                                          "another secret", 300s);
+  const connectors::TimestampedSignatureVerifier impostor(
+      std::string(connectors::kWeftSignatureHeader), "another secret", 300s);
   EXPECT_FALSE(impostor.verify(sent.headers, sent.body, clock_->now()).ok());
-  EXPECT_FALSE(receiver.verify(sent.headers, sent.body, clock_->now() + 10min).ok());  // a replay, late
+  EXPECT_FALSE(
+      receiver.verify(sent.headers, sent.body, clock_->now() + 10min).ok());  // a replay, late
 }
 
 TEST_F(SloTest, AnAlertQueuedWhileTheWebhookIsDownIsRetriedUntilItGetsThrough) {
-  transport_.script = {FakeTransport::down(), FakeTransport::status(503), FakeTransport::status(500)};
+  transport_.script = {FakeTransport::down(), FakeTransport::status(503),
+                       FakeTransport::status(500)};
   start({sla_slo(0.9)});
   outcomes(0, 1);
   service_->tick();
@@ -310,9 +315,15 @@ TEST_F(SloTest, AnAlertQueuedWhileTheWebhookIsDownIsRetriedUntilItGetsThrough) {
   ASSERT_EQ(delivered.size(), 1u);  // one alert, not one per attempt
   EXPECT_EQ(delivered[0].status, "delivered");
   EXPECT_EQ(delivered[0].attempts, 4);
-  for (const auto& r : transport_.sent) EXPECT_EQ(r.body, transport_.sent[0].body);  // the same alert
-  EXPECT_EQ(registry_.counter("weft_slo_alert_attempts_total", "", {"outcome"}).with({"failed"}).value(), 3.0);
-  EXPECT_EQ(registry_.counter("weft_slo_alert_attempts_total", "", {"outcome"}).with({"delivered"}).value(), 1.0);
+  for (const auto& r : transport_.sent)
+    EXPECT_EQ(r.body, transport_.sent[0].body);  // the same alert
+  EXPECT_EQ(
+      registry_.counter("weft_slo_alert_attempts_total", "", {"outcome"}).with({"failed"}).value(),
+      3.0);
+  EXPECT_EQ(registry_.counter("weft_slo_alert_attempts_total", "", {"outcome"})
+                .with({"delivered"})
+                .value(),
+            1.0);
 
   clock_->advance(24h);
   service_->tick();  // still breached: a reminder, which goes through at once
@@ -320,7 +331,8 @@ TEST_F(SloTest, AnAlertQueuedWhileTheWebhookIsDownIsRetriedUntilItGetsThrough) {
 }
 
 TEST_F(SloTest, AnAlertTheWebhookNeverTakesIsAbandonedAfterADay) {
-  for (int i = 0; i < 5000; ++i) transport_.script.push_back(FakeTransport::status(502));  // never up
+  for (int i = 0; i < 5000; ++i)
+    transport_.script.push_back(FakeTransport::status(502));  // never up
   start({sla_slo(0.9)});
   outcomes(0, 1);
   service_->tick();
@@ -333,7 +345,8 @@ TEST_F(SloTest, AnAlertTheWebhookNeverTakesIsAbandonedAfterADay) {
   }
   auto all = ok(alerts_.alerts("credits-posted-fast", 100));
   EXPECT_EQ(all.back().status, "abandoned");
-  EXPECT_GE(clock_->unix_millis() - all.back().created_at_ms, 23 * 3'600'000);  // a day of tries, less a backoff
+  EXPECT_GE(clock_->unix_millis() - all.back().created_at_ms,
+            23 * 3'600'000);  // a day of tries, less a backoff
   EXPECT_EQ(all.back().last_error.find("502") != std::string::npos, true) << all.back().last_error;
 }
 
@@ -371,7 +384,8 @@ TEST_F(SloTest, AGrowingExceptionBacklogAlertsWithItsExceptions) {
   EXPECT_EQ(body["exceptions"][0]["links"]["exception"], "/v1/exceptions/exc_1");
   EXPECT_EQ(body["links"]["exceptions"], "/v1/exceptions?status=open&workflow=service-credit");
 
-  ASSERT_TRUE(ok(workflows_.resolve_exception("exc_3", ExceptionStatus::discarded, "ops", "duplicate", now())));
+  ASSERT_TRUE(ok(workflows_.resolve_exception("exc_3", ExceptionStatus::discarded, "ops",
+                                              "duplicate", now())));
   service_->tick();
   EXPECT_EQ(status().state, "ok");
   ASSERT_EQ(transport_.sent.size(), 2u);
@@ -422,14 +436,18 @@ steps:
   MemoryWorkflowStore store;
   metrics::Registry registry;
   engine::EngineMetrics engine_metrics(registry);
-  engine::Executor executor(store, catalog, erp, engine_metrics, clock, engine::ExecutorOptions{1, 42, {}});
+  engine::Executor executor(store, catalog, erp, engine_metrics, clock,
+                            engine::ExecutorOptions{1, 42, {}});
   ASSERT_TRUE(executor.start(false).ok());
   auto run = [&](const std::string& id, std::chrono::milliseconds post_takes) {
     erp.post_takes = post_takes;
-    json event = {{"id", "ce_" + id}, {"type", "case.credit_requested"}, {"business_key", "key-" + id},
+    json event = {{"id", "ce_" + id},
+                  {"type", "case.credit_requested"},
+                  {"business_key", "key-" + id},
                   {"payload", json::object()}};
-    InstanceRecord r = engine::InstanceRun::start(*catalog->latest("credit"), id, event, "key-" + id, "ce_" + id, 1,
-                                                  "corr-" + id, clock->unix_millis());
+    InstanceRecord r =
+        engine::InstanceRun::start(*catalog->latest("credit"), id, event, "key-" + id, "ce_" + id,
+                                   1, "corr-" + id, clock->unix_millis());
     Transition create;
     create.create = r;
     ok(store.apply(std::span<const Transition>(&create, 1)));
@@ -439,17 +457,21 @@ steps:
   const std::int64_t start = clock->unix_millis();
   run("fast", 1min);
   run("slow", 20min);
-  SlaOutcomeQuery q{"credit", "approval-to-erp", start - 1, clock->unix_millis(), std::nullopt, 100};
+  SlaOutcomeQuery q{"credit", "approval-to-erp", start - 1, clock->unix_millis(), std::nullopt,
+                    100};
   auto counts = ok(store.count_sla_outcomes(q));
   EXPECT_EQ(counts.met, 1);
   EXPECT_EQ(counts.breached, 1);
-  auto breached = ok(store.query_sla_outcomes(SlaOutcomeQuery{q.workflow, q.sla, q.from_ms, q.to_ms, true, 10}));
+  auto breached = ok(
+      store.query_sla_outcomes(SlaOutcomeQuery{q.workflow, q.sla, q.from_ms, q.to_ms, true, 10}));
   ASSERT_EQ(breached.size(), 1u);
   EXPECT_EQ(breached[0].instance_id, "slow");
   EXPECT_EQ(breached[0].business_key, "key-slow");
   ASSERT_TRUE(breached[0].finished_at_ms.has_value());
   EXPECT_EQ(*breached[0].finished_at_ms - breached[0].started_at_ms, 20 * 60'000);
-  EXPECT_EQ(registry.counter("weft_sla_breaches_total", "", {"workflow", "sla"}).with({"credit", "approval-to-erp"}).value(),
+  EXPECT_EQ(registry.counter("weft_sla_breaches_total", "", {"workflow", "sla"})
+                .with({"credit", "approval-to-erp"})
+                .value(),
             1.0);
   executor.stop();
 }
@@ -467,8 +489,8 @@ TEST(SloRestart, NeitherRepeatsNorLosesAnAlert) {
   transport.script = {FakeTransport::down()};
   auto record_breach = [&](WorkflowStore& store, const std::string& id) {
     Transition t;
-    t.sla_outcomes.push_back({id, "service-credit", "approval-to-erp", "key-" + id, clock->unix_millis() - 1,
-                              clock->unix_millis(), true, std::nullopt});
+    t.sla_outcomes.push_back({id, "service-credit", "approval-to-erp", "key-" + id,
+                              clock->unix_millis() - 1, clock->unix_millis(), true, std::nullopt});
     ok(store.apply(std::span<const Transition>(&t, 1)));
   };
   {

@@ -30,7 +30,8 @@ json slo_json(const slo::SloStatus& s) {
   } else {
     out["open_exceptions"] = s.open_exceptions;
     out["max_open"] = s.max_open;
-    out["links"] = {{"exceptions", "/v1/exceptions?status=open&workflow=" + url::percent_encode(s.workflow)}};
+    out["links"] = {
+        {"exceptions", "/v1/exceptions?status=open&workflow=" + url::percent_encode(s.workflow)}};
   }
   return out;
 }
@@ -41,7 +42,8 @@ void add_slo_endpoints(ApiServer& server, const ApiServices& s) {
   server.add({"GET", "/v1/slos", all_roles(), {}, "", [&s](const ApiCall&) {
                 json data = json::array();
                 if (s.slos != nullptr) {
-                  for (const slo::SloStatus& status : s.slos->statuses()) data.push_back(slo_json(status));
+                  for (const slo::SloStatus& status : s.slos->statuses())
+                    data.push_back(slo_json(status));
                 }
                 return json_ok({{"data", std::move(data)}});
               }});

@@ -59,7 +59,8 @@ StoreResult<std::vector<AlertRecord>> MemoryAlertStore::alerts(std::string_view 
   for (const auto& [id, a] : alerts_) {
     if (slo.empty() || a.slo == slo) out.push_back(a);
   }
-  std::sort(out.begin(), out.end(), [](const AlertRecord& a, const AlertRecord& b) { return older(b, a); });
+  std::sort(out.begin(), out.end(),
+            [](const AlertRecord& a, const AlertRecord& b) { return older(b, a); });
   out.resize(std::min(out.size(), static_cast<std::size_t>(std::clamp(limit, 1, 1000))));
   return out;
 }

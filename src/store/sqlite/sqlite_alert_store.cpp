@@ -14,13 +14,15 @@ namespace {
 
 using rows::Binder;
 
-constexpr const char* kSelectStates = "SELECT slo, state, since_ms, alerted_at_ms FROM slo_states ORDER BY slo";
+constexpr const char* kSelectStates =
+    "SELECT slo, state, since_ms, alerted_at_ms FROM slo_states ORDER BY slo";
 constexpr const char* kUpsertState =
     "INSERT INTO slo_states (slo, state, since_ms, alerted_at_ms) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (slo) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms, "
     "alerted_at_ms = excluded.alerted_at_ms";
 constexpr const char* kAlertColumns =
-    "id, slo, kind, body, created_at_ms, status, attempts, next_attempt_ms, last_error, delivered_at_ms";
+    "id, slo, kind, body, created_at_ms, status, attempts, next_attempt_ms, last_error, "
+    "delivered_at_ms";
 constexpr const char* kInsertAlert =
     "INSERT INTO alerts (id, slo, kind, body, created_at_ms, status, attempts, next_attempt_ms, "
     "last_error, delivered_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
@@ -29,7 +31,9 @@ constexpr const char* kUpdateAlert =
     "UPDATE alerts SET status = ?2, attempts = ?3, next_attempt_ms = ?4, last_error = ?5, "
     "delivered_at_ms = ?6 WHERE id = ?1";
 
-std::string alert_select(const char* rest) { return std::string("SELECT ") + kAlertColumns + " " + rest; }
+std::string alert_select(const char* rest) {
+  return std::string("SELECT ") + kAlertColumns + " " + rest;
+}
 
 AlertRecord read_alert(const StmtLease& row) {
   AlertRecord a;
@@ -48,14 +52,16 @@ AlertRecord read_alert(const StmtLease& row) {
 
 }  // namespace
 
-SqliteAlertStore::SqliteAlertStore(std::shared_ptr<Database> database) : database_(std::move(database)) {}
+SqliteAlertStore::SqliteAlertStore(std::shared_ptr<Database> database)
+    : database_(std::move(database)) {}
 
 StoreResult<std::vector<SloStateRecord>> SqliteAlertStore::slo_states() {
   auto [lock, db] = database_->reader();
   return query_rows(
       db, kSelectStates, [](StmtLease&) { return SQLITE_OK; },
       [](const StmtLease& row) {
-        return SloStateRecord{row.column_text(0), row.column_text(1), row.column_int(2), row.column_int(3)};
+        return SloStateRecord{row.column_text(0), row.column_text(1), row.column_int(2),
+                              row.column_int(3)};
       },
       "slo_states");
 }
@@ -68,7 +74,12 @@ StoreResult<void> SqliteAlertStore::save_slo_state(const SloStateRecord& state,
   auto saved = execute(
       db, kUpsertState,
       [&](StmtLease& s) {
-        return Binder(s).text(state.slo).text(state.state).integer(state.since_ms).integer(state.alerted_at_ms).rc();
+        return Binder(s)
+            .text(state.slo)
+            .text(state.state)
+            .integer(state.since_ms)
+            .integer(state.alerted_at_ms)
+            .rc();
       },
       "save the state of SLO", state.slo);
   if (!saved) return fail(std::move(saved).error());
@@ -98,12 +109,13 @@ StoreResult<void> SqliteAlertStore::save_slo_state(const SloStateRecord& state,
 
 StoreResult<std::vector<AlertRecord>> SqliteAlertStore::due_alerts(std::int64_t now_ms, int limit) {
   static const std::string sql = alert_select(
-      "FROM alerts WHERE status = 'pending' AND next_attempt_ms <= ?1 ORDER BY created_at_ms, id LIMIT ?2");
+      "FROM alerts WHERE status = 'pending' AND next_attempt_ms <= ?1 ORDER BY created_at_ms, id "
+      "LIMIT ?2");
   if (limit < 1) return std::vector<AlertRecord>();
   auto [lock, db] = database_->reader();
   return query_rows(
-      db, sql.c_str(), [&](StmtLease& s) { return Binder(s).integer(now_ms).integer(limit).rc(); }, read_alert,
-      "due_alerts");
+      db, sql.c_str(), [&](StmtLease& s) { return Binder(s).integer(now_ms).integer(limit).rc(); },
+      read_alert, "due_alerts");
 }
 
 StoreResult<void> SqliteAlertStore::update_alert(const AlertRecord& a) {
@@ -132,8 +144,8 @@ StoreResult<std::vector<AlertRecord>> SqliteAlertStore::alerts(std::string_view 
   auto [lock, db] = database_->reader();
   return query_rows(
       db, sql.c_str(),
-      [&](StmtLease& s) { return Binder(s).text(slo).integer(std::clamp(limit, 1, 1000)).rc(); }, read_alert,
-      "alerts");
+      [&](StmtLease& s) { return Binder(s).text(slo).integer(std::clamp(limit, 1, 1000)).rc(); },
+      read_alert, "alerts");
 }
 
 }  // namespace weft::store::sqlite
