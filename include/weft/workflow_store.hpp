@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/alert_store.hpp"
 #include "weft/api_store.hpp"
 #include "weft/identity_store.hpp"
 #include "weft/store.hpp"
@@ -113,6 +114,37 @@ struct EventWaitRecord {
   std::string business_key;
 };
 
+// What became of one SLA of one instance (the workflow's `slas:`): met, or breached. Written
+// with the transition that learnt it, so the SLO monitor reads durable outcomes rather than
+// scraping metrics. One per (instance, sla): the first outcome decides met/breached and when
+// it was known; a breach noticed while `to` was pending gets its finish time later.
+struct SlaOutcomeRecord {
+  std::string instance_id;
+  std::string workflow;
+  std::string sla;
+  std::string business_key;
+  std::int64_t started_at_ms = 0;  // the `from` milestone
+  // When the outcome became known: the `to` milestone, or (breached) the moment the limit passed.
+  std::int64_t decided_at_ms = 0;
+  bool breached = false;
+  std::optional<std::int64_t> finished_at_ms;  // the `to` milestone, once reached
+};
+
+// The outcomes of one SLA decided within (from_ms, to_ms].
+struct SlaOutcomeQuery {
+  std::string workflow;
+  std::string sla;
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = 0;
+  std::optional<bool> breached;  // only breached (true) or only met (false) ones
+  int limit = 100;               // query_sla_outcomes: clamped to 1..1000, newest first
+};
+
+struct SlaOutcomeCounts {
+  std::int64_t met = 0;
+  std::int64_t breached = 0;
+};
+
 struct Transition {
   // At most one of create (a new instance; a second one for the same (workflow,
   // trigger_event_id) is skipped as a duplicate, not an error) or update (an existing one at
@@ -127,6 +159,7 @@ struct Transition {
   std::vector<ApprovalRecord> upsert_approvals;
   // Replaces the instance's event waits (empty: it waits for none).
   std::optional<std::vector<EventWaitRecord>> event_waits;
+  std::vector<SlaOutcomeRecord> sla_outcomes;
 };
 
 // duplicate: a create whose (workflow, trigger_event_id) or id exists, or a transition with
@@ -207,6 +240,11 @@ class WorkflowStore {
   virtual StoreResult<std::optional<ApprovalRecord>> load_approval(std::string_view id) = 0;
   virtual StoreResult<std::vector<ApprovalRecord>> pending_approvals() = 0;
 
+  // SLA outcomes (the SLO monitor): how many were met and breached, and the outcomes themselves.
+  // `limit` applies to query_sla_outcomes only.
+  virtual StoreResult<SlaOutcomeCounts> count_sla_outcomes(const SlaOutcomeQuery& q) = 0;
+  virtual StoreResult<std::vector<SlaOutcomeRecord>> query_sla_outcomes(const SlaOutcomeQuery& q) = 0;
+
   // A business key's canonical events in log order (raw_seq); at most `limit` (none when it
   // is below 1).
   virtual StoreResult<std::vector<CanonicalEventRecord>> canonical_events(
@@ -226,6 +264,7 @@ struct Storage {
   WorkflowStorePtr workflows;
   IdentityStorePtr identity;
   ApiStorePtr api;
+  AlertStorePtr alerts;
 };
 
 // Opens the storage a URL names (the forms open_store accepts), applying pending migrations.

@@ -7,6 +7,7 @@
 #include "engine/workflow_catalog.hpp"
 #include "hub/hub_tls.hpp"
 #include "mapping/mapping_set.hpp"
+#include "slo/slo_validation.hpp"
 
 namespace weft::cli {
 
@@ -33,8 +34,17 @@ int run_check(const CheckOptions& options) {
   }
   if (loaded->workflows_dir) {
     auto catalog = engine::WorkflowCatalog::load(*loaded->workflows_dir, engine::validation_options(*loaded));
-    if (catalog) workflows = catalog->size();
-    else errors.insert(errors.end(), catalog.error().begin(), catalog.error().end());
+    if (catalog) {
+      workflows = catalog->size();
+      auto problems = slo::validate_slos(loaded->slos, *catalog);
+      errors.insert(errors.end(), problems.begin(), problems.end());
+    } else {
+      errors.insert(errors.end(), catalog.error().begin(), catalog.error().end());
+    }
+  } else if (!loaded->slos.empty()) {
+    // Without workflows every SLO names an unknown one: say so at each.
+    auto problems = slo::validate_slos(loaded->slos, engine::WorkflowCatalog());
+    errors.insert(errors.end(), problems.begin(), problems.end());
   }
   if (!errors.empty()) {
     for (const auto& error : errors) std::cerr << error.to_string() << '\n';
@@ -42,7 +52,8 @@ int run_check(const CheckOptions& options) {
     return 1;
   }
   std::cout << options.config_path << ": ok (" << loaded->connectors.size() << " connectors, " << mappings
-            << " mappings, " << schemas << " event schemas, " << workflows << " workflows)\n";
+            << " mappings, " << schemas << " event schemas, " << workflows << " workflows, " << loaded->slos.size()
+            << " SLOs)\n";
   return 0;
 }
 

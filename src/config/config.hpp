@@ -139,6 +139,32 @@ struct ConnectorConfig {
   int poll_look_back_seconds = 3600;
 };
 
+// A business SLO (src/slo/): either an SLA objective (`sla` set: the fraction of the SLA's
+// outcomes met over a rolling window must stay at or above `objective`) or an exception
+// backlog (`max_open` set: open exceptions of the workflow must not exceed it). Which workflow
+// and SLA exist is checked against the workflows once they are loaded (slo::validate_slos).
+struct SloConfig {
+  std::string name;
+  std::string workflow;
+  std::string sla;                // SLA objective: the name of one of the workflow's slas:
+  double objective = 0;           // in (0, 1): the fraction of outcomes that must be met
+  std::int64_t window_ms = 3'600'000;  // the rolling window the ratio is computed over
+  std::optional<int> max_open;    // exception backlog: the most open exceptions that are fine
+  Location where;                 // the line of the list item
+  Location workflow_where, sla_where;  // the lines of workflow: and sla:, for errors found later
+  bool backlog() const { return max_open.has_value(); }
+};
+
+// Where SLO alerts go: a webhook that gets a signed JSON POST per breach (and per recovery).
+struct AlertsConfig {
+  std::string webhook_url;  // http(s)://…; may carry credentials, so never logged whole
+  Secret secret;            // HMAC-SHA256 key of the signature header
+  int timeout_seconds = 10;  // one delivery attempt
+  // The breach window: while an SLO stays breached, at most one alert per this long.
+  std::int64_t repeat_after_ms = 3'600'000;
+  Location where;
+};
+
 struct Config {
   std::string path;      // the file it was loaded from
   std::string base_dir;  // its directory, absolute: relative paths in the file are relative to it
@@ -149,6 +175,8 @@ struct Config {
   IdentityConfig identity;
   ApiConfig api;
   std::map<std::string, ConnectorConfig> connectors;
+  std::vector<SloConfig> slos;
+  std::optional<AlertsConfig> alerts;  // none: SLOs are computed and shown, nobody is alerted
   std::optional<std::string> workflows_dir;  // absolute after loading
   std::optional<std::string> mappings_dir;   // absolute after loading
   // Canonical event schemas added to (or replacing) the built-in ones; absolute after loading.

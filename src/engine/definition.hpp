@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/duration.hpp"
 #include "delivery/backoff.hpp"
 #include "weft/result.hpp"
 
@@ -23,12 +24,9 @@ namespace weft::engine {
 using Location = config::Location;
 using Duration = std::chrono::milliseconds;
 
-// "250ms", "30s", "15m", "24h", "7d", or several in decreasing order without spaces: "1h30m".
-// Zero ("0s") parses; whether zero makes sense is the caller's call. The error says what is
-// wrong without repeating the text.
-Result<Duration, std::string> parse_duration(std::string_view text);
-// The shortest form parse_duration reads back: 90 minutes → "1h30m", 0 → "0s".
-std::string format_duration(Duration duration);
+// Durations as workflows and the config write them (core/duration.hpp).
+using weft::format_duration;
+using weft::parse_duration;
 
 // A jq program as written, and the line of the key that holds it.
 struct JqExpr {

@@ -274,7 +274,7 @@ void Executor::account(const WorkflowDefinition& def, InstanceStatus before, Ins
   for (const auto& t : outbox.step_durations) metrics_.step_seconds.with({def.name, t.step}).observe(t.seconds);
   for (const auto& s : outbox.slas) {
     if (s.finished) metrics_.sla_seconds.with({def.name, s.sla}).observe(s.seconds);
-    if (s.breached) {
+    if (s.breached && !s.breach_known) {
       metrics_.sla_breaches.with({def.name, s.sla}).inc();
       log::warn("sla.breached", {{"workflow", def.name}, {"sla", s.sla}, {"seconds", s.seconds}});
     }
@@ -298,6 +298,10 @@ bool Executor::persist(InstanceRun& run, InstanceRecord& current, const Workflow
   t.open_exceptions = outbox.exceptions;
   t.upsert_approvals = outbox.approvals;
   t.event_waits = outbox.event_waits;
+  for (const SlaObservation& s : outbox.slas) {
+    t.sla_outcomes.push_back({current.id, def.name, s.sla, current.business_key, s.from_ms, s.at_ms, s.breached,
+                              s.finished ? std::optional<std::int64_t>(s.at_ms) : std::nullopt});
+  }
   auto result = commit(std::move(t));
   if (!result || *result != TransitionOutcome::applied) {
     log::warn("engine.persist_failed", {{"instance", current.id},

@@ -238,7 +238,8 @@ void InstanceRun::mark_milestone(const std::string& name, std::int64_t now_ms) {
     if (from == milestones_.end()) continue;
     const double seconds = static_cast<double>(now_ms - from->second) / 1000.0;
     const bool breached = now_ms - from->second > sla.limit.count();
-    outbox_.slas.push_back({sla.name, seconds, breached, true});
+    const bool known = sla_breached_.count(sla.name) != 0;
+    outbox_.slas.push_back({sla.name, seconds, breached, true, from->second, now_ms, known});
     if (breached) sla_breached_.insert(sla.name);
   }
 }
@@ -443,8 +444,8 @@ std::vector<CallPlan> InstanceRun::advance(std::int64_t now_ms) {
     auto from = milestones_.find(sla.from);
     if (from == milestones_.end() || now_ms - from->second <= sla.limit.count()) continue;
     sla_breached_.insert(sla.name);
-    outbox_.slas.push_back(
-        {sla.name, static_cast<double>(sla.limit.count()) / 1000.0, true, false});
+    outbox_.slas.push_back({sla.name, static_cast<double>(sla.limit.count()) / 1000.0, true, false,
+                            from->second, from->second + sla.limit.count() + 1});
   }
 
   if (phase_ == "forward") {

@@ -34,6 +34,11 @@ struct SlaObservation {
   double seconds = 0;  // from→to; for a breach detected before `to`: the limit passed
   bool breached = false;
   bool finished = false;  // false: a breach noticed while `to` is still pending
+  std::int64_t from_ms = 0;  // the `from` milestone
+  // When the outcome became known: the `to` milestone, or the moment the limit passed.
+  std::int64_t at_ms = 0;
+  // The breach was observed before (while `to` was pending): count it once.
+  bool breach_known = false;
 };
 
 // What a transition adds besides the new instance record.

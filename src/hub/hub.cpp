@@ -16,6 +16,8 @@
 #include "delivery/delivery_invoker.hpp"
 #include "ingest/webhook_ingest.hpp"
 #include "pollers/poll_sources.hpp"
+#include "slo/slo_service.hpp"
+#include "slo/slo_validation.hpp"
 #include "weft/log.hpp"
 #include "weft/metrics.hpp"
 #include "weft/workflow_store.hpp"
@@ -31,8 +33,10 @@ struct Hub::Impl {
   std::unique_ptr<WorkflowStore> workflow_store;
   IdentityStorePtr identity_store;
   ApiStorePtr api_store;
+  AlertStorePtr alert_store;
   std::unique_ptr<engine::ActionInvoker> invoker;
   std::unique_ptr<WorkflowRuntime> runtime;
+  std::unique_ptr<slo::SloService> slos;  // SLOs and alerts: reads the engine's records
   std::unique_ptr<ingest::RawEventCommitter> committer;
   ingest::ConnectorMap connectors;
   std::unique_ptr<pollers::Poller> poller;  // backfill polls, fed through `committer`
@@ -93,7 +97,7 @@ void Hub::Impl::add_ops_routes() {
 void Hub::Impl::add_api_routes() {
   api_services = std::make_unique<api::ApiServices>(api::ApiServices{
       *store, *workflow_store, *identity_store, *api_store, runtime->executor(), runtime->catalog(), runtime->schemas(), clock,
-      [r = runtime.get()] { r->events_committed(); }});
+      [r = runtime.get()] { r->events_committed(); }, &slos->monitor()});
   api::ApiOptions options;
   options.rate = {config.api.rate_per_second, config.api.burst};
   options.max_body_bytes = config.api.max_body_bytes;
@@ -116,6 +120,7 @@ Result<void, std::string> Hub::start() {
   s.workflow_store = std::move(storage->workflows);
   s.identity_store = std::move(storage->identity);
   s.api_store = std::move(storage->api);
+  s.alert_store = std::move(storage->alerts);
 
   if (auto unprocessed = s.store->count_unprocessed()) {
     s.ingest_metrics.events_unprocessed.set(static_cast<double>(*unprocessed));
@@ -132,7 +137,12 @@ Result<void, std::string> Hub::start() {
                                          s.ingest_metrics.events_unprocessed, s.clock);
   if (!runtime) return fail(runtime.error());
   s.runtime = std::move(*runtime);
+  if (auto problems = slo::validate_slos(s.config.slos, s.runtime->catalog()); !problems.empty()) {
+    return fail("slos: " + config::format_errors(problems));
+  }
   if (auto started = s.runtime->start(); !started) return fail(started.error());
+  s.slos = std::make_unique<slo::SloService>(s.config, *s.workflow_store, *s.alert_store, s.registry, s.clock);
+  if (auto started = s.slos->start(); !started) return fail(started.error());
 
   // Each commit of webhooks wakes the event pipeline, so events are routed at once.
   auto append = ingest::append_to(*s.store);
@@ -191,6 +201,8 @@ Result<void, std::string> Hub::start() {
                             {"webhook_connectors", s.connectors.size()},
                             {"pollers", s.poller->source_count()},
                             {"workflows", s.runtime->workflow_count()},
+                            {"slos", s.config.slos.size()},
+                            {"alerts", s.config.alerts.has_value()},
                             {"mappings", s.runtime->mapping_count()}});
   return {};
 }
@@ -213,6 +225,7 @@ void Hub::stop() {
     s.server->stop();
   }
   s.blocking.stop();
+  if (s.slos) s.slos->stop();
   // Then the engine: routing stops, calls in flight finish and are recorded.
   if (s.runtime) s.runtime->stop();
   s.poller.reset();
@@ -220,11 +233,13 @@ void Hub::stop() {
   s.server.reset();
   s.api.reset();
   s.api_services.reset();
+  s.slos.reset();
   s.runtime.reset();
   s.invoker.reset();
   s.workflow_store.reset();
   s.identity_store.reset();
   s.api_store.reset();
+  s.alert_store.reset();
   s.store.reset();
 }
 

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "store/sqlite/database.hpp"
+#include "store/sqlite/sqlite_alert_store.hpp"
 #include "store/sqlite/sqlite_api_store.hpp"
 #include "store/sqlite/sqlite_identity_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -93,6 +94,7 @@ StoreResult<Storage> open_storage(std::string_view url, const StoreOptions& opti
   storage.events = std::make_unique<store::sqlite::SqliteStore>(*database);
   storage.workflows = std::make_unique<store::sqlite::SqliteWorkflowStore>(*database);
   storage.identity = std::make_unique<store::sqlite::SqliteIdentityStore>(*database);
+  storage.alerts = std::make_unique<store::sqlite::SqliteAlertStore>(*database);
   storage.api = std::make_unique<store::sqlite::SqliteApiStore>(std::move(*database));
   return storage;
 }

@@ -23,6 +23,7 @@
 #include "http/router.hpp"
 #include "mapping/mapping_set.hpp"
 #include "pipeline/event_pipeline.hpp"
+#include "slo/slo_monitor.hpp"
 #include "support/api_contract.hpp"
 #include "support/shipped_mappings.hpp"
 #include "weft/manual_clock.hpp"
@@ -619,6 +620,55 @@ TEST_F(ApiServerTest, TwoCustomersFoundToBeOneAreMergedOnceAndAudited) {
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].action, "xref.merge");
   EXPECT_EQ(log[0].target, "cus_b");
+}
+
+// --- SLOs ----------------------------------------------------------------------------------
+
+// GET /v1/slos: every SLO as the monitor last computed it, for every role, in the documented
+// shape (the contract check of call()).
+TEST_F(ApiServerTest, SlosAreListedAsLastComputedForEveryRole) {
+  config::SloConfig fast;
+  fast.name = "posted-fast";
+  fast.workflow = "approving";
+  fast.sla = "approval-to-erp";
+  fast.objective = 0.99;
+  config::SloConfig backlog;
+  backlog.name = "failing-backlog";
+  backlog.workflow = "failing";
+  backlog.max_open = 5;
+  slo::SloMetrics slo_metrics(registry_);
+  slo::SloMonitor monitor({fast, backlog}, workflows_, *storage_.alerts, slo_metrics, clock_, {});
+  ASSERT_TRUE(monitor.load().ok());
+
+  EXPECT_EQ(call("GET", "/v1/slos", key("before", Role::read_only)).body, (json{{"data", json::array()}}));
+  Transition t;
+  t.sla_outcomes = {{"wf_late", "approving", "approval-to-erp", "key-late", clock_->unix_millis() - 1'000'000,
+                     clock_->unix_millis(), true, std::nullopt}};
+  ASSERT_TRUE(workflows_.apply(std::span<const Transition>(&t, 1)).ok());
+  start("failing", "case.opened", json::object(), "wf_fail");
+  ASSERT_TRUE(monitor.evaluate().ok());
+  services_->slos = &monitor;
+
+  for (Role r : all_roles()) {
+    SCOPED_TRACE(to_string(r));
+    Answer a = call("GET", "/v1/slos", key(std::string("slo-") + to_string(r), r));
+    ASSERT_EQ(a.status, 200);
+    ASSERT_EQ(a.body["data"].size(), 2u);
+    const json& sla = a.body["data"][0];
+    EXPECT_EQ(sla["name"], "posted-fast");
+    EXPECT_EQ(sla["kind"], "sla");
+    EXPECT_EQ(sla["state"], "breached");
+    EXPECT_EQ(sla["ratio"], 0.0);
+    EXPECT_EQ(sla["window"], "1h");
+    EXPECT_EQ(sla["outcomes"], (json{{"met", 0}, {"breached", 1}}));
+    const json& exceptions = a.body["data"][1];
+    EXPECT_EQ(exceptions["kind"], "exceptions");
+    EXPECT_EQ(exceptions["state"], "ok");
+    EXPECT_EQ(exceptions["open_exceptions"], 1);
+    EXPECT_EQ(exceptions["max_open"], 5);
+    EXPECT_EQ(exceptions["links"]["exceptions"], "/v1/exceptions?status=open&workflow=failing");
+  }
+  services_->slos = nullptr;
 }
 
 // --- account status ------------------------------------------------------------------------

@@ -731,6 +731,55 @@ TEST_P(WorkflowStoreContract, ConcurrentWritersNeverLoseAnUpdate) {
   EXPECT_EQ(ok(store().history("wf_1")).size(), static_cast<std::size_t>(applied.load()));
 }
 
+TEST_P(WorkflowStoreContract, SlaOutcomesAreCountedAndListedPerRollingWindow) {
+  auto outcome = [](const std::string& instance, std::int64_t at_ms, bool breached) {
+    return SlaOutcomeRecord{instance, "billing", "posted-fast", "cus_" + instance, at_ms - 100, at_ms, breached,
+                            breached ? std::nullopt : std::optional<std::int64_t>(at_ms)};
+  };
+  Transition first = create(instance("wf_1"));
+  first.sla_outcomes = {outcome("wf_1", 1000, false)};
+  Transition others;  // outcomes of instances recorded elsewhere
+  others.sla_outcomes = {outcome("wf_2", 2000, true), outcome("wf_3", 3000, false), outcome("wf_4", 4000, true)};
+  ASSERT_EQ(apply({first, others}), (Outcomes{kApplied, kApplied}));
+
+  // The window is (from, to]: 1000 is out of (1000, 4000].
+  SlaOutcomeQuery q{"billing", "posted-fast", 1000, 4000, std::nullopt, 100};
+  SlaOutcomeCounts counts = ok(store().count_sla_outcomes(q));
+  EXPECT_EQ(counts.met, 1);
+  EXPECT_EQ(counts.breached, 2);
+  q.from_ms = 0;
+  EXPECT_EQ(ok(store().count_sla_outcomes(q)).met, 2);
+  EXPECT_EQ(ok(store().count_sla_outcomes(SlaOutcomeQuery{"billing", "other", 0, 9000, std::nullopt, 100})).met, 0);
+  EXPECT_EQ(ok(store().count_sla_outcomes(SlaOutcomeQuery{"other", "posted-fast", 0, 9000, std::nullopt, 100})).breached, 0);
+
+  // Newest first, filtered and limited.
+  auto breached = ok(store().query_sla_outcomes(SlaOutcomeQuery{"billing", "posted-fast", 0, 9000, true, 100}));
+  ASSERT_EQ(breached.size(), 2u);
+  EXPECT_EQ(breached[0].instance_id, "wf_4");
+  EXPECT_EQ(breached[0].business_key, "cus_wf_4");
+  EXPECT_EQ(breached[0].started_at_ms, 3900);
+  EXPECT_FALSE(breached[0].finished_at_ms.has_value());
+  EXPECT_EQ(breached[1].instance_id, "wf_2");
+  auto newest = ok(store().query_sla_outcomes(SlaOutcomeQuery{"billing", "posted-fast", 0, 9000, std::nullopt, 1}));
+  ASSERT_EQ(newest.size(), 1u);
+  EXPECT_EQ(newest[0].instance_id, "wf_4");
+
+  // The first outcome stands; a later one for the same SLA only adds when it finished.
+  Transition late;
+  late.sla_outcomes = {SlaOutcomeRecord{"wf_4", "billing", "posted-fast", "cus_wf_4", 3900, 8000, true, 8000}};
+  Transition flip;
+  flip.sla_outcomes = {SlaOutcomeRecord{"wf_3", "billing", "posted-fast", "cus_wf_3", 2900, 8000, true, 8000}};
+  ASSERT_EQ(apply({late, flip}), (Outcomes{kApplied, kApplied}));
+  auto all = ok(store().query_sla_outcomes(SlaOutcomeQuery{"billing", "posted-fast", 0, 9000, std::nullopt, 100}));
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].instance_id, "wf_4");
+  EXPECT_EQ(all[0].decided_at_ms, 4000);
+  EXPECT_EQ(all[0].finished_at_ms, std::optional<std::int64_t>(8000));
+  EXPECT_EQ(all[1].instance_id, "wf_3");
+  EXPECT_FALSE(all[1].breached);
+  EXPECT_EQ(all[1].finished_at_ms, std::optional<std::int64_t>(3000));
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, WorkflowStoreContract,
                          ::testing::Values(Backend::memory, Backend::sqlite_file,
                                            Backend::sqlite_in_memory),

@@ -69,6 +69,7 @@ void add_all_endpoints(ApiServer& server, const ApiServices& s) {
   add_xref_endpoints(server, s);
   add_account_endpoints(server, s);
   add_request_endpoints(server, s);
+  add_slo_endpoints(server, s);
 }
 
 }  // namespace weft::api

@@ -9,6 +9,7 @@
 #include "canonical/event_schemas.hpp"
 #include "engine/executor.hpp"
 #include "engine/workflow_catalog.hpp"
+#include "slo/slo_monitor.hpp"
 #include "weft/api_store.hpp"
 #include "weft/clock.hpp"
 #include "weft/identity_store.hpp"
@@ -32,6 +33,8 @@ struct ApiServices {
   // Raw events were appended (a request) or marked for processing again (a replay): route
   // them now.
   std::function<void()> events_added;
+  // The SLOs as last evaluated; none: GET /v1/slos lists none.
+  const slo::SloMonitor* slos = nullptr;
 };
 
 void add_workflow_endpoints(ApiServer& server, const ApiServices& services);
@@ -43,6 +46,7 @@ void add_lineage_endpoints(ApiServer& server, const ApiServices& services);
 void add_xref_endpoints(ApiServer& server, const ApiServices& services);
 void add_account_endpoints(ApiServer& server, const ApiServices& services);
 void add_request_endpoints(ApiServer& server, const ApiServices& services);
+void add_slo_endpoints(ApiServer& server, const ApiServices& services);
 
 // Every endpoint above.
 void add_all_endpoints(ApiServer& server, const ApiServices& services);

@@ -57,6 +57,11 @@ TransitionOutcome MemoryWorkflowStore::apply_one(const Transition& t) {
       waits.insert_or_assign(w.step_id, std::move(w));  // the last for a step counts
     }
   }
+  for (const SlaOutcomeRecord& o : t.sla_outcomes) {
+    // As in the SQLite store: the first outcome counts; a later one adds the finish time.
+    auto [it, inserted] = sla_outcomes_.try_emplace({o.instance_id, o.sla}, o);
+    if (!inserted && !it->second.finished_at_ms) it->second.finished_at_ms = o.finished_at_ms;
+  }
   return TransitionOutcome::applied;
 }
 
@@ -246,6 +251,37 @@ StoreResult<std::vector<CanonicalEventRecord>> MemoryWorkflowStore::canonical_ev
 
 StoreResult<std::int64_t> MemoryWorkflowStore::reset_processed(const RawEventQuery&) {
   return fail(StoreError{StoreErrc::invalid_argument, "the memory store keeps no event log to replay"});
+}
+
+namespace {
+
+bool in_window(const SlaOutcomeRecord& o, const SlaOutcomeQuery& q) {
+  return o.workflow == q.workflow && o.sla == q.sla && o.decided_at_ms > q.from_ms &&
+         o.decided_at_ms <= q.to_ms && (!q.breached || *q.breached == o.breached);
+}
+
+}  // namespace
+
+StoreResult<SlaOutcomeCounts> MemoryWorkflowStore::count_sla_outcomes(const SlaOutcomeQuery& q) {
+  std::lock_guard lock(mutex_);
+  SlaOutcomeCounts counts;
+  for (const auto& [key, o] : sla_outcomes_) {
+    if (in_window(o, q)) ++(o.breached ? counts.breached : counts.met);
+  }
+  return counts;
+}
+
+StoreResult<std::vector<SlaOutcomeRecord>> MemoryWorkflowStore::query_sla_outcomes(const SlaOutcomeQuery& q) {
+  std::lock_guard lock(mutex_);
+  std::vector<SlaOutcomeRecord> out;
+  for (const auto& [key, o] : sla_outcomes_) {
+    if (in_window(o, q)) out.push_back(o);
+  }
+  std::sort(out.begin(), out.end(), [](const SlaOutcomeRecord& a, const SlaOutcomeRecord& b) {
+    return a.decided_at_ms != b.decided_at_ms ? a.decided_at_ms > b.decided_at_ms : a.instance_id < b.instance_id;
+  });
+  out.resize(std::min(out.size(), static_cast<std::size_t>(std::clamp(q.limit, 1, 1000))));
+  return out;
 }
 
 }  // namespace weft

@@ -40,6 +40,8 @@ class MemoryWorkflowStore : public WorkflowStore {
   StoreResult<std::vector<CanonicalEventRecord>> canonical_events(std::string_view business_key,
                                                                   int limit) override;
   StoreResult<std::int64_t> reset_processed(const RawEventQuery& q) override;
+  StoreResult<SlaOutcomeCounts> count_sla_outcomes(const SlaOutcomeQuery& q) override;
+  StoreResult<std::vector<SlaOutcomeRecord>> query_sla_outcomes(const SlaOutcomeQuery& q) override;
 
  private:
   TransitionOutcome apply_one(const Transition& t);
@@ -55,6 +57,7 @@ class MemoryWorkflowStore : public WorkflowStore {
   // By instance, then step.
   std::map<std::string, std::map<std::string, EventWaitRecord>, std::less<>> waits_;
   std::map<std::string, CanonicalEventRecord, std::less<>> canonical_;
+  std::map<std::pair<std::string, std::string>, SlaOutcomeRecord> sla_outcomes_;  // by (instance, sla)
   std::int64_t next_history_seq_ = 1;
 };
 

@@ -280,6 +280,45 @@ CREATE TABLE identity_relations (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX identity_relations_related ON identity_relations (related_id, kind);
 )sql"},
+    Migration{8, "create SLA outcomes, SLO states and alerts",
+              // SLOs and alerts (src/slo/). One SLA outcome per (instance, sla), written with
+              // the transition that learnt it; the SLO monitor counts them per rolling window
+              // (the index). slo_states and alerts make alert de-duplication and delivery
+              // survive a restart; the partial index is the sender's queue.
+              R"sql(
+CREATE TABLE sla_outcomes (
+  instance_id    TEXT    NOT NULL,
+  sla            TEXT    NOT NULL,
+  workflow       TEXT    NOT NULL,
+  business_key   TEXT    NOT NULL,
+  started_at_ms  INTEGER NOT NULL,
+  decided_at_ms  INTEGER NOT NULL,
+  breached       INTEGER NOT NULL,
+  finished_at_ms INTEGER,
+  PRIMARY KEY (instance_id, sla)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sla_outcomes_window ON sla_outcomes (workflow, sla, decided_at_ms);
+CREATE TABLE slo_states (
+  slo           TEXT    PRIMARY KEY,
+  state         TEXT    NOT NULL,
+  since_ms      INTEGER NOT NULL,
+  alerted_at_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE alerts (
+  id              TEXT    PRIMARY KEY,
+  slo             TEXT    NOT NULL,
+  kind            TEXT    NOT NULL,
+  body            TEXT    NOT NULL,
+  created_at_ms   INTEGER NOT NULL,
+  status          TEXT    NOT NULL,
+  attempts        INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  last_error      TEXT    NOT NULL,
+  delivered_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX alerts_due ON alerts (next_attempt_ms) WHERE status = 'pending';
+CREATE INDEX alerts_by_slo ON alerts (slo, created_at_ms);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

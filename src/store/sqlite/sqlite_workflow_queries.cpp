@@ -192,4 +192,42 @@ StoreResult<std::vector<CanonicalEventRecord>> SqliteWorkflowStore::canonical_ev
   return read_all(db, *stmt, rows::read_canonical_event, "canonical_events");
 }
 
+StoreResult<SlaOutcomeCounts> SqliteWorkflowStore::count_sla_outcomes(const SlaOutcomeQuery& q) {
+  static const std::string sql =
+      "SELECT breached, count(*) FROM sla_outcomes WHERE workflow = ?1 AND sla = ?2 "
+      "AND decided_at_ms > ?3 AND decided_at_ms <= ?4 GROUP BY breached";
+  auto [lock, db] = database_->reader();
+  auto rows = query_rows(
+      db, sql.c_str(),
+      [&](StmtLease& s) { return rows::Binder(s).text(q.workflow).text(q.sla).integer(q.from_ms).integer(q.to_ms).rc(); },
+      [](const StmtLease& row) { return std::make_pair(row.column_int(0) != 0, row.column_int(1)); },
+      "count_sla_outcomes");
+  if (!rows) return fail(std::move(rows).error());
+  SlaOutcomeCounts counts;
+  for (const auto& [breached, n] : *rows) {
+    if (q.breached && *q.breached != breached) continue;
+    (breached ? counts.breached : counts.met) = n;
+  }
+  return counts;
+}
+
+StoreResult<std::vector<SlaOutcomeRecord>> SqliteWorkflowStore::query_sla_outcomes(
+    const SlaOutcomeQuery& q) {
+  static const std::string sql =
+      select(rows::kSlaOutcomeColumns,
+             "FROM sla_outcomes WHERE workflow = ?1 AND sla = ?2 AND decided_at_ms > ?3 "
+             "AND decided_at_ms <= ?4 AND (?5 IS NULL OR breached = ?5) "
+             "ORDER BY decided_at_ms DESC, instance_id LIMIT ?6");
+  auto [lock, db] = database_->reader();
+  return query_rows(
+      db, sql.c_str(),
+      [&](StmtLease& s) {
+        rows::Binder b(s);
+        b.text(q.workflow).text(q.sla).integer(q.from_ms).integer(q.to_ms);
+        b.maybe_integer(q.breached ? std::optional<std::int64_t>(*q.breached ? 1 : 0) : std::nullopt);
+        return b.integer(std::clamp(q.limit, 1, kMaxQueryLimit)).rc();
+      },
+      rows::read_sla_outcome, "query_sla_outcomes");
+}
+
 }  // namespace weft::store::sqlite

@@ -51,6 +51,13 @@ constexpr const char* kInsertEventWait =
     "INSERT INTO event_waits (instance_id, step_id, event_type, business_key) "
     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (instance_id, step_id) DO UPDATE SET "
     "event_type = excluded.event_type, business_key = excluded.business_key";
+// The first outcome decides met/breached and when it was known; a later one (the finish of an
+// SLA breached while `to` was pending) only adds the finish time.
+constexpr const char* kUpsertSlaOutcome =
+    "INSERT INTO sla_outcomes (instance_id, sla, workflow, business_key, started_at_ms, "
+    "decided_at_ms, breached, finished_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT (instance_id, sla) DO UPDATE SET finished_at_ms = "
+    "coalesce(sla_outcomes.finished_at_ms, excluded.finished_at_ms)";
 constexpr const char* kInsertCanonicalEvent =
     "INSERT INTO canonical_events (id, type, business_key, raw_seq, occurred_at_ms, "
     "correlation_id, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING";
@@ -132,6 +139,12 @@ StoreResult<TransitionOutcome> apply_one(Connection& db, const Transition& t) {
           "record event wait of", instance_id);
       if (!done) return fail(std::move(done).error());
     }
+  }
+  for (const SlaOutcomeRecord& o : t.sla_outcomes) {
+    auto done = execute(
+        db, kUpsertSlaOutcome, [&](StmtLease& s) { return rows::bind_sla_outcome(s, o); },
+        "record SLA outcome of", o.instance_id);
+    if (!done) return fail(std::move(done).error());
   }
   return TransitionOutcome::applied;
 }

@@ -58,6 +58,8 @@ class SqliteWorkflowStore final : public WorkflowStore {
   StoreResult<std::vector<ApprovalRecord>> pending_approvals() override;
   StoreResult<std::vector<CanonicalEventRecord>> canonical_events(std::string_view business_key,
                                                                   int limit) override;
+  StoreResult<SlaOutcomeCounts> count_sla_outcomes(const SlaOutcomeQuery& q) override;
+  StoreResult<std::vector<SlaOutcomeRecord>> query_sla_outcomes(const SlaOutcomeQuery& q) override;
 
  private:
   std::shared_ptr<Database> database_;

@@ -105,6 +105,19 @@ int bind_canonical_event(StmtLease& stmt, const CanonicalEventRecord& e) {
       .rc();
 }
 
+int bind_sla_outcome(StmtLease& stmt, const SlaOutcomeRecord& o) {
+  return Binder(stmt)
+      .text(o.instance_id)
+      .text(o.sla)
+      .text(o.workflow)
+      .text(o.business_key)
+      .integer(o.started_at_ms)
+      .integer(o.decided_at_ms)
+      .integer(o.breached ? 1 : 0)
+      .maybe_integer(o.finished_at_ms)
+      .rc();
+}
+
 InstanceRecord read_instance(const StmtLease& row) {
   InstanceRecord r;
   r.id = row.column_text(0);
@@ -189,6 +202,19 @@ CanonicalEventRecord read_canonical_event(const StmtLease& row) {
   e.correlation_id = row.column_text(5);
   e.json = row.column_text(6);
   return e;
+}
+
+SlaOutcomeRecord read_sla_outcome(const StmtLease& row) {
+  SlaOutcomeRecord o;
+  o.instance_id = row.column_text(0);
+  o.sla = row.column_text(1);
+  o.workflow = row.column_text(2);
+  o.business_key = row.column_text(3);
+  o.started_at_ms = row.column_int(4);
+  o.decided_at_ms = row.column_int(5);
+  o.breached = row.column_int(6) != 0;
+  if (!row.column_is_null(7)) o.finished_at_ms = row.column_int(7);
+  return o;
 }
 
 }  // namespace weft::store::sqlite::rows

@@ -24,6 +24,9 @@ inline constexpr const char* kApprovalColumns =
     "id, instance_id, step_id, role, title, context_json, status, requested_by, decided_by, "
     "comment, created_at_ms, decided_at_ms";
 inline constexpr const char* kEventWaitColumns = "instance_id, step_id, event_type, business_key";
+inline constexpr const char* kSlaOutcomeColumns =
+    "instance_id, sla, workflow, business_key, started_at_ms, decided_at_ms, breached, "
+    "finished_at_ms";
 inline constexpr const char* kCanonicalEventColumns =
     "id, type, business_key, raw_seq, occurred_at_ms, correlation_id, json";
 
@@ -63,6 +66,7 @@ int bind_exception(StmtLease& stmt, const ExceptionRecord& e);
 int bind_approval(StmtLease& stmt, const ApprovalRecord& a);
 int bind_event_wait(StmtLease& stmt, std::string_view instance_id, const EventWaitRecord& w);
 int bind_canonical_event(StmtLease& stmt, const CanonicalEventRecord& e);
+int bind_sla_outcome(StmtLease& stmt, const SlaOutcomeRecord& o);
 
 // Each reads a row whose columns are its list, in order.
 InstanceRecord read_instance(const StmtLease& row);
@@ -71,5 +75,6 @@ ExceptionRecord read_exception(const StmtLease& row);
 ApprovalRecord read_approval(const StmtLease& row);
 EventWaitRecord read_event_wait(const StmtLease& row);
 CanonicalEventRecord read_canonical_event(const StmtLease& row);
+SlaOutcomeRecord read_sla_outcome(const StmtLease& row);
 
 }  // namespace weft::store::sqlite::rows
