@@ -68,6 +68,7 @@ void add_all_endpoints(ApiServer& server, const ApiServices& s) {
   add_lineage_endpoints(server, s);
   add_xref_endpoints(server, s);
   add_account_endpoints(server, s);
+  add_overview_endpoints(server, s);
 }
 
 }  // namespace weft::api

@@ -16,6 +16,8 @@
 
 namespace weft::api {
 
+class OverviewSource;
+
 // What the endpoints work with: the hub's stores and engine.
 struct ApiServices {
   Store& events;
@@ -27,6 +29,8 @@ struct ApiServices {
   ClockPtr clock;
   // Raw events were marked for processing again (a replay): route them now.
   std::function<void()> events_replayed;
+  // What GET /v1/overview shows.
+  OverviewSource& overview;
 };
 
 void add_workflow_endpoints(ApiServer& server, const ApiServices& services);
@@ -37,6 +41,7 @@ void add_audit_endpoints(ApiServer& server, const ApiServices& services);
 void add_lineage_endpoints(ApiServer& server, const ApiServices& services);
 void add_xref_endpoints(ApiServer& server, const ApiServices& services);
 void add_account_endpoints(ApiServer& server, const ApiServices& services);
+void add_overview_endpoints(ApiServer& server, const ApiServices& services);
 
 // Every endpoint above.
 void add_all_endpoints(ApiServer& server, const ApiServices& services);

@@ -280,6 +280,18 @@ CREATE TABLE identity_relations (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX identity_relations_related ON identity_relations (related_id, kind);
 )sql"},
+    Migration{8, "create console sessions",
+              // api_store.hpp, SessionRecord: web console sign-ins, by the hash of the cookie's
+              // token (never the token). The key_id index ends a revoked key's sessions.
+              R"sql(
+CREATE TABLE console_sessions (
+  token_hash    TEXT    PRIMARY KEY,
+  key_id        TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX console_sessions_key ON console_sessions (key_id);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(
