@@ -300,7 +300,7 @@ function entryText(e) {
     case 'workflow': return `workflow ${e.workflow || ''} ${e.status || 'started'} (${e.instance_id || e.id || ''})`;
     case 'step': return `step ${e.step || ''}: ${e.event || e.status || ''}${e.attempt ? ` (attempt ${e.attempt})` : ''}`;
     case 'outbound': return `call ${e.action || ''}: ${e.outcome || ''} (key ${e.idempotency_key || ''})`;
-    case 'decision': return `${e.status || 'decision'} by ${e.by || 'unknown'}${e.comment ? `: ${e.comment}` : ''}`;
+    case 'decision': return `${e.event || 'decided'} by ${e.by || 'unknown'}${e.comment ? `: ${e.comment}` : ''}`;
     default: return e.kind;
   }
 }
