@@ -29,7 +29,11 @@ export async function api(method, path, body) {
   });
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data);
+  if (!response.ok) {
+    // The session expired, was ended elsewhere, or its key was revoked: back to sign-in.
+    if (response.status === 401 && path !== '/console/session') window.dispatchEvent(new Event('weft-session-ended'));
+    throw new ApiError(response.status, data);
+  }
   return data;
 }
 

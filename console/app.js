@@ -68,7 +68,7 @@ function signInPage(message) {
   const form = el('form', { id: 'sign-in', 'aria-labelledby': 'sign-in-title' },
     el('h1', { id: 'sign-in-title' }, 'Sign in'),
     el('div', { class: 'field' }, el('label', { for: 'api-key' }, 'API key'), key),
-    el('p', { id: 'key-help', class: 'muted' }, 'An API key from `weft keys create`. It is exchanged for a session; the page never keeps it.'),
+    el('p', { id: 'key-help', class: 'muted' }, 'An API key from weft keys create. It is exchanged for a session cookie; the page does not keep the key.'),
     el('button', { type: 'submit', class: 'primary' }, 'Sign in'),
     error);
   form.addEventListener('submit', async (event) => {
@@ -95,6 +95,10 @@ document.getElementById('sign-out').addEventListener('click', async () => {
     say(`Sign-out: ${e.message}`);
   }
   signedOut('Signed out.');
+});
+
+window.addEventListener('weft-session-ended', () => {
+  if (session) signedOut('Your session has ended; sign in again.');
 });
 
 window.addEventListener('hashchange', () => {

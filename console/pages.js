@@ -419,15 +419,15 @@ export async function workflow(main, params) {
 export async function audit(main) {
   heading(main, 'Audit log');
   try {
-    const page = await api('GET', '/v1/audit?limit=200');
-    main.append(table('Audit log (oldest 200)', [
+    const records = (await allPages('/v1/audit', 1000)).reverse();
+    main.append(table(`Audit log (${records.length} records, newest first; at most the first 1,000)`, [
       { title: 'Seq', cell: (a) => a.seq },
       { title: 'At', cell: (a) => time(a.at) },
       { title: 'Actor', cell: (a) => a.actor },
       { title: 'Action', cell: (a) => a.action },
       { title: 'Target', cell: (a) => a.target },
       { title: 'After', cell: (a) => JSON.stringify(a.after) },
-    ], page.data));
+    ], records));
   } catch (error) {
     failure(main, error);
   }
