@@ -2,8 +2,9 @@
 # Installs the Debian packages Weft needs, and only those missing.
 # Usage: scripts/install-deps.sh [build|test|all|fuzz]
 #   build: what compiling weft needs; fuzz: adds clang and libFuzzer; test: adds the test tools,
-#   Node.js and npm (Debian's, when `node` or `npm` is missing) and the npm client libraries
-#   of tests/clients (`npm ci`, when node_modules is missing or older than package-lock.json).
+#   Debian's chromium (the console's browser tests), Node.js and npm (Debian's, when `node` or
+#   `npm` is missing) and the npm packages of tests/clients and tests/browser (`npm ci`, when
+#   node_modules is missing or older than package-lock.json).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +27,8 @@ test_packages=(
   libgtest-dev libgmock-dev
   sqlite3
   json-schema-test-suite  # the official cases the canonical-schema validator is checked against
-  ca-certificates         # npm ci (tests/clients) reaches the npm registry over TLS
+  ca-certificates         # npm ci (tests/clients, tests/browser) reaches the npm registry over TLS
+  chromium                # the console's browser tests (tests/browser) drive /usr/bin/chromium
 )
 
 fuzz_packages=(
@@ -67,16 +69,17 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The pinned npm libraries of tests/clients; npm's own record of the install
+# The pinned npm packages of tests/clients and tests/browser; npm's own record of the install
 # (node_modules/.package-lock.json) newer than the lock file means it is current.
-clients="$root/tests/clients"
-installed="$clients/node_modules/.package-lock.json"
-if $client_libraries && [[ ! "$installed" -nt "$clients/package-lock.json" ]]; then
-  echo "install-deps: npm ci in tests/clients"
-  if ! log=$(cd "$clients" && npm ci --no-audit --no-fund 2>&1); then
-    echo "$log" >&2
-    echo "install-deps: npm ci in tests/clients failed" >&2
-    exit 1
+for dir in "$root/tests/clients" "$root/tests/browser"; do
+  installed="$dir/node_modules/.package-lock.json"
+  if $client_libraries && [[ ! "$installed" -nt "$dir/package-lock.json" ]]; then
+    echo "install-deps: npm ci in ${dir#"$root"/}"
+    if ! log=$(cd "$dir" && npm ci --no-audit --no-fund 2>&1); then
+      echo "$log" >&2
+      echo "install-deps: npm ci in ${dir#"$root"/} failed" >&2
+      exit 1
+    fi
+    touch "$installed"
   fi
-  touch "$installed"
-fi
+done

@@ -59,6 +59,22 @@ struct IdempotentResponse {
   std::int64_t created_at_ms = 0;
 };
 
+// A web console sign-in (docs/console.md): a random token kept in an HttpOnly cookie, stored
+// only as its hash, acting as the API key it was made with until it expires, is ended, or the
+// key is revoked (revoking a key deletes its sessions).
+struct SessionRecord {
+  std::string token_hash;  // hex SHA-256 of the cookie's token
+  std::string key_id;      // the API key signed in with
+  std::int64_t created_at_ms = 0;
+  std::int64_t expires_at_ms = 0;
+};
+
+// A session with the key it acts as (active or not: the caller checks).
+struct SessionWithKey {
+  SessionRecord session;
+  ApiKeyRecord key;
+};
+
 class ApiStore {
  public:
   virtual ~ApiStore() = default;
@@ -72,7 +88,8 @@ class ApiStore {
   // Every key, revoked ones too, by creation time.
   virtual StoreResult<std::vector<ApiKeyRecord>> list_keys() = 0;
   // Revokes the active key with this id (or, when no id matches, this name) at `audit.at_ms`,
-  // with its audit record (target and before/after filled in here); nullopt when none matched.
+  // with its audit record (target and before/after filled in here), and deletes the key's
+  // console sessions; nullopt when none matched.
   virtual StoreResult<std::optional<ApiKeyRecord>> revoke_key(std::string_view id_or_name,
                                                               AuditRecord audit) = 0;
 
@@ -88,6 +105,16 @@ class ApiStore {
   // Gives a claim back (the request was refused before it did anything): the key is free again.
   virtual StoreResult<void> release_idempotency(std::string_view key_id,
                                                 std::string_view idempotency_key) = 0;
+
+  // Stores a new session and deletes every session expired at its creation time (so the table
+  // holds only live ones). invalid_argument: a hash that is not 64 hex digits, no key id, or an
+  // expiry not after the creation; conflict: the hash exists already.
+  virtual StoreResult<void> create_session(const SessionRecord& session) = 0;
+  // The session with this token hash and its key, if both exist (expired ones too: the caller
+  // compares expires_at_ms with its clock).
+  virtual StoreResult<std::optional<SessionWithKey>> find_session(std::string_view token_hash) = 0;
+  // Ends a session (sign-out); false when there was none.
+  virtual StoreResult<bool> delete_session(std::string_view token_hash) = 0;
 
   virtual StoreResult<AuditRecord> append_audit(const AuditRecord& record) = 0;
   virtual StoreResult<std::vector<AuditRecord>> query_audit(const AuditQuery& query) = 0;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "api/api_keys.hpp"
+#include "api/authentication.hpp"
 #include "api/request_checks.hpp"
 #include "crypto/hmac.hpp"
 #include "weft/log.hpp"
@@ -12,14 +12,6 @@ namespace weft::api {
 namespace {
 
 using nlohmann::json;
-
-http::Response unauthorized(const http::Request& request, std::string_view detail,
-                            bool token_given) {
-  http::Response r = http::problem(401, "unauthorized", "Unauthorized", detail, request);
-  r.headers.set("WWW-Authenticate", token_given ? R"(Bearer realm="weft", error="invalid_token")"
-                                                : R"(Bearer realm="weft")");
-  return r;
-}
 
 std::string request_hash(const http::Request& request) {
   return crypto::to_hex(crypto::sha256(request.method + " " + request.path + "\n" + request.body));
@@ -77,31 +69,16 @@ void ApiServer::mount(http::Router& router) {
 
 http::Response ApiServer::serve(const Endpoint& endpoint, const http::Request& request,
                                 const http::PathParams& raw_params) {
-  // 2. Who is calling.
-  auto token = bearer_token(request);
-  if (!token)
-    return unauthorized(request, "send the API key as Authorization: Bearer <key>", false);
-  if (token->empty())
-    return unauthorized(request, "the Authorization header is not Bearer <key>", false);
-  const std::string hash = hash_api_key(*token);
-  auto key = store_.find_key_by_hash(hash);
-  if (!key) {
-    log::error("api.key_lookup_failed", {{"error", key.error().message}});
-    http::Response r = http::problem(503, "unavailable", "Service unavailable",
-                                     "cannot check the API key now", request);
-    r.headers.set("Retry-After", "1");
-    return r;
-  }
-  // Unknown and revoked keys get the same answer: nothing to learn from probing.
-  if (!key->has_value() || !(*key)->active())
-    return unauthorized(request, "the API key is unknown or revoked", true);
-  const auto role = parse_role((*key)->role);
-  Caller caller{(*key)->id, (*key)->name, role.value_or(Role::read_only)};
+  // 2. Who is calling: a Bearer key or the console's session (with its CSRF token).
+  auto who = authenticate(store_, request, clock_->unix_millis());
+  if (!who) return std::move(who).error();
+  const ApiKeyRecord& key = who->key;
+  const auto role = parse_role(key.role);
+  Caller caller{key.id, key.name, role.value_or(Role::read_only)};
   if (!role || !roles_allow(endpoint, *role)) {
     return http::problem(
         403, "forbidden", "Forbidden",
-        "the role " + (*key)->role + " may not call this; it takes " + roles_text(endpoint),
-        request);
+        "the role " + key.role + " may not call this; it takes " + roles_text(endpoint), request);
   }
 
   // 4. The key's rate; the headers go on whatever the answer is.

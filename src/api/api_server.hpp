@@ -2,7 +2,8 @@
 // ApiServer: the /v1 business API's front door. Every endpoint goes through the same steps,
 // here and only here, so that no endpoint can forget one:
 //   1. off the network thread (storage reads block): onto the API's worker pool, else 503;
-//   2. authentication (Authorization: Bearer <key>, looked up by its hash): else 401;
+//   2. authentication (Authorization: Bearer <key>, looked up by its hash, or the console's
+//      session cookie with its CSRF token on POST: api/authentication.hpp): else 401/403;
 //   3. the key's role among the endpoint's roles: else 403;
 //   4. the key's rate: else 429 with Retry-After (RateLimit-* headers on every answer);
 //   5. the query: only the parameters the endpoint declares; path parameters decoded and sane;

@@ -16,5 +16,7 @@ struct EmbeddedFile {
 std::vector<EmbeddedFile> embedded_canonical_schemas();
 // api/*.json: the OpenAPI document of /v1
 std::vector<EmbeddedFile> embedded_api_documents();
+// console/*: the web console's page, scripts and style (src/console/console_routes.hpp)
+std::vector<EmbeddedFile> embedded_console_files();
 
 }  // namespace weft

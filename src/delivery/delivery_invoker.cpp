@@ -1,6 +1,7 @@
 #include "delivery/delivery_invoker.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 #include <variant>
@@ -64,6 +65,18 @@ struct DeliveryInvoker::Channel {
   std::unique_ptr<CircuitBreaker> breaker;
   metrics::Histogram* seconds = nullptr;
   metrics::Gauge* circuit_open = nullptr;
+  bool rate_configured = false;
+  // The last failure, for health(): written by whichever worker failed last.
+  mutable std::mutex last_error_mutex;
+  std::int64_t last_error_at_ms = 0;
+  std::string last_error_class, last_error_message;
+
+  void note_failure(const Failure& f, std::int64_t now_ms) {
+    std::lock_guard lock(last_error_mutex);
+    last_error_at_ms = now_ms;
+    last_error_class = to_string(f.cls);
+    last_error_message = f.message;
+  }
 
   BreakerState publish_breaker(std::chrono::steady_clock::time_point now) const {
     const BreakerState state = breaker->state(now);
@@ -117,6 +130,7 @@ DeliveryInvoker::DeliveryInvoker(const config::Config& config, HttpTransportPtr 
     channel->type = c.type;
     if (auto it = built.find(name); it != built.end()) channel->connector = std::move(it->second);
     try {
+      channel->rate_configured = c.rate_per_second > 0;
       channel->rate = std::make_unique<RateLimiter>(
           c.rate_per_second > 0 ? RateLimit{c.rate_per_second, std::max(1, c.burst)} : kUnlimited);
       const std::string pool = channel->connector ? channel->connector->concurrency_pool() : "";
@@ -145,6 +159,28 @@ std::optional<BreakerSnapshot> DeliveryInvoker::breaker(std::string_view connect
   const auto it = channels_.find(connector);
   if (it == channels_.end()) return std::nullopt;
   return it->second->breaker->snapshot(clock_->monotonic());
+}
+
+std::vector<ConnectorHealth> DeliveryInvoker::health() const {
+  const auto now = clock_->monotonic();
+  std::vector<ConnectorHealth> out;
+  for (const auto& [name, ch] : channels_) {
+    ConnectorHealth h;
+    h.connector = name;
+    h.circuit = ch->breaker->state(now);
+    h.rate = ch->rate->limit();
+    h.rate_configured = ch->rate_configured;
+    h.rate_available = ch->rate->available(now);
+    h.rate_penalised = ch->rate->penalty_until(now).has_value();
+    {
+      std::lock_guard lock(ch->last_error_mutex);
+      h.last_error_at_ms = ch->last_error_at_ms;
+      h.last_error_class = ch->last_error_class;
+      h.last_error_message = ch->last_error_message;
+    }
+    out.push_back(std::move(h));
+  }
+  return out;
 }
 
 engine::ActionOutcome DeliveryInvoker::invoke(const engine::ActionRequest& request) {
@@ -189,6 +225,7 @@ engine::ActionOutcome DeliveryInvoker::attempt(Channel& ch, const engine::Action
   };
   const auto failed = [&](Failure f, bool sent) {
     metrics_->count(request, to_string(f.cls));
+    ch.note_failure(f, clock_->unix_millis());
     const Handling handling = default_handling(f.cls);
     log::write(handling.retryable ? log::Level::info : log::Level::warn, "delivery.failed",
                {{"connector", ch.name},

@@ -38,10 +38,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "delivery/circuit_breaker.hpp"
 #include "delivery/http_transport.hpp"
+#include "delivery/rate_limiter.hpp"
 #include "engine/action_invoker.hpp"
 #include "weft/clock.hpp"
 #include "weft/metrics.hpp"
@@ -54,6 +56,19 @@ struct DeliveryOptions {
   // How long a call turned away by a full concurrency cap waits before it asks again (a cap
   // gives no finish time; calls last milliseconds to seconds).
   std::chrono::milliseconds concurrency_wait{100};
+};
+
+// One connector's health as of now, for the console's overview (GET /v1/overview).
+struct ConnectorHealth {
+  std::string connector;
+  BreakerState circuit = BreakerState::closed;
+  RateLimit rate;                 // configured (a connector without one: effectively unlimited)
+  bool rate_configured = false;
+  int rate_available = 0;         // requests that could go at once (0 … burst)
+  bool rate_penalised = false;    // held by a platform's Retry-After
+  // The last failed attempt, if any: when (unix ms), its class and message.
+  std::int64_t last_error_at_ms = 0;
+  std::string last_error_class, last_error_message;
 };
 
 class DeliveryInvoker final : public engine::ActionInvoker {
@@ -71,6 +86,8 @@ class DeliveryInvoker final : public engine::ActionInvoker {
 
   // The breaker of a connector, for status pages and tests; nullopt for an unknown name.
   std::optional<BreakerSnapshot> breaker(std::string_view connector) const;
+  // Every configured connector's health, by name. Any thread.
+  std::vector<ConnectorHealth> health() const;
 
  private:
   struct Channel;

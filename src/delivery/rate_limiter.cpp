@@ -51,6 +51,13 @@ RateDecision RateLimiter::try_acquire(TimePoint now) {
   return {true, {}, remaining, now_ahead};
 }
 
+int RateLimiter::available(TimePoint now) const {
+  std::lock_guard lock(mutex_);
+  const auto ahead = std::max(arrival_, now) - now;
+  if (ahead > tolerance_) return 0;
+  return static_cast<int>((tolerance_ - ahead) / interval_) + 1;
+}
+
 void RateLimiter::penalise_until(TimePoint until) {
   std::lock_guard lock(mutex_);
   penalty_until_ = std::max(penalty_until_, until);

@@ -50,6 +50,10 @@ class RateLimiter {
   // limit. A later penalty extends the hold; an earlier one never shortens it.
   void penalise_until(TimePoint until);
 
+  // Requests that could be granted at once at `now` (0 … burst), taking nothing: the
+  // headroom status pages show.
+  int available(TimePoint now) const;
+
   // The end of the penalty in force at `now`, if any (for status pages and metrics).
   std::optional<TimePoint> penalty_until(TimePoint now) const;
 

@@ -305,6 +305,8 @@ class Demo {
     }
     for (const json& note : report["notes"]) out_ << "Note: " << note.get<std::string>() << '\n';
     out_ << "\nHub:      " << hub_url_ << "  (metrics: /metrics, health: /healthz, readiness: /readyz)\n"
+         << "Console:  " << hub_url_ << "/console/  (sign in with a key: weft keys create -c " << options_.config_path
+         << " --storage sqlite:" << (data_dir_ / "weft.db").string() << " --name NAME --role finance-ops)\n"
          << "Sandbox:  " << sandbox_url_ << "  (state: /_sandbox/state, requests: /_sandbox/requests)\n"
          << "Data:     " << data_dir_.string() << "  (database weft.db, log weft.log)\n"
          << std::flush;

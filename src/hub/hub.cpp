@@ -6,6 +6,8 @@
 #include "api/api_server.hpp"
 #include "api/endpoints/endpoints.hpp"
 #include "api/openapi.hpp"
+#include "api/overview.hpp"
+#include "console/console_routes.hpp"
 #include "connectors/inbound_registry.hpp"
 #include "core/worker_pool.hpp"
 #include "http/problem.hpp"
@@ -35,6 +37,7 @@ struct Hub::Impl {
   ApiStorePtr api_store;
   AlertStorePtr alert_store;
   std::unique_ptr<engine::ActionInvoker> invoker;
+  delivery::DeliveryInvoker* delivery_invoker = nullptr;  // `invoker`, for its connectors' health
   std::unique_ptr<WorkflowRuntime> runtime;
   std::unique_ptr<slo::SloService> slos;  // SLOs and alerts: reads the engine's records
   std::unique_ptr<ingest::RawEventCommitter> committer;
@@ -43,6 +46,7 @@ struct Hub::Impl {
   std::unique_ptr<ingest::WebhookIngest> webhooks;
   // Storage reads for endpoints run here, never on network threads.
   WorkerPool blocking{"blocking", 2, 1024};
+  std::unique_ptr<api::OverviewSource> overview;  // GET /v1/overview
   std::unique_ptr<api::ApiServices> api_services;
   std::unique_ptr<api::ApiServer> api;  // /v1
   http::Router router;
@@ -50,6 +54,7 @@ struct Hub::Impl {
 
   void add_ops_routes();
   void add_api_routes();
+  void add_console_routes();
 };
 
 Hub::Hub(config::Config config, ClockPtr clock) : impl_(std::make_unique<Impl>()) {
@@ -95,9 +100,11 @@ void Hub::Impl::add_ops_routes() {
 }
 
 void Hub::Impl::add_api_routes() {
+  overview = std::make_unique<api::OverviewSource>(
+      registry, [d = delivery_invoker] { return d->health(); }, clock);
   api_services = std::make_unique<api::ApiServices>(api::ApiServices{
       *store, *workflow_store, *identity_store, *api_store, runtime->executor(), runtime->catalog(), runtime->schemas(), clock,
-      [r = runtime.get()] { r->events_committed(); }, &slos->monitor()});
+      [r = runtime.get()] { r->events_committed(); }, *overview, &slos->monitor()});
   api::ApiOptions options;
   options.rate = {config.api.rate_per_second, config.api.burst};
   options.max_body_bytes = config.api.max_body_bytes;
@@ -105,6 +112,10 @@ void Hub::Impl::add_api_routes() {
   api = std::make_unique<api::ApiServer>(*api_store, api::OpenApi::builtin(), clock, options);
   api::add_all_endpoints(*api, *api_services);
   api->mount(router);
+}
+
+void Hub::Impl::add_console_routes() {
+  console::mount_console(router, *api_store, clock, blocking);
 }
 
 Result<void, std::string> Hub::start() {
@@ -129,7 +140,9 @@ Result<void, std::string> Hub::start() {
   }
 
   try {
-    s.invoker = delivery::make_delivery_invoker(s.config, s.registry, s.clock);
+    auto invoker = delivery::make_delivery_invoker(s.config, s.registry, s.clock);
+    s.delivery_invoker = invoker.get();
+    s.invoker = std::move(invoker);
   } catch (const std::invalid_argument& e) {
     return fail(std::string("outbound delivery: ") + e.what());
   }
@@ -171,6 +184,7 @@ Result<void, std::string> Hub::start() {
                });
   s.add_ops_routes();
   s.add_api_routes();
+  s.add_console_routes();
 
   std::vector<std::string> unpolled;
   s.poller = std::make_unique<pollers::Poller>(pollers::make_poll_entries(s.config, &unpolled),
@@ -192,6 +206,7 @@ Result<void, std::string> Hub::start() {
   s.server = std::make_unique<http::Server>(options, s.router);
   if (auto started = s.server->start(); !started) return fail(started.error());
   s.poller->start();
+  s.overview->start(std::chrono::seconds(5));
   log::info("hub.started", {{"listen", s.config.hub.listen_host + ":" + std::to_string(s.server->port())},
                             {"tls", !s.config.hub.tls                          ? "off"
                                     : s.config.hub.tls->client_ca_file.empty() ? "on"
@@ -219,6 +234,7 @@ void Hub::stop() {
   if (s.committer) s.committer->stop();
   // API requests already taken are answered before the server drains.
   if (s.api) s.api->stop();
+  if (s.overview) s.overview->stop();
   if (s.server) {
     // Every request the committer answered is written out before the threads stop.
     if (!s.server->drain(std::chrono::seconds(5))) log::warn("hub.drain_timeout");
@@ -234,6 +250,7 @@ void Hub::stop() {
   s.api.reset();
   s.api_services.reset();
   s.slos.reset();
+  s.overview.reset();
   s.runtime.reset();
   s.invoker.reset();
   s.workflow_store.reset();

@@ -13,6 +13,9 @@ namespace weft::store {
 // digits), or nullopt.
 std::optional<std::string> api_key_problem(const ApiKeyRecord& key);
 
+// What is wrong with a session about to be stored, or nullopt.
+std::optional<std::string> session_problem(const SessionRecord& session);
+
 // A claim whose request never answered and is older than `stale_before_ms`: its request died.
 inline bool is_stale_claim(const IdempotentResponse& stored, std::int64_t stale_before_ms) {
   return stored.status == 0 && stored.created_at_ms < stale_before_ms;

@@ -17,6 +17,7 @@
 #include "api/api_keys.hpp"
 #include "api/endpoints/endpoints.hpp"
 #include "api/openapi.hpp"
+#include "api/overview.hpp"
 #include "crypto/hmac.hpp"
 #include "engine/executor.hpp"
 #include "engine/workflow_catalog.hpp"
@@ -117,7 +118,7 @@ class ApiServerTest : public ::testing::Test {
     if (!executor_->start(false)) throw std::runtime_error("executor");
     services_ = std::make_unique<ApiServices>(
         ApiServices{events_, workflows_, identity_, api_store_, *executor_, *catalog_, schemas,
-                    clock_, [this] { ++events_added_; }});
+                    clock_, [this] { ++events_added_; }, overview_});
     options.threads = 1;
     server_ = std::make_unique<ApiServer>(api_store_, OpenApi::builtin(), clock_, options);
     add_all_endpoints(*server_, *services_);
@@ -238,6 +239,7 @@ class ApiServerTest : public ::testing::Test {
   Invoker invoker_;
   std::shared_ptr<const engine::WorkflowCatalog> catalog_;
   std::unique_ptr<engine::Executor> executor_;
+  OverviewSource overview_{registry_, nullptr, clock_};
   std::unique_ptr<ApiServices> services_;
   std::unique_ptr<ApiServer> server_;
   http::Router router_;

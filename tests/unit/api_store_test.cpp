@@ -145,6 +145,69 @@ TEST_P(ApiStoreContract, TheAuditLogIsFilteredAndPagedBySeq) {
   EXPECT_EQ(ok(store().query_audit(AuditQuery{{}, {}, std::string("exc_4"), 0, 100})).size(), 1u);
 }
 
+SessionRecord session_record(const std::string& token, const std::string& key_id,
+                             std::int64_t created, std::int64_t expires) {
+  return SessionRecord{api::hash_api_key(token), key_id, created, expires};
+}
+
+TEST_P(ApiStoreContract, ASessionIsFoundWithItsKeyByItsHashAndEndsAtSignOut) {
+  ok(store().create_key(key_record("key_1", "alice", "s1"), audit("key.create")));
+  ok(store().create_session(session_record("token-a", "key_1", 10'000, 20'000)));
+  auto found = ok(store().find_session(api::hash_api_key("token-a")));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->session.key_id, "key_1");
+  EXPECT_EQ(found->session.expires_at_ms, 20'000);
+  EXPECT_EQ(found->key.name, "alice");
+  EXPECT_EQ(found->key.role, "finance-ops");
+  EXPECT_FALSE(ok(store().find_session(api::hash_api_key("token-b"))).has_value());
+
+  auto twice = store().create_session(session_record("token-a", "key_1", 10'000, 20'000));
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, StoreErrc::conflict);
+
+  EXPECT_TRUE(ok(store().delete_session(api::hash_api_key("token-a"))));
+  EXPECT_FALSE(ok(store().find_session(api::hash_api_key("token-a"))).has_value());
+  EXPECT_FALSE(ok(store().delete_session(api::hash_api_key("token-a"))));
+}
+
+TEST_P(ApiStoreContract, RevokingAKeyEndsItsSessionsOnly) {
+  ok(store().create_key(key_record("key_1", "alice", "s1"), audit("key.create")));
+  ok(store().create_key(key_record("key_2", "bob", "s2"), audit("key.create")));
+  ok(store().create_session(session_record("a1", "key_1", 10'000, 20'000)));
+  ok(store().create_session(session_record("a2", "key_1", 10'000, 20'000)));
+  ok(store().create_session(session_record("b1", "key_2", 10'000, 20'000)));
+  ok(store().revoke_key("alice", audit("key.revoke", "", 11'000)));
+  EXPECT_FALSE(ok(store().find_session(api::hash_api_key("a1"))).has_value());
+  EXPECT_FALSE(ok(store().find_session(api::hash_api_key("a2"))).has_value());
+  EXPECT_TRUE(ok(store().find_session(api::hash_api_key("b1"))).has_value());
+}
+
+TEST_P(ApiStoreContract, ANewSessionClearsExpiredOnes) {
+  ok(store().create_key(key_record("key_1", "alice", "s1"), audit("key.create")));
+  ok(store().create_session(session_record("old", "key_1", 1'000, 5'000)));
+  ok(store().create_session(session_record("live", "key_1", 1'000, 50'000)));
+  // Expired but still stored until the next sign-in: the caller compares expires_at_ms.
+  EXPECT_TRUE(ok(store().find_session(api::hash_api_key("old"))).has_value());
+  ok(store().create_session(session_record("new", "key_1", 5'000, 60'000)));
+  EXPECT_FALSE(ok(store().find_session(api::hash_api_key("old"))).has_value());
+  EXPECT_TRUE(ok(store().find_session(api::hash_api_key("live"))).has_value());
+  EXPECT_TRUE(ok(store().find_session(api::hash_api_key("new"))).has_value());
+}
+
+TEST_P(ApiStoreContract, AMalformedSessionIsRefusedAndNothingIsStored) {
+  ok(store().create_key(key_record("key_1", "alice", "s1"), audit("key.create")));
+  SessionRecord no_hash = session_record("t", "key_1", 1'000, 2'000);
+  no_hash.token_hash = "t";
+  SessionRecord no_key = session_record("t", "", 1'000, 2'000);
+  SessionRecord backwards = session_record("t", "key_1", 2'000, 2'000);
+  for (const SessionRecord& bad : {no_hash, no_key, backwards}) {
+    auto created = store().create_session(bad);
+    ASSERT_FALSE(created.ok());
+    EXPECT_EQ(created.error().code, StoreErrc::invalid_argument);
+  }
+  EXPECT_FALSE(ok(store().find_session(api::hash_api_key("t"))).has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, ApiStoreContract,
                          ::testing::Values(Backend::memory, Backend::sqlite),
                          [](const auto& param) {

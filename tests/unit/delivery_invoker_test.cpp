@@ -362,6 +362,32 @@ TEST_F(DeliveryInvokerTest, RetryAfterOn429HoldsTheWholeConnector) {
   EXPECT_TRUE(std::holds_alternative<engine::ActionSuccess>(invoker->invoke(other)));
 }
 
+// What the console's overview shows per connector: circuit, rate-limit headroom, last error.
+TEST_F(DeliveryInvokerTest, HealthShowsTheCircuitTheHeadroomAndTheLastError) {
+  make(std::string(kTarget) + "    rate_per_second: 2\n    burst: 3\n");
+  auto health = invoker->health();
+  ASSERT_EQ(health.size(), 1u);
+  EXPECT_EQ(health[0].connector, "target");
+  EXPECT_EQ(health[0].circuit, BreakerState::closed);
+  EXPECT_TRUE(health[0].rate_configured);
+  EXPECT_EQ(health[0].rate_available, 3);
+  EXPECT_EQ(health[0].last_error_at_ms, 0);
+
+  fake->then(respond(429, "slow down", {{"Retry-After", "5"}}));
+  failure_of(invoker->invoke(call()));
+  health = invoker->health();
+  EXPECT_EQ(health[0].rate_available, 0);  // held by the platform's Retry-After
+  EXPECT_TRUE(health[0].rate_penalised);
+  EXPECT_EQ(health[0].last_error_at_ms, clock->unix_millis());
+  EXPECT_EQ(health[0].last_error_class, "rate_limited");
+
+  clock->advance(5s);
+  health = invoker->health();
+  EXPECT_FALSE(health[0].rate_penalised);
+  EXPECT_EQ(health[0].rate_available, 1);  // after a penalty the rate restarts at one
+  EXPECT_EQ(health[0].last_error_class, "rate_limited");  // the last error stays shown
+}
+
 TEST_F(DeliveryInvokerTest, TimeoutAfterSendIsUnknownOutcomeAndCountsTowardTheBreaker) {
   make(kTarget, breaker_of_three());
   fake->then(transport_fault(Transport::timeout_after_send));

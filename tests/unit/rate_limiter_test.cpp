@@ -50,6 +50,22 @@ TEST(RateLimiter, AllowsABurstThenSaysHowLongToWait) {
   EXPECT_TRUE(limiter.try_acquire(clock.monotonic()).granted);
 }
 
+TEST(RateLimiter, AvailableIsTheHeadroomAndTakesNothing) {
+  ManualClock clock;
+  RateLimiter limiter({.per_second = 10, .burst = 3});
+  EXPECT_EQ(limiter.available(clock.monotonic()), 3);
+  EXPECT_EQ(limiter.available(clock.monotonic()), 3);  // asking takes no token
+  limiter.try_acquire(clock.monotonic());
+  limiter.try_acquire(clock.monotonic());
+  EXPECT_EQ(limiter.available(clock.monotonic()), 1);
+  limiter.try_acquire(clock.monotonic());
+  EXPECT_EQ(limiter.available(clock.monotonic()), 0);
+  clock.advance(100ms);
+  EXPECT_EQ(limiter.available(clock.monotonic()), 1);
+  clock.advance(1s);
+  EXPECT_EQ(limiter.available(clock.monotonic()), 3);  // full, and no more
+}
+
 TEST(RateLimiter, HoldsTheSustainedRateUnderAFlood) {
   // A month-end burst: callers ask every millisecond for a minute. Grants must never exceed
   // burst + rate × elapsed, and must reach it (the limiter does not under-deliver either).

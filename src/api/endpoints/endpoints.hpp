@@ -18,6 +18,8 @@
 
 namespace weft::api {
 
+class OverviewSource;
+
 // What the endpoints work with: the hub's stores and engine.
 struct ApiServices {
   Store& events;
@@ -33,6 +35,8 @@ struct ApiServices {
   // Raw events were appended (a request) or marked for processing again (a replay): route
   // them now.
   std::function<void()> events_added;
+  // What GET /v1/overview shows.
+  OverviewSource& overview;
   // The SLOs as last evaluated; none: GET /v1/slos lists none.
   const slo::SloMonitor* slos = nullptr;
 };
@@ -47,6 +51,7 @@ void add_xref_endpoints(ApiServer& server, const ApiServices& services);
 void add_account_endpoints(ApiServer& server, const ApiServices& services);
 void add_request_endpoints(ApiServer& server, const ApiServices& services);
 void add_slo_endpoints(ApiServer& server, const ApiServices& services);
+void add_overview_endpoints(ApiServer& server, const ApiServices& services);
 
 // Every endpoint above.
 void add_all_endpoints(ApiServer& server, const ApiServices& services);

@@ -63,6 +63,7 @@ StoreResult<std::optional<ApiKeyRecord>> MemoryApiStore::revoke_key(std::string_
   if (it == keys_.end()) return std::optional<ApiKeyRecord>();
   store::describe_revocation(*it, audit);
   append_locked(audit);
+  std::erase_if(sessions_, [&](const auto& entry) { return entry.second.key_id == it->id; });
   return std::optional<ApiKeyRecord>(*it);
 }
 
@@ -99,6 +100,38 @@ StoreResult<void> MemoryApiStore::release_idempotency(std::string_view key_id,
   auto it = responses_.find({std::string(key_id), std::string(idempotency_key)});
   if (it != responses_.end() && it->second.status == 0) responses_.erase(it);
   return {};
+}
+
+StoreResult<void> MemoryApiStore::create_session(const SessionRecord& session) {
+  if (auto problem = store::session_problem(session))
+    return fail(StoreError{StoreErrc::invalid_argument, *problem});
+  std::lock_guard lock(mutex_);
+  if (sessions_.count(session.token_hash) != 0)
+    return fail(StoreError{StoreErrc::conflict, "this session exists already"});
+  std::erase_if(sessions_, [&](const auto& entry) {
+    return entry.second.expires_at_ms <= session.created_at_ms;
+  });
+  sessions_.emplace(session.token_hash, session);
+  return {};
+}
+
+StoreResult<std::optional<SessionWithKey>> MemoryApiStore::find_session(
+    std::string_view token_hash) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(token_hash);
+  if (it == sessions_.end()) return std::optional<SessionWithKey>();
+  for (const ApiKeyRecord& k : keys_) {
+    if (k.id == it->second.key_id) return std::optional<SessionWithKey>({it->second, k});
+  }
+  return std::optional<SessionWithKey>();
+}
+
+StoreResult<bool> MemoryApiStore::delete_session(std::string_view token_hash) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(token_hash);
+  if (it == sessions_.end()) return false;
+  sessions_.erase(it);
+  return true;
 }
 
 StoreResult<AuditRecord> MemoryApiStore::append_audit(const AuditRecord& record) {

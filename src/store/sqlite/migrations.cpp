@@ -319,6 +319,18 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_due ON alerts (next_attempt_ms) WHERE status = 'pending';
 CREATE INDEX alerts_by_slo ON alerts (slo, created_at_ms);
 )sql"},
+    Migration{9, "create console sessions",
+              // api_store.hpp, SessionRecord: web console sign-ins, by the hash of the cookie's
+              // token (never the token). The key_id index ends a revoked key's sessions.
+              R"sql(
+CREATE TABLE console_sessions (
+  token_hash    TEXT    PRIMARY KEY,
+  key_id        TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX console_sessions_key ON console_sessions (key_id);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(

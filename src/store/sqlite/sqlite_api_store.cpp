@@ -31,6 +31,18 @@ constexpr const char* kSelectActiveKey =
 constexpr const char* kRevokeKey =
     "UPDATE api_keys SET revoked_at_ms = ?2 WHERE id = ?1 AND revoked_at_ms = 0";
 
+constexpr const char* kDeleteKeySessions = "DELETE FROM console_sessions WHERE key_id = ?1";
+constexpr const char* kDeleteExpiredSessions =
+    "DELETE FROM console_sessions WHERE expires_at_ms <= ?1";
+constexpr const char* kInsertSession =
+    "INSERT INTO console_sessions (token_hash, key_id, created_at_ms, expires_at_ms) "
+    "VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kSelectSession =
+    "SELECT s.token_hash, s.key_id, s.created_at_ms, s.expires_at_ms, k.id, k.name, k.role, "
+    "k.secret_hash, k.created_at_ms, k.revoked_at_ms FROM console_sessions s "
+    "JOIN api_keys k ON k.id = s.key_id WHERE s.token_hash = ?1";
+constexpr const char* kDeleteSession = "DELETE FROM console_sessions WHERE token_hash = ?1";
+
 constexpr const char* kSelectIdempotent =
     "SELECT key_id, idempotency_key, request_hash, status, body, created_at_ms FROM "
     "idempotent_responses "
@@ -66,6 +78,13 @@ IdempotentResponse read_idempotent(const StmtLease& row) {
   return IdempotentResponse{row.column_text(0), row.column_text(1),
                             row.column_text(2), static_cast<int>(row.column_int(3)),
                             row.column_text(4), row.column_int(5)};
+}
+
+SessionWithKey read_session(const StmtLease& row) {
+  return SessionWithKey{
+      SessionRecord{row.column_text(0), row.column_text(1), row.column_int(2), row.column_int(3)},
+      ApiKeyRecord{row.column_text(4), row.column_text(5), row.column_text(6), row.column_text(7),
+                   row.column_int(8), row.column_int(9)}};
 }
 
 AuditRecord read_audit(const StmtLease& row) {
@@ -168,6 +187,10 @@ StoreResult<std::optional<ApiKeyRecord>> SqliteApiStore::revoke_key(std::string_
       [&](StmtLease& s) { return Binder(s).text(key.id).integer(audit.at_ms).rc(); },
       "revoke API key", key.id);
   if (!revoked) return fail(std::move(revoked).error());
+  auto ended = execute(
+      db, kDeleteKeySessions, [&](StmtLease& s) { return s.bind_text(1, key.id); },
+      "end the revoked key's console sessions", key.id);
+  if (!ended) return fail(std::move(ended).error());
   describe_revocation(key, audit);
   if (auto logged = insert_audit(db, audit); !logged) return fail(std::move(logged).error());
   if (auto committed = tx.commit(); !committed) return fail(committed.error());
@@ -221,6 +244,49 @@ StoreResult<void> SqliteApiStore::release_idempotency(std::string_view key_id,
       "release idempotency key", idempotency_key);
   if (!done) return fail(std::move(done).error());
   return {};
+}
+
+StoreResult<void> SqliteApiStore::create_session(const SessionRecord& session) {
+  if (auto problem = session_problem(session))
+    return fail(StoreError{StoreErrc::invalid_argument, *problem});
+  auto [lock, db] = database_->writer();
+  Transaction tx(db);
+  if (auto begun = tx.begin_immediate(); !begun) return fail(begun.error());
+  auto purged = execute(
+      db, kDeleteExpiredSessions,
+      [&](StmtLease& s) { return s.bind_int(1, session.created_at_ms); },
+      "delete expired console sessions", "");
+  if (!purged) return fail(std::move(purged).error());
+  auto inserted = execute(
+      db, kInsertSession,
+      [&](StmtLease& s) {
+        return Binder(s)
+            .text(session.token_hash)
+            .text(session.key_id)
+            .integer(session.created_at_ms)
+            .integer(session.expires_at_ms)
+            .rc();
+      },
+      "create console session", session.key_id);
+  if (!inserted) return fail(std::move(inserted).error());
+  return tx.commit();
+}
+
+StoreResult<std::optional<SessionWithKey>> SqliteApiStore::find_session(
+    std::string_view token_hash) {
+  auto [lock, db] = database_->reader();
+  return first(query_rows(
+      db, kSelectSession, [&](StmtLease& s) { return s.bind_text(1, token_hash); },
+      read_session, "find console session"));
+}
+
+StoreResult<bool> SqliteApiStore::delete_session(std::string_view token_hash) {
+  auto [lock, db] = database_->writer();
+  auto done = execute(
+      db, kDeleteSession, [&](StmtLease& s) { return s.bind_text(1, token_hash); },
+      "end console session", "");
+  if (!done) return fail(std::move(done).error());
+  return *done > 0;
 }
 
 StoreResult<AuditRecord> SqliteApiStore::append_audit(const AuditRecord& record) {

@@ -27,6 +27,9 @@ class SqliteApiStore final : public ApiStore {
                                          int status, std::string_view body) override;
   StoreResult<void> release_idempotency(std::string_view key_id,
                                         std::string_view idempotency_key) override;
+  StoreResult<void> create_session(const SessionRecord& session) override;
+  StoreResult<std::optional<SessionWithKey>> find_session(std::string_view token_hash) override;
+  StoreResult<bool> delete_session(std::string_view token_hash) override;
   StoreResult<AuditRecord> append_audit(const AuditRecord& record) override;
   StoreResult<std::vector<AuditRecord>> query_audit(const AuditQuery& query) override;
 
