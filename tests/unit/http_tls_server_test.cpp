@@ -3,8 +3,10 @@
 // subject), old protocol versions, and bad certificate or key files at start().
 #include <gtest/gtest.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include <cstdio>
 #include <string>
 
 #include "delivery/curl_transport.hpp"
@@ -52,6 +54,21 @@ std::string handshake_error(std::uint16_t port, int version) {
   BIO_free_all(bio);
   SSL_CTX_free(ctx);
   return error;
+}
+
+// `key_file` again, encrypted with a pass phrase, at `out`.
+void write_encrypted_key(const std::filesystem::path& key_file, const std::filesystem::path& out) {
+  std::FILE* in = std::fopen(key_file.c_str(), "r");
+  ASSERT_NE(in, nullptr);
+  EVP_PKEY* key = PEM_read_PrivateKey(in, nullptr, nullptr, nullptr);
+  std::fclose(in);
+  ASSERT_NE(key, nullptr);
+  std::FILE* file = std::fopen(out.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  char phrase[] = "pass phrase";
+  EXPECT_EQ(PEM_write_PrivateKey(file, key, EVP_aes_256_cbc(), nullptr, 0, nullptr, phrase), 1);
+  std::fclose(file);
+  EVP_PKEY_free(key);
 }
 
 class TlsServerTest : public ::testing::Test {
@@ -210,6 +227,16 @@ TEST_F(TlsServerTest, BadFilesStopTheStartWithTheOptionAtFault) {
   TlsOptions key_as_ca = tls();
   key_as_ca.client_ca_file = pki_.server_key;
   EXPECT_EQ(check_tls(key_as_ca).error().option, "client_ca_file");
+
+  // An encrypted key is refused at once: no pass phrase prompt on the terminal.
+  TlsOptions encrypted = tls();
+  encrypted.key_file = (dir_ / "encrypted.key").string();
+  write_encrypted_key(pki_.server_key, encrypted.key_file);
+  auto locked = check_tls(encrypted);
+  ASSERT_FALSE(locked.ok());
+  EXPECT_EQ(locked.error().option, "key_file");
+  EXPECT_NE(locked.error().message.find("cannot load an unencrypted PEM private key"), std::string::npos)
+      << locked.error().message;
 
   // A certificate where the key should be: never quoted back, only named.
   TlsOptions cert_as_key = tls();
