@@ -241,34 +241,25 @@ TEST_F(ServiceCreditTest, ARequestOverTheLimitWaitsForFinanceOpsThenPostsOnceApp
   const auto instances = hub_.instances("service-credit");
   ASSERT_EQ(instances.size(), 1u);
   EXPECT_EQ(instances[0].status, InstanceStatus::waiting);
-  const auto pending = hub_.storage().workflows->pending_approvals();
-  ASSERT_TRUE(pending.ok());
-  std::string approval_id;
-  for (const auto& approval : *pending) {
-    if (approval.instance_id != instances[0].id) continue;
-    EXPECT_TRUE(approval_id.empty()) << "two approvals";
-    approval_id = approval.id;
-    EXPECT_EQ(approval.step_id, "approval");
-    EXPECT_EQ(approval.role, "finance-ops");
-    EXPECT_NE(approval.title.find(std::to_string(ticket_id_)), std::string::npos) << approval.title;
-  }
-  ASSERT_FALSE(approval_id.empty());
+  const auto pending = hub_.pending_approvals(instances[0].id);
+  ASSERT_EQ(pending.size(), 1u);
+  const std::string approval_id = pending[0].id;
+  EXPECT_EQ(pending[0].step_id, "approval");
+  EXPECT_EQ(pending[0].role, "finance-ops");
+  EXPECT_NE(pending[0].title.find(std::to_string(ticket_id_)), std::string::npos) << pending[0].title;
   EXPECT_TRUE(records("stripe", "credit_notes").empty());
   EXPECT_TRUE(records("netsuite", "creditMemo").empty());
   EXPECT_TRUE(hub_.open_exceptions("service-credit").empty());
 
-  HttpClient api(hub_.hub_url());
-  const std::string decision = "/v1/approvals/" + approval_id + "/decision";
-  const std::string support = hub_.api_key("support-agent", "support-ops");
-  auto refused = api.post(decision, R"({"decision":"approve"})", {{"Authorization", "Bearer " + support}});
-  ASSERT_TRUE(refused.ok());
-  EXPECT_EQ(refused->status, 403) << refused->body;
-  const std::string finance = hub_.api_key("finance-lead", "finance-ops");
-  auto approved = api.post(decision, R"({"decision":"approve","comment":"contract section 4.2"})",
-                           {{"Authorization", "Bearer " + finance}, {"Idempotency-Key", "approve-" + approval_id}});
-  ASSERT_TRUE(approved.ok());
-  ASSERT_EQ(approved->status, 200) << approved->body;
-  EXPECT_EQ(json::parse(approved->body)["decided_by"], "finance-lead");
+  // The approval asks for finance-ops: a support-ops key is refused.
+  const HttpResponse refused =
+      hub_.decide(approval_id, hub_.api_key("support-agent", "support-ops"), {{"decision", "approve"}});
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  const HttpResponse approved =
+      hub_.decide(approval_id, hub_.api_key("finance-lead", "finance-ops"),
+                  {{"decision", "approve"}, {"comment", "contract section 4.2"}}, "approve-" + approval_id);
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(json::parse(approved.body)["decided_by"], "finance-lead");
   ASSERT_NO_THROW(hub_.settle());
   expect_credited_once(15000);
   EXPECT_EQ(hub_.instances("service-credit")[0].status, InstanceStatus::completed);
@@ -310,26 +301,19 @@ TEST_F(ServiceCreditTest, ACreditAskedThroughTheApiWaitsForFinanceOpsAndItsReque
   ASSERT_EQ(instances.size(), 1u);
   EXPECT_EQ(instances[0].status, InstanceStatus::waiting);
   EXPECT_EQ(instances[0].trigger_event_id, answer["event_id"]);
-  std::string approval_id;
-  for (const auto& approval : hub_.storage().workflows->pending_approvals().value()) {
-    if (approval.instance_id != instances[0].id) continue;
-    approval_id = approval.id;
-    EXPECT_EQ(approval.requested_by, "support-agent");
-    EXPECT_NE(approval.title.find("minor units: 15000"), std::string::npos) << approval.title;
-  }
-  ASSERT_FALSE(approval_id.empty());
+  const auto pending = hub_.pending_approvals(instances[0].id);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].requested_by, "support-agent");
+  EXPECT_NE(pending[0].title.find("minor units: 15000"), std::string::npos) << pending[0].title;
   EXPECT_TRUE(records("stripe", "credit_notes").empty());
 
-  const std::string decision = "/v1/approvals/" + approval_id + "/decision";
-  auto own = api.post(decision, R"({"decision":"approve"})", {{"Authorization", "Bearer " + support}});
-  ASSERT_TRUE(own.ok());
-  EXPECT_EQ(own->status, 403) << own->body;
-  EXPECT_NE(own->body.find("four-eyes"), std::string::npos) << own->body;
+  const HttpResponse own = hub_.decide(pending[0].id, support, {{"decision", "approve"}});
+  EXPECT_EQ(own.status, 403) << own.body;
+  EXPECT_NE(own.body.find("four-eyes"), std::string::npos) << own.body;
   const std::string finance = hub_.api_key("finance-lead", "finance-ops");
-  auto approved = api.post(decision, R"({"decision":"approve","comment":"outage confirmed"})",
-                           {{"Authorization", "Bearer " + finance}});
-  ASSERT_TRUE(approved.ok());
-  ASSERT_EQ(approved->status, 200) << approved->body;
+  const HttpResponse approved =
+      hub_.decide(pending[0].id, finance, {{"decision", "approve"}, {"comment", "outage confirmed"}});
+  ASSERT_EQ(approved.status, 200) << approved.body;
   ASSERT_NO_THROW(hub_.settle());
   expect_credited_once(15000);
   const json comments = hub_.state()["zendesk"]["ticket_comments"][std::to_string(ticket_id_)];

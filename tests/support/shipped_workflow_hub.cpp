@@ -148,6 +148,23 @@ std::string ShippedWorkflowHub::api_key(const std::string& name, const std::stri
   return text.substr(text.rfind('\n') + 1);  // the key is alone on the last line
 }
 
+std::vector<ApprovalRecord> ShippedWorkflowHub::pending_approvals(const std::string& instance_id) {
+  std::vector<ApprovalRecord> out;
+  for (ApprovalRecord& approval : storage().workflows->pending_approvals().value()) {
+    if (approval.instance_id == instance_id) out.push_back(std::move(approval));
+  }
+  return out;
+}
+
+HttpResponse ShippedWorkflowHub::decide(const std::string& approval_id, const std::string& key, const json& body,
+                                        const std::string& idempotency_key) {
+  HeaderList headers{{"Authorization", "Bearer " + key}};
+  if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
+  auto answer = HttpClient(hub_url_).post("/v1/approvals/" + approval_id + "/decision", body.dump(), headers);
+  if (!answer.ok()) throw std::runtime_error("no answer to the decision: " + answer.error().message);
+  return std::move(*answer);
+}
+
 json ShippedWorkflowHub::state() const { return admin(sandbox_url_, "GET", "/_sandbox/state"); }
 
 json ShippedWorkflowHub::netsuite_records(const std::string& type,

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "delivery/delivery_invoker.hpp"
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/sandbox_runner.hpp"
 #include "support/serve_runner.hpp"
@@ -100,6 +101,12 @@ class ShippedWorkflowHub {
   // A new API key for `name` with `role`, made as an operator would (`weft keys create` on
   // the hub's config, while it runs); the key.
   std::string api_key(const std::string& name, const std::string& role);
+  // The approvals pending for `instance_id`, as the engine stored them.
+  std::vector<ApprovalRecord> pending_approvals(const std::string& instance_id);
+  // POST /v1/approvals/{approval_id}/decision with `body`, as the holder of API key `key`
+  // would (an Idempotency-Key when one is given); the answer. Throws when there is none.
+  HttpResponse decide(const std::string& approval_id, const std::string& key, const nlohmann::json& body,
+                      const std::string& idempotency_key = "");
 
   // The logs of the sandbox and the hub, for a failure message.
   std::string logs() const;
