@@ -7,6 +7,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../support/node_packages.sh
+source "$here/../support/node_packages.sh"
 weft=${1:?usage: $0 <path to the weft binary> <screenshot folder>}
 artifacts=${2:?usage: $0 <path to the weft binary> <screenshot folder>}
 install_hint="run 'scripts/install-deps.sh test' (as root: Debian's chromium, nodejs and npm, then npm ci in tests/browser)"
@@ -20,20 +22,7 @@ fail() {
 weft=$(cd "$(dirname "$weft")" && pwd)/$(basename "$weft")
 chromium=${WEFT_CHROMIUM:-/usr/bin/chromium}
 [[ -x "$chromium" ]] || fail "no chromium at $chromium; $install_hint"
-command -v node >/dev/null || fail "node is not installed; $install_hint"
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-((node_major >= 18)) || fail "node $(node --version) is too old (18 or newer needed); $install_hint"
-if ! stale=$(cd "$here" && node -e '
-  const fs = require("fs");
-  const wanted = JSON.parse(fs.readFileSync("package.json", "utf8")).dependencies;
-  const wrong = Object.entries(wanted).filter(([name, version]) => {
-    try { return JSON.parse(fs.readFileSync(`node_modules/${name}/package.json`, "utf8")).version !== version; }
-    catch { return true; }
-  });
-  console.log(wrong.map(([name, version]) => `${name}@${version}`).join(" "));
-  process.exit(wrong.length ? 1 : 0);'); then
-  fail "not installed in tests/browser/node_modules: $stale; $install_hint"
-fi
+require_node_packages "$here"
 
 mkdir -p "$artifacts"
 artifacts=$(cd "$artifacts" && pwd)

@@ -6,6 +6,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../support/node_packages.sh
+source "$here/../support/node_packages.sh"
 weft=${1:?usage: $0 <path to the weft binary>}
 install_hint="run 'scripts/install-deps.sh test' (as root: Debian's nodejs and npm, then npm ci in tests/clients)"
 
@@ -15,21 +17,7 @@ fail() {
 }
 
 [[ -x "$weft" ]] || fail "no weft binary at $weft"
-command -v node >/dev/null || fail "node is not installed; $install_hint"
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-((node_major >= 18)) || fail "node $(node --version) is too old (18 or newer needed); $install_hint"
-# Every library pinned in package.json must be installed at that version.
-if ! stale=$(cd "$here" && node -e '
-  const fs = require("fs");
-  const wanted = JSON.parse(fs.readFileSync("package.json", "utf8")).dependencies;
-  const wrong = Object.entries(wanted).filter(([name, version]) => {
-    try { return JSON.parse(fs.readFileSync(`node_modules/${name}/package.json`, "utf8")).version !== version; }
-    catch { return true; }
-  });
-  console.log(wrong.map(([name, version]) => `${name}@${version}`).join(" "));
-  process.exit(wrong.length ? 1 : 0);'); then
-  fail "not installed in tests/clients/node_modules: $stale; $install_hint"
-fi
+require_node_packages "$here"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-client-tests.XXXXXX")
 sandbox_pid=
