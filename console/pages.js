@@ -27,7 +27,11 @@ export function overview(main) {
   main.append(body);
   let stopped = false;
   let timer = null;
-  const draw = (o) => {
+  const percent = (x) => `${(x * 100).toFixed(1)}%`;
+  const sloTarget = (s) => (s.kind === 'sla'
+    ? `${percent(s.ratio)} of ${s.sla} met in ${s.window} (objective ${percent(s.objective)})`
+    : `${s.open_exceptions} open exceptions (at most ${s.max_open})`);
+  const draw = (o, slos) => {
     const minutes = o.per_minute.map((m) => ({ label: time(m.minute).slice(11, 16), value: m.events_in }));
     const done = o.per_minute.map((m) => ({ label: time(m.minute).slice(11, 16), value: m.workflows_completed }));
     const eventsTotal = minutes.reduce((s, m) => s + m.value, 0);
@@ -62,6 +66,16 @@ export function overview(main) {
           { title: 'Failed', cell: (w) => w.failed },
           { title: 'SLA breaches', cell: (w) => w.sla_breaches },
         ], o.workflows)),
+      el('section', { 'aria-labelledby': 'h-slos' },
+        el('h2', { id: 'h-slos' }, 'Service level objectives'),
+        table('SLOs', [
+          { title: 'SLO', cell: (s) => s.name },
+          { title: 'Workflow', cell: (s) => s.workflow },
+          { title: 'State', cell: (s) => badge(s.state) },
+          { title: 'Measured', cell: sloTarget },
+          { title: 'Error budget left', cell: (s) => percent(s.error_budget_remaining) },
+          { title: 'Since', cell: (s) => time(s.since) },
+        ], slos, 'none configured (slos: in the config).')),
       el('section', { 'aria-labelledby': 'h-exceptions' },
         el('h2', { id: 'h-exceptions' }, 'Open exceptions by class'),
         o.exceptions_open.length
@@ -81,7 +95,8 @@ export function overview(main) {
   };
   const poll = async () => {
     try {
-      draw(await api('GET', '/v1/overview'));
+      const [o, slos] = await Promise.all([api('GET', '/v1/overview'), api('GET', '/v1/slos')]);
+      draw(o, slos.data);
     } catch (error) {
       say(`Overview: ${error.message}`);
     }

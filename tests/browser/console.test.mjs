@@ -159,6 +159,10 @@ test('the overview fills while the scenario runs', async () => {
     async () => Number(await page.locator('#workflows-completed').textContent()) > 0, 120_000);
   assert.ok(await page.getByRole('img', { name: /Events in per minute/ }).count() >= 1);
   assert.ok(await page.getByRole('cell', { name: 'netsuite' }).count() >= 1);
+  // The demo config's SLOs, as the hub last computed them.
+  await eventually('the SLOs on the overview',
+    async () => (await page.getByRole('cell', { name: 'credits-posted-fast' }).count()) === 1);
+  assert.equal(await page.getByRole('cell', { name: 'credit-exceptions' }).count(), 1);
   await checkPage('overview');
 });
 
