@@ -1,7 +1,8 @@
 // The web console end to end, in Debian's chromium (playwright-core), against a `weft demo` of
 // a few customers that this test starts on free ports and stops: sign in (the session cookie's
-// attributes checked), the overview filling while the scenario plays, a credit over the policy
-// limit approved by finance-ops and then found as a NetSuite credit memo and on the ticket, an
+// attributes checked), every control of every page reached by Tab, the overview filling while
+// the scenario plays, a credit over the policy limit approved by finance-ops and then found as
+// a NetSuite credit memo and on the ticket, an
 // exception retried after fixing its input, a lineage timeline followed, the workflow pages,
 // and the audit log as platform-admin after signing out. axe-core runs on every page (no
 // serious or critical violation); a screenshot of every page goes to WEFT_ARTIFACTS.
@@ -82,7 +83,29 @@ async function createTicket(organizationId, subject, fields) {
   return JSON.parse(text).ticket;
 }
 
+// Every visible control of the page (links, buttons, fields) is reached by Tab alone. Controls
+// are named by what they are and say, not by element, since the overview redraws itself.
+async function checkKeyboard(name) {
+  const wanted = await page.evaluate(() => {
+    globalThis.weftDescribeControl = (e) => [e.tagName.toLowerCase(), e.getAttribute('href') || '', e.id || '',
+      (e.getAttribute('aria-label') || e.textContent || e.getAttribute('name') || '').trim().slice(0, 60)].join('|');
+    const controls = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary';
+    return [...new Set([...document.querySelectorAll(controls)]
+      .filter((e) => e.getClientRects().length > 0).map(globalThis.weftDescribeControl))];
+  });
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  const seen = new Set();
+  for (let presses = 0; presses < wanted.length * 3 + 10 && wanted.some((w) => !seen.has(w)); ++presses) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => (document.activeElement && document.activeElement !== document.body
+      ? globalThis.weftDescribeControl(document.activeElement) : null));
+    if (focused) seen.add(focused);
+  }
+  assert.deepEqual(wanted.filter((w) => !seen.has(w)), [], `controls not reachable by Tab on ${name}`);
+}
+
 async function checkPage(name) {
+  await checkKeyboard(name);
   await page.evaluate(axeSource);
   const result = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
