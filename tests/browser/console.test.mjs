@@ -3,8 +3,9 @@
 // attributes checked), every control of every page reached by Tab, the overview filling while
 // the scenario plays, a credit over the policy limit approved by finance-ops and then found as
 // a NetSuite credit memo and on the ticket, an exception retried after fixing its input, a
-// lineage timeline followed, the workflow pages, and the audit log as platform-admin after signing out. axe-core runs on every page (no
-// serious or critical violation); a screenshot of every page goes to WEFT_ARTIFACTS.
+// lineage timeline followed, the workflow pages, and the audit log as platform-admin after
+// signing out. axe-core runs on every page (no serious or critical violation); a screenshot of
+// every page goes to WEFT_ARTIFACTS.
 
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
