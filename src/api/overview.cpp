@@ -97,26 +97,9 @@ OverviewSource::OverviewSource(const metrics::Registry& registry, ConnectorHealt
 
 OverviewSource::~OverviewSource() { stop(); }
 
-void OverviewSource::start(std::chrono::milliseconds every) {
-  sampler_ = std::thread([this, every] {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      sample();
-      lock.lock();
-      wake_.wait_for(lock, every, [this] { return stopping_; });
-    }
-  });
-}
+void OverviewSource::start(std::chrono::milliseconds every) { sampler_.start(every, [this] { sample(); }); }
 
-void OverviewSource::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (sampler_.joinable()) sampler_.join();
-}
+void OverviewSource::stop() { sampler_.stop(); }
 
 void OverviewSource::sample() {
   auto samples = scenario::parse_prometheus(registry_.render());

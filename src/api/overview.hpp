@@ -16,15 +16,14 @@
 // Threads: every method from any thread.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 #include <vector>
 
+#include "core/periodic_task.hpp"
 #include "delivery/delivery_invoker.hpp"
 #include "weft/clock.hpp"
 #include "weft/metrics.hpp"
@@ -80,10 +79,7 @@ class OverviewSource {
   ConnectorHealthSource health_;
   ClockPtr clock_;
   MinuteActivity activity_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread sampler_;
+  PeriodicTask sampler_;  // last: stopped before what it samples goes
 };
 
 }  // namespace weft::api

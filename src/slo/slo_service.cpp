@@ -25,34 +25,17 @@ SloService::~SloService() { stop(); }
 
 Result<void, std::string> SloService::start(bool thread) {
   if (auto loaded = monitor_->load(); !loaded) return loaded;
-  if (thread) thread_ = std::thread([this] { loop(); });
+  if (thread) task_.start(options_.interval, [this] { tick(); });
   return {};
 }
 
-void SloService::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void SloService::stop() { task_.stop(); }
 
 void SloService::tick() {
   if (auto evaluated = monitor_->evaluate(); !evaluated) {
     log::error("slo.evaluate_failed", {{"error", evaluated.error()}});
   }
   if (sender_) sender_->send_due();
-}
-
-void SloService::loop() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    tick();
-    lock.lock();
-    wake_.wait_for(lock, options_.interval, [this] { return stopping_; });
-  }
 }
 
 }  // namespace weft::slo

@@ -7,12 +7,10 @@
 // (tests, with a ManualClock and no thread); monitor() from any thread.
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "config/config.hpp"
+#include "core/periodic_task.hpp"
 #include "delivery/http_transport.hpp"
 #include "slo/alert_sender.hpp"
 #include "slo/slo_monitor.hpp"
@@ -44,17 +42,12 @@ class SloService {
   const SloMonitor& monitor() const { return *monitor_; }
 
  private:
-  void loop();
-
   SloMetrics metrics_;
   std::unique_ptr<SloMonitor> monitor_;
   delivery::HttpTransportPtr transport_;
   std::unique_ptr<AlertSender> sender_;  // none without alerts:
   SloServiceOptions options_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicTask task_;  // last: stopped before what it uses goes
 };
 
 }  // namespace weft::slo
