@@ -1,12 +1,18 @@
 #include "core/worker_pool.hpp"
 
+#include "core/thread_role.hpp"
 #include "weft/log.hpp"
 
 namespace weft {
 
 WorkerPool::WorkerPool(std::string name, int threads, std::size_t max_queue)
     : name_(std::move(name)), max_queue_(max_queue) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      set_thread_role(name_);
+      run();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() { stop(); }

@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "core/thread_role.hpp"
 #include "delivery/trace_context.hpp"
 #include "weft/log.hpp"
 
@@ -78,7 +79,12 @@ Result<void, EngineError> Executor::start(bool threads) {
   }
   log::info("engine.started", {{"instances_resumed", active->size()}, {"workers", options_.workers}});
   if (threads) {
-    for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+    for (int i = 0; i < options_.workers; ++i) {
+      workers_.emplace_back([this] {
+        set_thread_role("engine", ThreadRank::background);
+        worker_loop();
+      });
+    }
   }
   return {};
 }

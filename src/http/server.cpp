@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/thread_role.hpp"
 #include "http/tls_context.hpp"
 #include "weft/log.hpp"
 
@@ -22,7 +23,8 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-Request to_request(const bhttp::request<bhttp::string_body>& in, bool body_too_large) {
+// Takes the body out of `in` (its parser is replaced before the next request).
+Request to_request(bhttp::request<bhttp::string_body>& in, bool body_too_large) {
   Request out;
   out.method = std::string(in.method_string());
   out.target = std::string(in.target());
@@ -32,7 +34,7 @@ Request to_request(const bhttp::request<bhttp::string_body>& in, bool body_too_l
   for (const auto& field : in) {
     out.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
-  if (!body_too_large) out.body = in.body();
+  if (!body_too_large) out.body = std::move(in.body());
   out.body_too_large = body_too_large;
   return out;
 }
@@ -59,6 +61,7 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  static constexpr std::size_t kReadBufferBytes = 16 * 1024;
 
  public:
   template <class... StreamArgs>
@@ -67,6 +70,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         in_flight_(in_flight) {}
 
   void start() {
+    // Beast reads at most the buffer's free capacity (and at least 512 bytes). Each request is
+    // consumed whole, so a buffer left to grow by itself stays at 512 bytes and a webhook of a
+    // few KiB takes several reads (system calls) instead of one.
+    buffer_.reserve(kReadBufferBytes);
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
         self->handshake();
@@ -266,7 +273,10 @@ Result<void, std::string> Server::start() {
                     ? impl_->options.threads
                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      set_thread_role("http");
+      impl_->ioc.run();
+    });
   }
   return {};
 }

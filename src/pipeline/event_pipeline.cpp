@@ -1,5 +1,6 @@
 #include "pipeline/event_pipeline.hpp"
 
+#include "core/thread_role.hpp"
 #include "delivery/trace_context.hpp"
 #include "weft/log.hpp"
 
@@ -27,7 +28,10 @@ EventPipeline::~EventPipeline() { stop(); }
 void EventPipeline::start() {
   stopping_ = false;
   pending_ = true;  // whatever a previous run left unprocessed
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    set_thread_role("pipeline", ThreadRank::background);
+    loop();
+  });
 }
 
 void EventPipeline::stop() {

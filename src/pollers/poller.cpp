@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "core/thread_role.hpp"
 #include "http/router.hpp"
 #include "weft/log.hpp"
 
@@ -40,7 +41,10 @@ Poller::~Poller() { stop(); }
 
 void Poller::start() {
   if (entries_.empty() || thread_.joinable()) return;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    set_thread_role("poller");
+    run();
+  });
 }
 
 void Poller::stop() {

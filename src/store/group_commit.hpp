@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/thread_role.hpp"
 #include "weft/clock.hpp"
 #include "weft/log.hpp"
 #include "weft/metrics.hpp"
@@ -46,7 +47,10 @@ class GroupCommit {
               GroupCommitOptions options)
       : name_(std::move(name)), commit_(std::move(commit)), metrics_(metrics),
         clock_(std::move(clock)), options_(options) {
-    writer_ = std::thread([this] { run(); });
+    writer_ = std::thread([this] {
+      set_thread_role("commit");
+      run();
+    });
   }
   ~GroupCommit() { stop(); }
   GroupCommit(const GroupCommit&) = delete;

@@ -1,5 +1,6 @@
 #include "store/sqlite/checkpointer.hpp"
 
+#include "core/thread_role.hpp"
 #include "weft/log.hpp"
 
 namespace weft::store::sqlite {
@@ -18,7 +19,10 @@ Checkpointer::Checkpointer(Connection connection, std::mutex& writer_mutex, std:
       start_frames_(static_cast<int>(kCheckpointStartBytes / page_bytes)),
       catch_up_frames_(static_cast<int>(kCheckpointCatchUpBytes / page_bytes)),
       limit_frames_(static_cast<int>(kWalLimitBytes / page_bytes)),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+        set_thread_role("checkpoint");
+        run();
+      }) {}
 
 Checkpointer::~Checkpointer() {
   {
