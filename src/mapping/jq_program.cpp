@@ -13,10 +13,7 @@
 #include <optional>
 #include <utility>
 
-// jq 1.6's headers have no extern "C" of their own.
-extern "C" {
-#include <jq.h>
-}
+#include "mapping/jv_values.hpp"
 
 namespace weft::mapping {
 
@@ -145,17 +142,6 @@ void initialise_regex_engine() {
   });
 }
 
-// Converts one output; consumes `value`.
-Result<nlohmann::json, JqError> to_json(jv value) {
-  jv dumped = jv_dump_string(value, 0);
-  auto parsed = nlohmann::json::parse(jv_string_value(dumped), nullptr, /*allow_exceptions=*/false);
-  jv_free(dumped);
-  if (parsed.is_discarded()) {
-    return fail(JqError{JqErrc::internal, "jq produced an output that is not valid JSON"});
-  }
-  return parsed;
-}
-
 }  // namespace
 
 struct JqProgram::Impl {
@@ -165,6 +151,9 @@ struct JqProgram::Impl {
   std::condition_variable returned;
   std::vector<JqStatePtr> idle;  // guarded by mutex
   std::size_t states = 0;        // idle or running; guarded by mutex
+
+  // Runs the program on `input`, which this consumes.
+  Result<std::vector<nlohmann::json>, JqError> run(jv input);
 
   // A state to run on: an idle one, else a fresh compile while under the cap, else the
   // next one another run gives back.
@@ -238,28 +227,27 @@ Result<JqProgram, std::vector<JqDiagnostic>> JqProgram::compile(std::string_view
 const std::string& JqProgram::source() const { return impl_->source; }
 
 Result<std::vector<nlohmann::json>, JqError> JqProgram::run(const nlohmann::json& input) const {
-  return run_text(input.dump());
+  return impl_->run(to_jv(input));
 }
 
 Result<std::vector<nlohmann::json>, JqError> JqProgram::run_text(
     std::string_view input_json) const {
-  if (input_json.size() > static_cast<std::size_t>(INT_MAX)) {
-    return fail(JqError{JqErrc::bad_input, "input is larger than libjq accepts"});
-  }
-  jv input = jv_parse_sized(input_json.data(), static_cast<int>(input_json.size()));
+  jv input = parse_jv(input_json);
   if (!jv_is_valid(input)) {
     const std::string why = message_text(jv_invalid_get_msg(input));
     return fail(JqError{JqErrc::bad_input, "input is not JSON" + (why.empty() ? "" : ": " + why)});
   }
+  return impl_->run(input);
+}
 
-  auto acquired = impl_->acquire();
+Result<std::vector<nlohmann::json>, JqError> JqProgram::Impl::run(jv input) {
+  auto acquired = acquire();
   if (!acquired) {
     jv_free(input);
     return fail(std::move(acquired).error());
   }
   // Gives the state back however this function leaves, exceptions included.
-  const std::unique_ptr<JqState, Impl::Returner> state(std::move(acquired).value().release(),
-                                                       Impl::Returner{impl_.get()});
+  const std::unique_ptr<JqState, Returner> state(std::move(acquired).value().release(), Returner{this});
   jq_state* jq = state->jq;
 
   // jq_start resets whatever a previous run left behind, including one stopped early.
@@ -269,19 +257,13 @@ Result<std::vector<nlohmann::json>, JqError> JqProgram::run_text(
   for (;;) {
     jv out = jq_next(jq);
     if (jv_is_valid(out)) {
-      if (outputs.size() >= impl_->limits.max_outputs) {
+      if (outputs.size() >= limits.max_outputs) {
         jv_free(out);
-        error = JqError{
-            JqErrc::too_many_outputs,
-            "program produced more than " + std::to_string(impl_->limits.max_outputs) + " outputs"};
+        error = JqError{JqErrc::too_many_outputs,
+                        "program produced more than " + std::to_string(limits.max_outputs) + " outputs"};
         break;
       }
-      auto converted = to_json(out);
-      if (!converted) {
-        error = std::move(converted).error();
-        break;
-      }
-      outputs.push_back(std::move(converted).value());
+      outputs.push_back(from_jv(out));
       continue;
     }
     // Invalid: the end of the outputs, an uncaught error, or halt/halt_error.

@@ -7,9 +7,9 @@
 // compiling one is slow (libjq 1.6 compiles its builtins each time: tens of milliseconds),
 // while a run of a mapping-sized program takes microseconds.
 //
-// Values cross the libjq boundary as JSON text (jv_parse_sized / jv_dump_string): one parse
-// and one dump per value, and no hand-written jv walking to get wrong. Numbers follow jq's
-// model: doubles, so integers beyond 2^53 lose precision.
+// Values cross the libjq boundary as trees (jv_values.hpp: no JSON text in between, which cost
+// more than the programs). Numbers follow jq's model: doubles, so integers beyond 2^53 lose
+// precision.
 //
 // Not guarded: a program that never terminates (`repeat(.)`) blocks its caller. Programs
 // come from the operator's mapping and workflow files, which `weft check` compiles.
