@@ -62,6 +62,14 @@ std::vector<double> batch_size_buckets();  // 1 … 4096
 template <class M>
 class Family;
 
+// One counter's or gauge's current value, for code in the hub that reads its own metrics (the
+// console's overview) without rendering and parsing text.
+struct Value {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  double value = 0;
+};
+
 class Registry {
  public:
   Registry();
@@ -79,6 +87,8 @@ class Registry {
 
   // The whole registry in text format 0.0.4.
   std::string render() const;
+  // Every counter and gauge child with its current value (histograms are left out).
+  std::vector<Value> values() const;
 
  private:
   struct Impl;

@@ -1,11 +1,8 @@
 #include "api/overview.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "api/resource_json.hpp"
-#include "scenario/hub_metrics.hpp"
-#include "weft/log.hpp"
 
 namespace weft::api {
 
@@ -17,7 +14,7 @@ constexpr std::int64_t kMinuteMs = 60'000;
 
 std::int64_t minute_of(std::int64_t ms) { return ms >= 0 ? ms / kMinuteMs : (ms - kMinuteMs + 1) / kMinuteMs; }
 
-std::string label(const scenario::Sample& s, const char* name) {
+std::string label(const metrics::Value& s, const char* name) {
   auto it = s.labels.find(name);
   return it == s.labels.end() ? std::string() : it->second;
 }
@@ -27,9 +24,9 @@ struct RegistryTotals {
 };
 
 // Events in: webhooks accepted and events the backfill polls found; workflows completed.
-RegistryTotals totals_of(const std::vector<scenario::Sample>& samples) {
+RegistryTotals totals_of(const std::vector<metrics::Value>& samples) {
   RegistryTotals t;
-  for (const scenario::Sample& s : samples) {
+  for (const metrics::Value& s : samples) {
     if (s.name == "weft_webhooks_total" && label(s, "outcome") == "accepted") {
       t.events_in += s.value;
     } else if (s.name == "weft_poll_events_total") {
@@ -102,20 +99,14 @@ void OverviewSource::start(std::chrono::milliseconds every) { sampler_.start(eve
 void OverviewSource::stop() { sampler_.stop(); }
 
 void OverviewSource::sample() {
-  auto samples = scenario::parse_prometheus(registry_.render());
-  if (!samples) {
-    log::error("overview.metrics_unreadable", {{"error", samples.error()}});
-    return;
-  }
-  const RegistryTotals t = totals_of(*samples);
+  const RegistryTotals t = totals_of(registry_.values());
   activity_.observe(clock_->unix_millis(), t.events_in, t.completed);
 }
 
 json OverviewSource::overview() {
   const std::int64_t now = clock_->unix_millis();
-  auto samples = scenario::parse_prometheus(registry_.render());
-  if (!samples) throw std::runtime_error("the metrics registry rendered unreadable text: " + samples.error());
-  const RegistryTotals t = totals_of(*samples);
+  const std::vector<metrics::Value> samples = registry_.values();
+  const RegistryTotals t = totals_of(samples);
   activity_.observe(now, t.events_in, t.completed);
 
   json per_minute = json::array();
@@ -136,7 +127,7 @@ json OverviewSource::overview() {
   };
   std::map<std::string, double> exceptions;
   double events_unprocessed = 0, tasks_due = 0;
-  for (const scenario::Sample& s : *samples) {
+  for (const metrics::Value& s : samples) {
     const auto n = static_cast<std::int64_t>(s.value);
     if (s.name == "weft_workflows_running") {
       row(label(s, "workflow"))["in_flight"] = n;

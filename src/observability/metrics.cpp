@@ -178,6 +178,28 @@ Family<Histogram>& Registry::histogram(const std::string& name, const std::strin
   return impl_->add<Histogram>(name, help, std::move(label_names), std::move(upper_bounds));
 }
 
+std::vector<Value> Registry::values() const {
+  std::vector<Value> out;
+  std::lock_guard lock(impl_->mutex);
+  for (const auto& entry : impl_->families) {
+    std::visit(
+        [&out](const auto& family) {
+          using F = std::decay_t<decltype(*family)>;
+          if constexpr (!std::is_same_v<F, Family<Histogram>>) {
+            for (const auto& [labels, child] : family->children()) {
+              Value v{family->name(), {}, child->value()};
+              for (std::size_t i = 0; i < labels.size() && i < family->label_names().size(); ++i) {
+                v.labels[family->label_names()[i]] = labels[i];
+              }
+              out.push_back(std::move(v));
+            }
+          }
+        },
+        entry);
+  }
+  return out;
+}
+
 std::string Registry::render() const {
   std::ostringstream out;
   std::lock_guard lock(impl_->mutex);

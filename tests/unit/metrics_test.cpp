@@ -21,6 +21,28 @@ TEST(Metrics, RendersCountersWithLabelsAndHelp) {
             std::string::npos);
 }
 
+TEST(Metrics, ValuesGiveEveryCounterAndGaugeWithItsLabelsButNoHistogram) {
+  Registry r;
+  r.counter("weft_webhooks_total", "Webhooks", {"connector", "outcome"}).with({"stripe", "accepted"}).inc(3);
+  r.gauge("weft_tasks_due", "Due").get().set(7);
+  r.histogram("weft_ingest_ack_seconds", "Ack", {}, latency_buckets()).get().observe(0.01);
+  const std::vector<Value> values = r.values();
+  ASSERT_EQ(values.size(), 2u);
+  const auto find = [&](const std::string& name) {
+    for (const Value& v : values) {
+      if (v.name == name) return v;
+    }
+    ADD_FAILURE() << name << " missing";
+    return Value{};
+  };
+  const Value webhooks = find("weft_webhooks_total");
+  EXPECT_EQ(webhooks.value, 3);
+  EXPECT_EQ(webhooks.labels, (std::map<std::string, std::string>{{"connector", "stripe"}, {"outcome", "accepted"}}));
+  const Value due = find("weft_tasks_due");
+  EXPECT_EQ(due.value, 7);
+  EXPECT_TRUE(due.labels.empty());
+}
+
 TEST(Metrics, HistogramBucketsAreCumulativeWithSumAndCount) {
   Registry r;
   auto& h = r.histogram("weft_batch", "Batch", {}, {1, 4, 16}).get();
