@@ -34,7 +34,7 @@ struct AuditRecord {
   std::int64_t at_ms = 0;
   std::string actor;   // an API key's name, or "cli:<user>" for the command line
   std::string action;  // approval.decide, exception.retry, exception.discard, xref.merge, replay,
-                       // key.create, key.revoke
+                       // key.create, key.revoke, console.sign_in, console.sign_out, …
   std::string target;  // the id acted on
   std::string before_json = "null";
   std::string after_json = "null";

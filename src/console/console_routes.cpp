@@ -90,6 +90,8 @@ class SessionRoutes {
     }
     const std::string secret = body["key"].get<std::string>();
     const auto refused = [&] {
+      // Logged, not audited: the audit log names who did something, and nobody is known here.
+      log::warn("console.sign_in_refused", {{"correlation_id", request.correlation_id}});
       return http::problem(401, "unauthorized", "Unauthorized",
                            "the API key is unknown or revoked", request);
     };
@@ -106,6 +108,7 @@ class SessionRoutes {
     log::info("console.signed_in", {{"key", (*key)->id},
                                     {"name", (*key)->name},
                                     {"correlation_id", request.correlation_id}});
+    audit(**key, "console.sign_in", request);
     http::Response r =
         http::json_response(201, session_json(**key, session.record, session.token).dump());
     r.headers.add("Set-Cookie",
@@ -127,6 +130,7 @@ class SessionRoutes {
     }
     log::info("console.signed_out", {{"key", who->key.id},
                                      {"correlation_id", request.correlation_id}});
+    audit(who->key, "console.sign_out", request);
     http::Response r;
     r.status = 204;
     r.headers.add("Set-Cookie", api::session_clear_cookie());
@@ -134,6 +138,20 @@ class SessionRoutes {
   }
 
  private:
+  // Who opened or closed a console session, in the audit log with the other human actions.
+  // The target is the key (never the session token, which is a credential).
+  void audit(const ApiKeyRecord& key, const char* action, const http::Request& request) const {
+    AuditRecord record;
+    record.at_ms = clock_->unix_millis();
+    record.actor = key.name;
+    record.action = action;
+    record.target = key.id;
+    record.correlation_id = request.correlation_id;
+    if (auto appended = store_.append_audit(record); !appended) {
+      log::error("console.audit_failed", {{"action", action}, {"error", appended.error().message}});
+    }
+  }
+
   // The cookie's session (a Bearer key is no console session).
   Result<api::Authenticated, http::Response> signed_in(const http::Request& request) const {
     if (!api::session_cookie(request)) {

@@ -135,6 +135,28 @@ TEST_F(ConsoleTest, SignInSetsAHardenedSessionCookieThatActsAsTheKey) {
   EXPECT_EQ(current.body["key_id"], a.body["key_id"]);
 }
 
+TEST_F(ConsoleTest, SignInAndSignOutAreAuditedUnderTheKeysNameARefusedSignInIsNot) {
+  const std::string secret = key("fin-1", api::Role::finance_ops);
+  EXPECT_EQ(call("POST", "/console/session", {{"Content-Type", "application/json"}},
+                 json{{"key", "weft_" + std::string(43, 'A')}}.dump())
+                .status,
+            401);
+  auto [cookie, csrf] = sign_in(secret);
+  EXPECT_EQ(call("DELETE", "/console/session", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}).status, 204);
+
+  auto sign_ins = api_store_.query_audit(AuditQuery{std::nullopt, "console.sign_in", std::nullopt});
+  auto sign_outs = api_store_.query_audit(AuditQuery{std::nullopt, "console.sign_out", std::nullopt});
+  ASSERT_TRUE(sign_ins && sign_outs);
+  ASSERT_EQ(sign_ins->size(), 1u);  // the refused attempt left no row
+  ASSERT_EQ(sign_outs->size(), 1u);
+  const auto key_id = api_store_.list_keys().value().front().id;
+  for (const AuditRecord& r : {sign_ins->front(), sign_outs->front()}) {
+    EXPECT_EQ(r.actor, "fin-1");
+    EXPECT_EQ(r.target, key_id);
+    EXPECT_EQ(cookie.find(r.target), std::string::npos);  // never the session token
+  }
+}
+
 TEST_F(ConsoleTest, ABadSignInIsRefusedAndSetsNoCookie) {
   key("fin-1", api::Role::finance_ops);
   const HeaderList json_type{{"Content-Type", "application/json"}};
