@@ -141,8 +141,8 @@ Result<std::vector<json>, Failure> PlatformReads::every_page(engine::ActionReque
       return fail(unreadable(request.connector + "." + request.action + " answered without " +
                              items_key));
     }
+    auto next = next_page_(request, *page);  // before the items are moved out of the page
     for (auto& item : *list) items.push_back(std::move(item));
-    auto next = next_page_(request, *page);
     if (!next) return items;
     request.input = std::move(*next);
   }

@@ -138,6 +138,8 @@ StoreResult<std::vector<ReconciliationRun>> SqliteReconciliationStore::list_runs
 
 StoreResult<std::vector<ReconciliationLine>> SqliteReconciliationStore::lines(
     const ReconciliationLineQuery& q) {
+  // Bound without a copy: it must outlive the statement's run.
+  const std::string verdict = q.verdict.value_or("");
   auto [lock, db] = database_->reader();
   return query_rows(
       db, kSelectLines,
@@ -145,7 +147,7 @@ StoreResult<std::vector<ReconciliationLine>> SqliteReconciliationStore::lines(
         return Binder(s)
             .text(q.run_id)
             .integer(q.after_seq)
-            .text(q.verdict.value_or(""))
+            .text(verdict)
             .integer(std::clamp(q.limit, 1, 1000))
             .rc();
       },
