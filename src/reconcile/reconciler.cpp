@@ -121,12 +121,26 @@ ReconcileService::ReconcileService(Reconciler& reconciler, std::size_t max_queue
 
 ReconcileService::~ReconcileService() { stop(); }
 
-void ReconcileService::stop() { pool_.stop(); }
+void ReconcileService::stop() {
+  stopping_ = true;
+  pool_.stop();
+}
 
 StoreResult<ReconciliationRun> ReconcileService::submit(const RunRequest& request) {
   auto started = reconciler_.start(request);
   if (!started) return started;
-  if (!pool_.try_submit([this, run = *started]() mutable { reconciler_.complete(std::move(run)); })) {
+  const auto task = [this, run = *started]() mutable {
+    // Queued runs are not read at shutdown: the pool would otherwise finish them all first.
+    if (stopping_) {
+      if (auto failed = reconciler_.fail_run(run, "the hub stopped before the run started; start a new one");
+          !failed) {
+        log::warn("reconcile.unfinished", {{"run", run.id}, {"error", failed.error().message}});
+      }
+      return;
+    }
+    reconciler_.complete(std::move(run));
+  };
+  if (!pool_.try_submit(task)) {
     const std::string reason = "too many reconciliations are queued; try again when they have finished";
     if (auto failed = reconciler_.fail_run(*started, reason); !failed) return fail(std::move(failed).error());
     return fail(StoreError{StoreErrc::unavailable, reason});

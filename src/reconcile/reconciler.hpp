@@ -11,6 +11,7 @@
 // Threads: start/complete/run may be called from any thread; each run reads on the calling
 // thread (it blocks for the platforms' answers).
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -67,13 +68,15 @@ class ReconcileService {
   explicit ReconcileService(Reconciler& reconciler, std::size_t max_queued = 8);
   ~ReconcileService();
 
-  // Stores the run and queues it; the stored run. unavailable when the queue is full (the run
+  // Stores the run and queues it; the stored run.  stop() finishes the run being read and
+  // fails the queued ones (nothing reads them). unavailable when the queue is full (the run
   // is then stored as failed, saying so).
   StoreResult<ReconciliationRun> submit(const RunRequest& request);
   void stop();
 
  private:
   Reconciler& reconciler_;
+  std::atomic<bool> stopping_{false};
   WorkerPool pool_;
 };
 
