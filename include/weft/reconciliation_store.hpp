@@ -27,8 +27,8 @@ struct ReconciliationRun {
   std::int64_t started_at_ms = 0;
   std::int64_t finished_at_ms = 0;  // 0 while running
   std::string status = "running";   // running | completed | failed
-  std::string error;                 // failed: why (the failure class and message)
-  std::string summary_json = "{}";   // completed: counts per verdict, totals per currency
+  std::string error;                // failed: why (the failure class and message)
+  std::string summary_json = "{}";  // completed: counts per verdict, totals per currency
 };
 
 // One line of a report: one billing invoice, or one ERP record billing does not have.

@@ -43,11 +43,13 @@ std::string side(const json& record) {
          record.value("currency", json("?")).get<std::string>();
 }
 
-void print_table(const ReconciliationRun& run, const json& summary, const std::vector<json>& lines) {
-  std::cout << "Reconciliation " << run.id << ": invoices created " << format_iso8601_ms(run.from_ms)
-            << " to " << format_iso8601_ms(run.to_ms) << "\n\n";
-  std::cout << std::left << std::setw(20) << "VERDICT" << std::setw(30) << "INVOICE" << std::setw(18)
-            << "BILLING" << std::setw(18) << "ERP" << std::setw(12) << "POSTING" << "DETAIL\n";
+void print_table(const ReconciliationRun& run, const json& summary,
+                 const std::vector<json>& lines) {
+  std::cout << "Reconciliation " << run.id << ": invoices created "
+            << format_iso8601_ms(run.from_ms) << " to " << format_iso8601_ms(run.to_ms) << "\n\n";
+  std::cout << std::left << std::setw(20) << "VERDICT" << std::setw(30) << "INVOICE"
+            << std::setw(18) << "BILLING" << std::setw(18) << "ERP" << std::setw(12) << "POSTING"
+            << "DETAIL\n";
   for (const json& line : lines) {
     const json& billing = line["billing"];
     const std::string billed = billing.is_object() ? billing["total"].get<std::string>() + " " +
@@ -59,7 +61,8 @@ void print_table(const ReconciliationRun& run, const json& summary, const std::v
               << side(line["erp"]["invoice"]) << std::setw(12)
               << (instance.is_object() ? instance["status"].get<std::string>() : "-")
               << line.value("detail", "");
-    if (line["exception_id"].is_string()) std::cout << " (exception " << line["exception_id"].get<std::string>() << ")";
+    if (line["exception_id"].is_string())
+      std::cout << " (exception " << line["exception_id"].get<std::string>() << ")";
     std::cout << '\n';
   }
   std::cout << '\n' << summary["lines"] << " lines, " << summary["differences"] << " differences:";
@@ -68,8 +71,8 @@ void print_table(const ReconciliationRun& run, const json& summary, const std::v
   }
   std::cout << '\n';
   for (const auto& [currency, totals] : summary["currencies"].items()) {
-    std::cout << "  " << currency << ": billed " << totals["billed"].get<std::string>() << ", posted "
-              << totals["posted"].get<std::string>() << '\n';
+    std::cout << "  " << currency << ": billed " << totals["billed"].get<std::string>()
+              << ", posted " << totals["posted"].get<std::string>() << '\n';
   }
 }
 
@@ -83,14 +86,17 @@ int run_reconcile(const ReconcileOptions& options) {
     return text.empty() ? std::nullopt : std::optional<std::string>(text);
   };
   const ClockPtr clock = system_clock();
-  auto period = reconcile::parse_period(optional(options.from), optional(options.to), clock->unix_millis());
+  auto period =
+      reconcile::parse_period(optional(options.from), optional(options.to), clock->unix_millis());
   if (!period) {
-    for (const auto& p : period.error()) std::cerr << "weft reconcile: --" << p.field << ' ' << p.message << '\n';
+    for (const auto& p : period.error())
+      std::cerr << "weft reconcile: --" << p.field << ' ' << p.message << '\n';
     return 2;
   }
   engine::WorkflowCatalog catalog;
   if (config->workflows_dir) {
-    auto loaded = engine::WorkflowCatalog::load(*config->workflows_dir, engine::validation_options(*config));
+    auto loaded =
+        engine::WorkflowCatalog::load(*config->workflows_dir, engine::validation_options(*config));
     if (!loaded) {
       std::cerr << "weft reconcile: workflows: " << config::format_errors(loaded.error()) << '\n';
       return 2;
@@ -99,8 +105,9 @@ int run_reconcile(const ReconcileOptions& options) {
   }
   auto storage = open_storage(config->storage.url);
   if (!storage) {
-    std::cerr << "weft reconcile: cannot open storage " << config::redact_storage_url(config->storage.url)
-              << ": " << storage.error().message << '\n';
+    std::cerr << "weft reconcile: cannot open storage "
+              << config::redact_storage_url(config->storage.url) << ": " << storage.error().message
+              << '\n';
     return 2;
   }
   metrics::Registry registry;
@@ -113,7 +120,9 @@ int run_reconcile(const ReconcileOptions& options) {
   }
   reconcile::Reconciler reconciler(
       *invoker,
-      [&invoker](const engine::ActionRequest& r, const json& output) { return invoker->next_page(r, output); },
+      [&invoker](const engine::ActionRequest& r, const json& output) {
+        return invoker->next_page(r, output);
+      },
       catalog, *storage->workflows, *storage->reconciliations, clock);
   auto run = reconciler.run({period->from_ms, period->to_ms, "cli"});
   if (!run) {
@@ -122,7 +131,8 @@ int run_reconcile(const ReconcileOptions& options) {
   }
   if (run->status != "completed") {
     if (options.json) {
-      std::cout << json{{"id", run->id}, {"status", run->status}, {"error", run->error}}.dump(2) << '\n';
+      std::cout << json{{"id", run->id}, {"status", run->status}, {"error", run->error}}.dump(2)
+                << '\n';
     }
     std::cerr << "weft reconcile: the run failed: " << run->error << '\n';
     return 2;

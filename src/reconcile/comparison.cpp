@@ -106,24 +106,28 @@ class Comparer {
   }
 
   // Checks one ERP record against billing's currency and amount; empty when it agrees.
-  std::optional<std::pair<Verdict, std::string>> check(const ErpRecord& r, const std::string& currency,
-                                                       std::int64_t expected, const char* what) const {
+  std::optional<std::pair<Verdict, std::string>> check(const ErpRecord& r,
+                                                       const std::string& currency,
+                                                       std::int64_t expected,
+                                                       const char* what) const {
     const std::string code = currency_code(r);
     if (code != currency) {
       return std::pair{Verdict::currency_mismatch, std::string("the ERP ") + what + " " + r.id +
-                                                       " is in " + code + ", billing in " + currency};
+                                                       " is in " + code + ", billing in " +
+                                                       currency};
     }
     const std::int64_t per = setup_.per_major(currency);
     const auto amount = to_minor(r.amount, per);
     if (!amount) {
-      return std::pair{Verdict::amount_mismatch,
-                       std::string("the ERP ") + what + " " + r.id + " has no readable amount (" +
-                           r.amount.dump() + ")"};
+      return std::pair{Verdict::amount_mismatch, std::string("the ERP ") + what + " " + r.id +
+                                                     " has no readable amount (" + r.amount.dump() +
+                                                     ")"};
     }
     if (*amount != expected) {
-      return std::pair{Verdict::amount_mismatch,
-                       std::string("the ERP ") + what + " " + r.id + " is " + to_major(*amount, per) +
-                           " " + currency + ", billing " + to_major(expected, per) + " " + currency};
+      return std::pair{Verdict::amount_mismatch, std::string("the ERP ") + what + " " + r.id +
+                                                     " is " + to_major(*amount, per) + " " +
+                                                     currency + ", billing " +
+                                                     to_major(expected, per) + " " + currency};
     }
     return std::nullopt;
   }
@@ -154,7 +158,8 @@ class Comparer {
     }
     const bool paid = b.status == "paid" && b.amount_paid > 0;
     if (paid && g.payments.empty()) {
-      detail = "paid in billing, no ERP payment has externalId " + b.id + std::string(kPaymentSuffix);
+      detail =
+          "paid in billing, no ERP payment has externalId " + b.id + std::string(kPaymentSuffix);
       return Verdict::payment_missing;
     }
     if (paid) {
@@ -163,7 +168,8 @@ class Comparer {
         return problem->first;
       }
     } else if (!g.payments.empty()) {
-      detail = "the ERP has payment " + g.payments.front()->id + ", billing's invoice is " + b.status;
+      detail =
+          "the ERP has payment " + g.payments.front()->id + ", billing's invoice is " + b.status;
       return Verdict::amount_mismatch;
     }
     detail = paid ? "invoice and payment posted" : "invoice posted";
@@ -181,10 +187,12 @@ class Comparer {
             {"date", r.date.empty() ? json() : json(r.date)}};
   }
 
-  json line_json(Verdict v, const std::string& invoice, const ErpGroup& g, const std::string& detail) {
+  json line_json(Verdict v, const std::string& invoice, const ErpGroup& g,
+                 const std::string& detail) {
     for (const ErpRecord* r : g.invoices) {
       const std::string code = currency_code(*r);
-      if (const auto amount = to_minor(r->amount, setup_.per_major(code))) totals_[code].posted += *amount;
+      if (const auto amount = to_minor(r->amount, setup_.per_major(code)))
+        totals_[code].posted += *amount;
     }
     json line = {{"verdict", to_string(v)}, {"invoice_id", invoice}, {"detail", detail}};
     line["erp"] = {{"invoice", g.invoices.empty() ? json() : record_json(*g.invoices.front())},
@@ -212,24 +220,33 @@ class Comparer {
 
 const char* to_string(Verdict verdict) {
   switch (verdict) {
-    case Verdict::matched: return "matched";
-    case Verdict::pending: return "pending";
-    case Verdict::missing_in_erp: return "missing_in_erp";
-    case Verdict::amount_mismatch: return "amount_mismatch";
-    case Verdict::currency_mismatch: return "currency_mismatch";
-    case Verdict::payment_missing: return "payment_missing";
-    case Verdict::duplicate_in_erp: return "duplicate_in_erp";
-    case Verdict::void_but_posted: return "void_but_posted";
-    case Verdict::missing_in_billing: return "missing_in_billing";
+    case Verdict::matched:
+      return "matched";
+    case Verdict::pending:
+      return "pending";
+    case Verdict::missing_in_erp:
+      return "missing_in_erp";
+    case Verdict::amount_mismatch:
+      return "amount_mismatch";
+    case Verdict::currency_mismatch:
+      return "currency_mismatch";
+    case Verdict::payment_missing:
+      return "payment_missing";
+    case Verdict::duplicate_in_erp:
+      return "duplicate_in_erp";
+    case Verdict::void_but_posted:
+      return "void_but_posted";
+    case Verdict::missing_in_billing:
+      return "missing_in_billing";
   }
   return "unknown";
 }
 
 const std::vector<Verdict>& all_verdicts() {
   static const std::vector<Verdict> kAll{
-      Verdict::matched,         Verdict::pending,          Verdict::missing_in_erp,
-      Verdict::amount_mismatch, Verdict::currency_mismatch, Verdict::payment_missing,
-      Verdict::duplicate_in_erp, Verdict::void_but_posted,  Verdict::missing_in_billing};
+      Verdict::matched,          Verdict::pending,           Verdict::missing_in_erp,
+      Verdict::amount_mismatch,  Verdict::currency_mismatch, Verdict::payment_missing,
+      Verdict::duplicate_in_erp, Verdict::void_but_posted,   Verdict::missing_in_billing};
   return kAll;
 }
 

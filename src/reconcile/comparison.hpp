@@ -51,10 +51,10 @@ inline bool is_difference(Verdict v) { return v != Verdict::matched && v != Verd
 
 // A billing invoice as the billing platform lists it.
 struct BillingInvoice {
-  std::string id;        // in_…
-  std::string number;    // may be empty
-  std::string status;    // open, paid, uncollectible, void
-  std::string currency;  // lower-case ISO code, as Stripe writes it
+  std::string id;                // in_…
+  std::string number;            // may be empty
+  std::string status;            // open, paid, uncollectible, void
+  std::string currency;          // lower-case ISO code, as Stripe writes it
   std::int64_t total = 0;        // minor units
   std::int64_t amount_paid = 0;  // minor units
   std::int64_t created_s = 0;
@@ -79,7 +79,7 @@ std::optional<std::string> invoice_id_of(std::string_view external_id);
 // else the newest), and its open exception.
 struct PostingInstance {
   std::string id;
-  std::string status;  // running, waiting, completed, failed, discarded
+  std::string status;        // running, waiting, completed, failed, discarded
   std::string exception_id;  // empty: none open
   bool in_flight() const { return status == "running" || status == "waiting"; }
 };

@@ -78,8 +78,8 @@ std::string to_major(std::int64_t minor, std::int64_t per_major) {
   const auto digits = digits_of(per_major).value_or(0);
   const bool negative = minor < 0;
   // Magnitude as unsigned: -INT64_MIN does not fit the signed type.
-  std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(minor)
-                                     : static_cast<std::uint64_t>(minor);
+  std::uint64_t magnitude =
+      negative ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
   std::string text = std::to_string(magnitude);
   if (digits > 0) {
     if (text.size() <= static_cast<std::size_t>(digits)) {

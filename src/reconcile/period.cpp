@@ -21,8 +21,9 @@ Result<Period, std::vector<PeriodProblem>> parse_period(const std::optional<std:
   const auto read = [&](const std::optional<std::string>& text, const char* field) {
     std::optional<std::int64_t> ms;
     if (text && !(ms = parse_time(*text))) {
-      problems.push_back({field, "'" + *text + "' is not a time (ISO-8601 like 2026-11-25T10:00:00Z, "
-                                 "or Unix seconds)"});
+      problems.push_back({field, "'" + *text +
+                                     "' is not a time (ISO-8601 like 2026-11-25T10:00:00Z, "
+                                     "or Unix seconds)"});
     }
     return ms;
   };

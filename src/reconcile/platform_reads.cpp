@@ -12,9 +12,9 @@ namespace weft::reconcile {
 
 namespace {
 
-using nlohmann::json;
 using delivery::Failure;
 using delivery::FailureClass;
+using nlohmann::json;
 
 constexpr int kStripePageSize = 100;  // Stripe's maximum
 constexpr const char* kErpColumns =
@@ -52,7 +52,9 @@ std::optional<BillingInvoice> billing_invoice(const json& item) {
   b.id = item["id"].get<std::string>();
   b.status = item.value("status", "");
   b.currency = item.value("currency", "");
-  b.number = item.contains("number") && item["number"].is_string() ? item["number"].get<std::string>() : "";
+  b.number = item.contains("number") && item["number"].is_string()
+                 ? item["number"].get<std::string>()
+                 : "";
   const auto integer = [&](const char* key) {
     const auto it = item.find(key);
     return it != item.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
@@ -101,7 +103,8 @@ Result<json, Failure> PlatformReads::invoke(engine::ActionRequest request) {
   auto delay = options_.retry_delay;
   for (int attempt = 1;; ++attempt) {
     engine::ActionOutcome outcome = invoker_.invoke(request);
-    if (auto* success = std::get_if<engine::ActionSuccess>(&outcome)) return std::move(success->output);
+    if (auto* success = std::get_if<engine::ActionSuccess>(&outcome))
+      return std::move(success->output);
     if (const auto* deferred = std::get_if<engine::Deferred>(&outcome)) {
       const auto wait = std::max(deferred->wait, std::chrono::milliseconds(10));
       if (waited_ + wait > options_.max_wait) {
@@ -115,7 +118,8 @@ Result<json, Failure> PlatformReads::invoke(engine::ActionRequest request) {
       continue;
     }
     Failure failure = std::get<Failure>(std::move(outcome));
-    const bool retryable = failure.cls == FailureClass::transient || failure.cls == FailureClass::rate_limited;
+    const bool retryable =
+        failure.cls == FailureClass::transient || failure.cls == FailureClass::rate_limited;
     if (!retryable || attempt >= options_.attempts) {
       failure.message = request.connector + "." + request.action + ": " + failure.message;
       return fail(std::move(failure));
@@ -132,14 +136,15 @@ Result<std::vector<json>, Failure> PlatformReads::every_page(engine::ActionReque
   for (std::size_t pages = 0;; ++pages) {
     if (pages == options_.max_pages) {
       return fail(unreadable(request.connector + "." + request.action + " has more than " +
-                             std::to_string(options_.max_pages) + " pages; choose a shorter period"));
+                             std::to_string(options_.max_pages) +
+                             " pages; choose a shorter period"));
     }
     auto page = invoke(request);
     if (!page) return fail(std::move(page).error());
     const auto list = page->find(items_key);
     if (list == page->end() || !list->is_array()) {
-      return fail(unreadable(request.connector + "." + request.action + " answered without " +
-                             items_key));
+      return fail(
+          unreadable(request.connector + "." + request.action + " answered without " + items_key));
     }
     auto next = next_page_(request, *page);  // before the items are moved out of the page
     for (auto& item : *list) items.push_back(std::move(item));
@@ -204,8 +209,8 @@ Result<std::vector<ErpRecord>, Failure> PlatformReads::erp_records(
   return out;
 }
 
-Result<void, Failure> PlatformReads::drop_other_periods(std::vector<ErpRecord>& erp,
-                                                        const std::vector<BillingInvoice>& billing) {
+Result<void, Failure> PlatformReads::drop_other_periods(
+    std::vector<ErpRecord>& erp, const std::vector<BillingInvoice>& billing) {
   std::set<std::string, std::less<>> listed, elsewhere;
   for (const auto& b : billing) listed.insert(b.id);
   std::set<std::string, std::less<>> asked;

@@ -37,7 +37,7 @@ using NextPage = std::function<std::optional<nlohmann::json>(const engine::Actio
 
 struct ReadOptions {
   std::chrono::milliseconds max_wait{std::chrono::seconds(60)};  // deferred reads, in all
-  int attempts = 3;  // per read, for transient failures
+  int attempts = 3;                                              // per read, for transient failures
   std::chrono::milliseconds retry_delay{std::chrono::milliseconds(200)};  // doubled per retry
   std::size_t max_pages = 1000;  // per listing: a runaway listing fails the run
 };

@@ -41,8 +41,10 @@ StoreResult<std::map<std::string, PostingInstance, std::less<>>> posting_instanc
       const std::string invoice = invoice_of(instance);
       if (invoice.empty()) continue;
       const auto it = chosen.find(invoice);
-      if (it == chosen.end()) chosen.emplace(invoice, std::move(instance));
-      else if (better(instance, it->second)) it->second = std::move(instance);
+      if (it == chosen.end())
+        chosen.emplace(invoice, std::move(instance));
+      else if (better(instance, it->second))
+        it->second = std::move(instance);
     }
     if (page->size() < static_cast<std::size_t>(kPage)) break;
     q.after_id = page->back().id;

@@ -39,8 +39,10 @@ Result<PostingSetup, std::string> posting_setup(const engine::WorkflowCatalog& c
                 " workflow has no vars.netsuite_currency_ids (currency code → ERP currency id)");
   }
   for (const auto& [code, id] : ids->items()) {
-    if (id.is_string()) setup.erp_currency_ids.emplace(code, id.get<std::string>());
-    else if (id.is_number_integer()) setup.erp_currency_ids.emplace(code, id.dump());
+    if (id.is_string())
+      setup.erp_currency_ids.emplace(code, id.get<std::string>());
+    else if (id.is_number_integer())
+      setup.erp_currency_ids.emplace(code, id.dump());
   }
   if (const auto units = vars.find("minor_units_per_major");
       units != vars.end() && units->is_object()) {

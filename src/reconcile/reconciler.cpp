@@ -64,7 +64,8 @@ ReconciliationRun Reconciler::complete(ReconciliationRun run) {
       return failed_read(dropped.error());
     }
     auto instances = posting_instances(workflows_, setup->workflow, run.from_ms);
-    if (!instances) return failed("cannot read the hub's posting instances: " + instances.error().message);
+    if (!instances)
+      return failed("cannot read the hub's posting instances: " + instances.error().message);
     Report report = compare(*billing, *erp, *instances, *setup);
     std::int64_t seq = 0;
     for (ReportLine& line : report.lines) {
@@ -111,7 +112,8 @@ void Reconciler::fail_abandoned_runs() {
     if (run.status != "running") continue;
     if (auto finished = fail_run(run, "the hub stopped before the run finished; start a new one");
         !finished) {
-      log::warn("reconcile.abandoned_unfinished", {{"run", run.id}, {"error", finished.error().message}});
+      log::warn("reconcile.abandoned_unfinished",
+                {{"run", run.id}, {"error", finished.error().message}});
     }
   }
 }
@@ -132,7 +134,8 @@ StoreResult<ReconciliationRun> ReconcileService::submit(const RunRequest& reques
   const auto task = [this, run = *started]() mutable {
     // Queued runs are not read at shutdown: the pool would otherwise finish them all first.
     if (stopping_) {
-      if (auto failed = reconciler_.fail_run(run, "the hub stopped before the run started; start a new one");
+      if (auto failed =
+              reconciler_.fail_run(run, "the hub stopped before the run started; start a new one");
           !failed) {
         log::warn("reconcile.unfinished", {{"run", run.id}, {"error", failed.error().message}});
       }
@@ -141,8 +144,10 @@ StoreResult<ReconciliationRun> ReconcileService::submit(const RunRequest& reques
     reconciler_.complete(std::move(run));
   };
   if (!pool_.try_submit(task)) {
-    const std::string reason = "too many reconciliations are queued; try again when they have finished";
-    if (auto failed = reconciler_.fail_run(*started, reason); !failed) return fail(std::move(failed).error());
+    const std::string reason =
+        "too many reconciliations are queued; try again when they have finished";
+    if (auto failed = reconciler_.fail_run(*started, reason); !failed)
+      return fail(std::move(failed).error());
     return fail(StoreError{StoreErrc::unavailable, reason});
   }
   return started;

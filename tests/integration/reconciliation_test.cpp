@@ -48,7 +48,7 @@ class ReconciliationTest : public ShippedWorkflowTest {
 
   CommandResult reconcile_cli(const std::vector<std::string>& extra, const std::string& name) {
     std::vector<std::string> args{"reconcile", "-c", hub_.config_path().string(), "--from", from_,
-                                  "--to", to_};
+                                  "--to",      to_};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_command(weft_binary(), args, dir_.path(), name, 60s);
   }
@@ -105,7 +105,8 @@ TEST_F(ReconciliationTest, AnApiRunReportsTheDifferencesMadeOnPurpose) {
   const std::string key = hub_.api_key("fin-1", "finance-ops");
   HttpClient client(hub_.hub_url());
   const HeaderList auth{{"Authorization", "Bearer " + key}};
-  auto started = client.post("/v1/reconciliations", json{{"from", from_}, {"to", to_}}.dump(), auth);
+  auto started =
+      client.post("/v1/reconciliations", json{{"from", from_}, {"to", to_}}.dump(), auth);
   ASSERT_TRUE(started.ok());
   ASSERT_EQ(started->status, 202) << started->body;
   const std::string link = json::parse(started->body)["links"]["self"];
@@ -145,9 +146,8 @@ TEST_F(ReconciliationTest, TheCliReportsTheSameDifferencesAndFailsWhenStripeIsDo
   EXPECT_NE(table.out.find("usd: billed 34.90, posted 30.00"), std::string::npos) << table.out;
 
   const CommandResult backwards = run_command(
-      weft_binary(),
-      {"reconcile", "-c", hub_.config_path().string(), "--from", to_, "--to", from_}, dir_.path(),
-      "reconcile-backwards");
+      weft_binary(), {"reconcile", "-c", hub_.config_path().string(), "--from", to_, "--to", from_},
+      dir_.path(), "reconcile-backwards");
   EXPECT_EQ(backwards.code, 2);
   EXPECT_NE(backwards.err.find("--from must be before to"), std::string::npos) << backwards.err;
 

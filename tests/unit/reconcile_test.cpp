@@ -39,8 +39,8 @@ const PostingSetup& shipped_setup() {
   return setup;
 }
 
-BillingInvoice invoice(std::string id, std::string status, std::string currency,
-                       std::int64_t total, std::int64_t paid = 0) {
+BillingInvoice invoice(std::string id, std::string status, std::string currency, std::int64_t total,
+                       std::int64_t paid = 0) {
   BillingInvoice b;
   b.id = std::move(id);
   b.status = std::move(status);
@@ -177,7 +177,8 @@ TEST(ReconcileComparison, EveryVerdict) {
   EXPECT_EQ(amount["billing"]["total"], "12.34");
   EXPECT_EQ(amount["erp"]["invoice"]["amount"], "12.33");
   EXPECT_EQ(amount["erp"]["invoice"]["id"], "4");
-  EXPECT_NE(amount["detail"].get<std::string>().find("12.33 usd, billing 12.34 usd"), std::string::npos);
+  EXPECT_NE(amount["detail"].get<std::string>().find("12.33 usd, billing 12.34 usd"),
+            std::string::npos);
   EXPECT_EQ(line_of(report, "in_currency").json["erp"]["invoice"]["currency"], "eur");
   EXPECT_EQ(line_of(report, "in_gone").json["billing"], nullptr);
   EXPECT_EQ(line_of(report, "in_gone").json["erp"]["records"], 1);
@@ -241,11 +242,13 @@ TEST(ReconcileComparison, APaymentInTheErpOfAnUnpaidInvoiceAndAWrongPaymentAreDi
   const std::vector<BillingInvoice> billing{invoice("in_open", "open", "usd", 500),
                                             invoice("in_short", "paid", "usd", 500, 500),
                                             invoice("in_twice", "paid", "usd", 500, 500)};
-  const std::vector<ErpRecord> records{
-      erp("1", "in_open", kInvoice, "1", 5), erp("2", "in_open-payment", kPayment, "1", 5),
-      erp("3", "in_short", kInvoice, "1", 5), erp("4", "in_short-payment", kPayment, "1", 4.99),
-      erp("5", "in_twice", kInvoice, "1", 5), erp("6", "in_twice-payment", kPayment, "1", 5),
-      erp("7", "in_twice-payment", kPayment, "1", 5)};
+  const std::vector<ErpRecord> records{erp("1", "in_open", kInvoice, "1", 5),
+                                       erp("2", "in_open-payment", kPayment, "1", 5),
+                                       erp("3", "in_short", kInvoice, "1", 5),
+                                       erp("4", "in_short-payment", kPayment, "1", 4.99),
+                                       erp("5", "in_twice", kInvoice, "1", 5),
+                                       erp("6", "in_twice-payment", kPayment, "1", 5),
+                                       erp("7", "in_twice-payment", kPayment, "1", 5)};
   const Report report = compare(billing, records, {}, shipped_setup());
   EXPECT_EQ(line_of(report, "in_open").verdict, Verdict::amount_mismatch);
   EXPECT_EQ(line_of(report, "in_short").verdict, Verdict::amount_mismatch);
@@ -283,11 +286,12 @@ class ScriptedInvoker final : public engine::ActionInvoker {
 };
 
 engine::ActionSuccess page(json data, bool has_more) {
-  return engine::ActionSuccess{{{"object", "list"}, {"data", std::move(data)}, {"has_more", has_more}}};
+  return engine::ActionSuccess{
+      {{"object", "list"}, {"data", std::move(data)}, {"has_more", has_more}}};
 }
 
 json stripe_invoice(const std::string& id, const std::string& status) {
-  return {{"id", id}, {"status", status}, {"currency", "usd"}, {"total", 100},
+  return {{"id", id},         {"status", status},         {"currency", "usd"},  {"total", 100},
           {"amount_paid", 0}, {"created", 1'700'000'000}, {"number", "N-" + id}};
 }
 
@@ -322,9 +326,8 @@ class ReconcileReads : public ::testing::Test {
 };
 
 TEST_F(ReconcileReads, EveryStripePageIsReadAndDraftsAreLeftOut) {
-  invoker_.outcomes.push_back(page(json::array({stripe_invoice("in_3", "open"),
-                                                stripe_invoice("in_2", "draft")}),
-                                   true));
+  invoker_.outcomes.push_back(
+      page(json::array({stripe_invoice("in_3", "open"), stripe_invoice("in_2", "draft")}), true));
   invoker_.outcomes.push_back(page(json::array({stripe_invoice("in_1", "paid")}), false));
   PlatformReads reads(invoker_, next_page(), shipped_setup(), fast());
   auto billing = reads.billing_invoices(1'700'000'000'000, 1'700'086'400'000);
@@ -353,7 +356,8 @@ TEST_F(ReconcileReads, AFailedReadIsTheRunsFailureWithItsClassNotAPartialList) {
   auto billing = reads.billing_invoices(0, 1000);
   ASSERT_FALSE(billing.ok());
   EXPECT_EQ(billing.error().cls, delivery::FailureClass::auth);
-  EXPECT_NE(billing.error().message.find("stripe.list_invoices: Invalid API Key"), std::string::npos);
+  EXPECT_NE(billing.error().message.find("stripe.list_invoices: Invalid API Key"),
+            std::string::npos);
 }
 
 TEST_F(ReconcileReads, TransientFailuresAreTriedAgainAndDeferredReadsWaited) {
@@ -384,15 +388,25 @@ TEST_F(ReconcileReads, AConnectorThatKeepsDeferringFailsTheReadAfterTheWaitLimit
 TEST_F(ReconcileReads, ErpRecordsOfThePeriodAndLookupsForInvoicesPostedOnOtherDays) {
   // The period's records hold in_1 and its payment; in_2 (paid) is looked up by externalId.
   invoker_.outcomes.push_back(engine::ActionSuccess{
-      {{"items", json::array({{{"id", "10"}, {"externalid", "in_1"}, {"type", "CustInvc"},
-                               {"foreigntotal", 1}, {"currency", "1"}, {"trandate", "2023-11-14"}},
-                              {{"id", "11"}, {"externalid", "in_1-payment"}, {"type", "CustPymt"},
-                               {"foreigntotal", 1}, {"currency", "1"}},
+      {{"items", json::array({{{"id", "10"},
+                               {"externalid", "in_1"},
+                               {"type", "CustInvc"},
+                               {"foreigntotal", 1},
+                               {"currency", "1"},
+                               {"trandate", "2023-11-14"}},
+                              {{"id", "11"},
+                               {"externalid", "in_1-payment"},
+                               {"type", "CustPymt"},
+                               {"foreigntotal", 1},
+                               {"currency", "1"}},
                               {{"id", "12"}, {"externalid", "inX"}, {"type", "CustInvc"}}})},
        {"hasMore", false}}});
   invoker_.outcomes.push_back(engine::ActionSuccess{
-      {{"items", json::array({{{"id", "20"}, {"externalid", "in_2"}, {"type", "CustInvc"},
-                               {"foreigntotal", "2.00"}, {"currency", 1}},
+      {{"items", json::array({{{"id", "20"},
+                               {"externalid", "in_2"},
+                               {"type", "CustInvc"},
+                               {"foreigntotal", "2.00"},
+                               {"currency", 1}},
                               {{"id", "21"}, {"externalid", "in_22"}, {"type", "CustInvc"}}})},
        {"hasMore", false}}});
   auto paid = invoice("in_1", "paid", "usd", 100, 100);
@@ -404,8 +418,10 @@ TEST_F(ReconcileReads, ErpRecordsOfThePeriodAndLookupsForInvoicesPostedOnOtherDa
   const std::string period = invoker_.requests[0].input["q"];
   EXPECT_EQ(invoker_.requests[0].connector, "netsuite");
   EXPECT_NE(period.find("externalid LIKE 'in_%'"), std::string::npos) << period;
-  EXPECT_NE(period.find("trandate >= TO_DATE('2023-11-14', 'YYYY-MM-DD')"), std::string::npos) << period;
-  EXPECT_NE(period.find("trandate <= TO_DATE('2023-11-15', 'YYYY-MM-DD')"), std::string::npos) << period;
+  EXPECT_NE(period.find("trandate >= TO_DATE('2023-11-14', 'YYYY-MM-DD')"), std::string::npos)
+      << period;
+  EXPECT_NE(period.find("trandate <= TO_DATE('2023-11-15', 'YYYY-MM-DD')"), std::string::npos)
+      << period;
   EXPECT_NE(invoker_.requests[1].input["q"].get<std::string>().find("externalid LIKE 'in_2%'"),
             std::string::npos);
   std::vector<std::string> ids;

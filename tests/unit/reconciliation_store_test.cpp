@@ -123,8 +123,8 @@ TEST_P(ReconciliationStoreContract, LinesArePagedBySeqAndFilteredByVerdict) {
   ok(store().create_run(run("rec_2", 2)));
   ReconciliationRun done = run("rec_1", 1);
   done.status = "completed";
-  ok(store().finish_run(done, lines_of({"matched", "pending", "matched", "amount_mismatch",
-                                        "matched"})));
+  ok(store().finish_run(done,
+                        lines_of({"matched", "pending", "matched", "amount_mismatch", "matched"})));
   auto page = ok(store().lines({"rec_1", std::nullopt, 0, 2}));
   ASSERT_EQ(page.size(), 2u);
   page = ok(store().lines({"rec_1", std::nullopt, page.back().seq, 2}));

@@ -60,7 +60,8 @@ http::Response start(const ApiServices& s, const ApiCall& call) {
     return invalid(call, std::move(bad));
   }
   auto run = s.reconcile->submit({period->from_ms, period->to_ms, call.caller.name});
-  if (!run) return storage_unavailable(call, "cannot start a reconciliation now: " + run.error().message);
+  if (!run)
+    return storage_unavailable(call, "cannot start a reconciliation now: " + run.error().message);
   const json answer = run_json(*run);
   audit(s, call, "reconciliation.start", run->id, nullptr,
         {{"from", answer["from"]}, {"to", answer["to"]}});
@@ -93,7 +94,8 @@ http::Response get(const ApiServices& s, const ApiCall& call) {
   if (auto verdict = call.query_value("verdict")) {
     if (!reconcile::parse_verdict(*verdict)) {
       std::string known;
-      for (auto v : reconcile::all_verdicts()) known += (known.empty() ? "" : ", ") + std::string(to_string(v));
+      for (auto v : reconcile::all_verdicts())
+        known += (known.empty() ? "" : ", ") + std::string(to_string(v));
       bad.push_back({"verdict", "must be one of " + known});
     }
     q.verdict = *verdict;
@@ -117,8 +119,9 @@ http::Response get(const ApiServices& s, const ApiCall& call) {
     items.push_back(std::move(item));
   }
   json answer = run_json(**run);
-  answer["lines"] = page_json(std::move(items), *page,
-                              [](const json& j) { return std::to_string(j["seq"].get<std::int64_t>()); });
+  answer["lines"] = page_json(std::move(items), *page, [](const json& j) {
+    return std::to_string(j["seq"].get<std::int64_t>());
+  });
   return json_ok(answer);
 }
 
