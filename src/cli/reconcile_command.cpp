@@ -124,7 +124,7 @@ int run_reconcile(const ReconcileOptions& options) {
         return invoker->next_page(r, output);
       },
       catalog, *storage->workflows, *storage->reconciliations, clock);
-  auto run = reconciler.run({period->from_ms, period->to_ms, "cli"});
+  auto run = reconciler.run({period->from_ms, period->to_ms, reconcile::kCliRequester});
   if (!run) {
     std::cerr << "weft reconcile: cannot store the run: " << run.error().message << '\n';
     return 2;

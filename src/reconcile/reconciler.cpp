@@ -109,7 +109,8 @@ void Reconciler::fail_abandoned_runs() {
     return;
   }
   for (ReconciliationRun& run : *runs) {
-    if (run.status != "running") continue;
+    // `weft reconcile` runs beside the hub, in its own process: its runs are its own to finish.
+    if (run.status != "running" || run.requested_by == kCliRequester) continue;
     if (auto finished = fail_run(run, "the hub stopped before the run finished; start a new one");
         !finished) {
       log::warn("reconcile.abandoned_unfinished",

@@ -26,6 +26,9 @@
 
 namespace weft::reconcile {
 
+// requested_by of the runs `weft reconcile` makes.
+inline constexpr const char* kCliRequester = "cli";
+
 struct RunRequest {
   std::int64_t from_ms = 0;
   std::int64_t to_ms = 0;
@@ -49,7 +52,9 @@ class Reconciler {
 
   // Finishes a started run as failed with `reason`, without reading anything.
   StoreResult<void> fail_run(ReconciliationRun run, std::string reason);
-  // Runs a crashed hub left running are failed: nothing will finish them. At start-up.
+  // Runs a crashed hub left running are failed: nothing will finish them. At start-up. Runs of
+  // `weft reconcile` are left alone (one may be reading right now, in another process); one
+  // killed mid-run stays running.
   void fail_abandoned_runs();
 
  private:

@@ -15,6 +15,9 @@
 #include "reconcile/money.hpp"
 #include "reconcile/platform_reads.hpp"
 #include "reconcile/posting_setup.hpp"
+#include "reconcile/reconciler.hpp"
+#include "store/memory/memory_reconciliation_store.hpp"
+#include "store/memory/memory_workflow_store.hpp"
 #include "weft/manual_clock.hpp"
 
 namespace weft::reconcile {
@@ -445,6 +448,76 @@ TEST_F(ReconcileReads, ErpRecordsOfInvoicesBillingHasInAnotherPeriodAreDropped) 
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].external_id, "in_unknown");
   EXPECT_EQ(invoker_.requests[0].action, "get_invoice");
+}
+
+// --- runs ------------------------------------------------------------------------------------
+
+class ReconcileRuns : public ReconcileReads {
+ protected:
+  ReconcileRuns() {
+    const auto path = std::filesystem::path(WEFT_SOURCE_DIR) / "workflows/invoice-posting.yaml";
+    engine::ValidationOptions options;
+    options.jq_error = nullptr;
+    auto definition = engine::load_definition_file(path.string(), options);
+    EXPECT_TRUE(definition.ok());
+    EXPECT_TRUE(catalog_.add(std::move(*definition)).ok());
+  }
+  Reconciler reconciler() {
+    return Reconciler(invoker_, next_page(), catalog_, workflows_, runs_, clock_, fast());
+  }
+
+  engine::WorkflowCatalog catalog_;
+  MemoryWorkflowStore workflows_;
+  MemoryReconciliationStore runs_;
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+};
+
+TEST_F(ReconcileRuns, ARunIsStoredWithItsSummaryAndEveryLine) {
+  invoker_.outcomes.push_back(page(json::array({stripe_invoice("in_1", "open")}), false));
+  invoker_.outcomes.push_back(engine::ActionSuccess{{{"items", json::array({{{"id", "10"},
+                                                                             {"externalid", "in_1"},
+                                                                             {"type", "CustInvc"},
+                                                                             {"foreigntotal", 1},
+                                                                             {"currency", "1"}}})},
+                                                     {"hasMore", false}}});
+  auto run = reconciler().run({0, 86'400'000, "ops"});
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, "completed") << run->error;
+  auto stored = runs_.load_run(run->id).value();
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->status, "completed");
+  EXPECT_EQ(json::parse(stored->summary_json)["verdicts"]["matched"], 1);
+  auto lines = runs_.lines({run->id, std::nullopt, 0, 100}).value();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].verdict, "matched");
+  EXPECT_EQ(json::parse(lines[0].json)["invoice_id"], "in_1");
+}
+
+TEST_F(ReconcileRuns, AFailedReadStoresAFailedRunWithoutLines) {
+  invoker_.outcomes.push_back(page(json::array({stripe_invoice("in_1", "open")}), false));
+  delivery::Failure refused;
+  refused.cls = delivery::FailureClass::auth;
+  refused.message = "INVALID_LOGIN";
+  invoker_.outcomes.push_back(refused);
+  auto run = reconciler().run({0, 86'400'000, "ops"});
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, "failed");
+  EXPECT_EQ(run->error, "auth: netsuite.suiteql: INVALID_LOGIN");
+  EXPECT_EQ(runs_.load_run(run->id).value()->status, "failed");
+  EXPECT_TRUE(runs_.lines({run->id, std::nullopt, 0, 100}).value().empty());
+}
+
+TEST_F(ReconcileRuns, RunsTheHubLeftRunningAreFailedAtStartButNotThoseOfTheCli) {
+  Reconciler r = reconciler();
+  auto api = r.start({0, 1000, "fin-1"});
+  clock_->advance(std::chrono::milliseconds(1));
+  auto cli = r.start({0, 1000, kCliRequester});
+  ASSERT_TRUE(api.ok() && cli.ok());
+  r.fail_abandoned_runs();
+  const auto abandoned = runs_.load_run(api->id).value();
+  EXPECT_EQ(abandoned->status, "failed");
+  EXPECT_NE(abandoned->error.find("the hub stopped"), std::string::npos);
+  EXPECT_EQ(runs_.load_run(cli->id).value()->status, "running");
 }
 
 }  // namespace
