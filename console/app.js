@@ -34,6 +34,8 @@ async function show() {
     else if (page === 'workflows' && params.id) stop = await pages.workflow(main, params);
     else if (page === 'workflows') stop = await pages.workflows(main, params);
     else if (page === 'audit') stop = await pages.audit(main, params);
+    else if (page === 'reconciliation' && params.id) stop = await pages.reconciliation(main, params);
+    else if (page === 'reconciliation') stop = await pages.reconciliations(main, params, session);
     else stop = pages.overview(main, params);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signedOut('Your session has ended; sign in again.');

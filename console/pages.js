@@ -447,3 +447,152 @@ export async function audit(main) {
     failure(main, error);
   }
 }
+
+// --- Reconciliation ---------------------------------------------------------------------
+
+const VERDICTS = ['matched', 'pending', 'missing_in_erp', 'amount_mismatch', 'currency_mismatch',
+  'payment_missing', 'duplicate_in_erp', 'void_but_posted', 'missing_in_billing'];
+const RECONCILERS = ['finance-ops', 'platform-admin'];
+
+function runLink(r) {
+  return el('a', { href: `#/reconciliation/${encodeURIComponent(r.id)}` }, r.id);
+}
+
+function amount(side) {
+  return side ? `${side.amount} ${(side.currency || `currency ${side.currency_id}`).toUpperCase()}` : '—';
+}
+
+// Runs, newest first, and (for the roles that may) a form to start one.
+export async function reconciliations(main, params, session) {
+  heading(main, 'Reconciliation');
+  main.append(el('p', { class: 'muted' },
+    'Billing (Stripe) against the ERP (NetSuite): every invoice created in a period, read from both platforms, with a verdict.'));
+  if (session && RECONCILERS.includes(session.role)) {
+    const to = new Date();
+    const from = new Date(to.getTime() - 24 * 3600 * 1000);
+    const iso = (d) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+    const fromInput = el('input', { type: 'text', id: 'rec-from', value: iso(from), 'aria-describedby': 'rec-help' });
+    const toInput = el('input', { type: 'text', id: 'rec-to', value: iso(to), 'aria-describedby': 'rec-help' });
+    const form = el('form', { class: 'filters', 'aria-labelledby': 'rec-start' },
+      el('h2', { id: 'rec-start' }, 'Start a reconciliation'),
+      field('From (invoices created at or after)', fromInput),
+      field('To (created before)', toInput),
+      el('button', { type: 'submit', class: 'primary' }, 'Start reconciliation'),
+      el('p', { id: 'rec-help', class: 'muted' }, 'ISO-8601 times in UTC, like 2026-11-25T10:00:00Z; at most 366 days.'));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        const run = await api('POST', '/v1/reconciliations', { from: fromInput.value.trim(), to: toInput.value.trim() });
+        say(`Reconciliation ${run.id} started.`);
+        location.hash = `#/reconciliation/${encodeURIComponent(run.id)}`;
+      } catch (error) {
+        const fields = error.problem && error.problem.invalid_params;
+        say(fields ? fields.map((f) => `${f.name.replace('/', '')}: ${f.reason}`).join('; ') : `Could not start: ${error.message}`);
+        fromInput.focus();
+      }
+    });
+    main.append(form);
+  }
+  try {
+    const page = await api('GET', `/v1/reconciliations?limit=50${params.cursor ? `&cursor=${encodeURIComponent(params.cursor)}` : ''}`);
+    main.append(table('Reconciliation runs (newest first)', [
+      { title: 'Run', cell: runLink },
+      { title: 'Status', cell: (r) => badge(r.status) },
+      { title: 'Period', cell: (r) => `${time(r.from)} – ${time(r.to)}` },
+      { title: 'Requested by', cell: (r) => r.requested_by },
+      { title: 'Started', cell: (r) => time(r.started_at) },
+      { title: 'Differences', cell: (r) => (r.summary ? String(r.summary.differences) : r.error || '—') },
+    ], page.data, 'none yet.'));
+    if (page.next_cursor) {
+      main.append(el('p', {}, el('a', { href: `#/reconciliation?cursor=${encodeURIComponent(page.next_cursor)}` }, 'Older runs')));
+    }
+  } catch (error) {
+    failure(main, error);
+  }
+}
+
+// One run: its summary, and its lines filtered by verdict, each linking to what the hub did.
+// A run still being read is read again every 2 s until it ends or the page is left.
+export async function reconciliation(main, params) {
+  let timer = null;
+  let left = false;
+  const poll = () => {
+    timer = setTimeout(() => {
+      if (!left) showRun(main, params, poll);
+    }, 2000);
+  };
+  await showRun(main, params, poll);
+  return () => {
+    left = true;
+    clearTimeout(timer);
+  };
+}
+
+async function showRun(main, params, poll) {
+  heading(main, `Reconciliation ${params.id}`);
+  const q = new URLSearchParams({ limit: '200' });
+  if (params.verdict) q.set('verdict', params.verdict);
+  if (params.cursor) q.set('cursor', params.cursor);
+  let run;
+  try {
+    run = await api('GET', `/v1/reconciliations/${encodeURIComponent(params.id)}?${q}`);
+  } catch (error) {
+    failure(main, error);
+    return;
+  }
+  main.append(el('p', {}, el('a', { href: '#/reconciliation' }, 'All reconciliation runs')),
+    el('dl', { class: 'facts' },
+      el('dt', {}, 'Status'), el('dd', { id: 'reconciliation-status' }, badge(run.status)),
+      el('dt', {}, 'Invoices created'), el('dd', {}, `${time(run.from)} – ${time(run.to)}`),
+      el('dt', {}, 'Requested by'), el('dd', {}, run.requested_by),
+      el('dt', {}, 'Started'), el('dd', {}, time(run.started_at)),
+      el('dt', {}, 'Finished'), el('dd', {}, time(run.finished_at)),
+      run.error ? [el('dt', {}, 'Error'), el('dd', { class: 'error-text' }, run.error)] : null));
+  if (run.status === 'running') {
+    // Read again shortly: the run is read in the background.
+    main.append(el('p', { class: 'muted' }, 'Reading both platforms; this page updates when the run ends.'));
+    poll();
+    return;
+  }
+  if (!run.summary) return;
+  const s = run.summary;
+  main.append(el('h2', {}, 'Summary'),
+    el('p', { id: 'reconciliation-differences' }, `${s.lines} line(s), ${s.differences} difference(s).`),
+    table('Lines per verdict', [
+      { title: 'Verdict', cell: (v) => el('a', { href: `#/reconciliation/${encodeURIComponent(run.id)}?verdict=${v[0]}` }, v[0]) },
+      { title: 'Lines', cell: (v) => String(v[1]) },
+    ], Object.entries(s.verdicts)),
+    table('Totals per currency (major units)', [
+      { title: 'Currency', cell: (c) => c[0].toUpperCase() },
+      { title: 'Billed', cell: (c) => c[1].billed },
+      { title: 'Posted', cell: (c) => c[1].posted },
+      { title: 'Difference', cell: (c) => c[1].difference },
+    ], Object.entries(s.currencies), 'no invoices in the period.'));
+
+  const verdict = el('select', { id: 'rec-verdict' },
+    ['', ...VERDICTS].map((v) => el('option', { value: v, selected: v === (params.verdict || '') }, v || 'any')));
+  const filter = el('form', { class: 'filters', 'aria-label': 'Line filter' },
+    field('Verdict', verdict), el('button', { type: 'submit', class: 'primary' }, 'Show lines'));
+  filter.addEventListener('submit', (event) => {
+    event.preventDefault();
+    location.hash = `#/reconciliation/${encodeURIComponent(run.id)}${verdict.value ? `?verdict=${verdict.value}` : ''}`;
+  });
+  main.append(el('h2', {}, 'Lines'), filter, table(`Lines${params.verdict ? ` (${params.verdict})` : ''}`, [
+    { title: 'Verdict', cell: (l) => badge(l.verdict) },
+    { title: 'Invoice', cell: (l) => el('a', { href: `#/lineage/${encodeURIComponent(l.invoice_id)}` }, l.invoice_id) },
+    { title: 'Billing', cell: (l) => (l.billing ? `${l.billing.total} ${l.billing.currency.toUpperCase()} (${l.billing.status})` : '—') },
+    { title: 'ERP invoice', cell: (l) => amount(l.erp.invoice) },
+    { title: 'ERP payment', cell: (l) => amount(l.erp.payment) },
+    { title: 'Posting', cell: (l) => (l.instance
+      ? el('a', { href: `#/workflows/${encodeURIComponent(l.instance.id)}` }, `${l.instance.status}`) : '—') },
+    { title: 'Exception', cell: (l) => (l.exception_id
+      ? el('a', { href: '#/exceptions' }, l.exception_id) : '—') },
+    { title: 'Detail', cell: (l) => l.detail },
+  ], run.lines.data, 'no line has this verdict.'));
+  if (run.lines.next_cursor) {
+    const next = new URLSearchParams();
+    if (params.verdict) next.set('verdict', params.verdict);
+    next.set('cursor', run.lines.next_cursor);
+    main.append(el('p', {}, el('a', { href: `#/reconciliation/${encodeURIComponent(run.id)}?${next}` }, 'Next lines')));
+  }
+}

@@ -26,6 +26,7 @@
 #include "weft/alert_store.hpp"
 #include "weft/api_store.hpp"
 #include "weft/identity_store.hpp"
+#include "weft/reconciliation_store.hpp"
 #include "weft/store.hpp"
 
 namespace weft {
@@ -265,6 +266,7 @@ struct Storage {
   IdentityStorePtr identity;
   ApiStorePtr api;
   AlertStorePtr alerts;
+  ReconciliationStorePtr reconciliations;
 };
 
 // Opens the storage a URL names (the forms open_store accepts), applying pending migrations.

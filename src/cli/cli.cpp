@@ -35,6 +35,14 @@ int run(int argc, char** argv) {
   replay_cmd->add_flag("--all", replay.all, "Every event of the log (when no other filter is given)");
   replay_cmd->add_flag("--dry-run", replay.dry_run, "Count the matching events; change nothing");
 
+  ReconcileOptions reconcile;
+  auto* reconcile_cmd = app.add_subcommand(
+      "reconcile", "Compare billing with the ERP for a period; exit 1 when they differ");
+  reconcile_cmd->add_option("-c,--config", reconcile.config_path, "Config file (YAML)")->required();
+  reconcile_cmd->add_option("--from", reconcile.from, "Invoices created at or after (ISO-8601 or Unix seconds; default: 24 h before --to)");
+  reconcile_cmd->add_option("--to", reconcile.to, "Invoices created before (ISO-8601 or Unix seconds; default: now)");
+  reconcile_cmd->add_flag("--json", reconcile.json, "Print the report as one JSON object instead of the table");
+
   KeysOptions keys;
   auto* keys_cmd = app.add_subcommand("keys", "Create, list and revoke API keys (no restart of serve needed)");
   keys_cmd->require_subcommand(1);
@@ -121,6 +129,7 @@ int run(int argc, char** argv) {
   if (serve_cmd->parsed()) return run_serve(serve);
   if (check_cmd->parsed()) return run_check(check);
   if (replay_cmd->parsed()) return run_replay(replay);
+  if (reconcile_cmd->parsed()) return run_reconcile(reconcile);
   if (sandbox_cmd->parsed()) return run_sandbox(sandbox);
   if (keys_cmd->parsed()) {
     keys.action = keys_create_cmd->parsed()   ? KeysOptions::Action::create

@@ -31,6 +31,14 @@ struct ReplayOptions {
 };
 int run_replay(const ReplayOptions& options);
 
+// `weft reconcile`: billing against the ERP for a period (src/reconcile/).
+struct ReconcileOptions {
+  std::string config_path;
+  std::string from, to;  // ISO-8601 or Unix seconds; default: the last 24 h
+  bool json = false;
+};
+int run_reconcile(const ReconcileOptions& options);
+
 // `weft keys create|list|revoke` (docs/api.md).
 struct KeysOptions {
   enum class Action { create, list, revoke };

@@ -161,6 +161,13 @@ std::optional<BreakerSnapshot> DeliveryInvoker::breaker(std::string_view connect
   return it->second->breaker->snapshot(clock_->monotonic());
 }
 
+std::optional<nlohmann::json> DeliveryInvoker::next_page(const engine::ActionRequest& request,
+                                                         const nlohmann::json& output) const {
+  const auto it = channels_.find(request.connector);
+  if (it == channels_.end() || !it->second->connector) return std::nullopt;
+  return it->second->connector->next_page(request, output);
+}
+
 std::vector<ConnectorHealth> DeliveryInvoker::health() const {
   const auto now = clock_->monotonic();
   std::vector<ConnectorHealth> out;

@@ -86,6 +86,11 @@ class DeliveryInvoker final : public engine::ActionInvoker {
 
   // The breaker of a connector, for status pages and tests; nullopt for an unknown name.
   std::optional<BreakerSnapshot> breaker(std::string_view connector) const;
+  // For list actions read page by page: the input of the page after `output`, as the
+  // connector's OutboundConnector::next_page says; nullopt on the last page, for actions that
+  // are not lists and for unknown connectors. Any thread.
+  std::optional<nlohmann::json> next_page(const engine::ActionRequest& request,
+                                          const nlohmann::json& output) const;
   // Every configured connector's health, by name. Any thread.
   std::vector<ConnectorHealth> health() const;
 

@@ -18,6 +18,7 @@
 #include "delivery/delivery_invoker.hpp"
 #include "ingest/webhook_ingest.hpp"
 #include "pollers/poll_sources.hpp"
+#include "reconcile/reconciler.hpp"
 #include "slo/slo_service.hpp"
 #include "slo/slo_validation.hpp"
 #include "weft/log.hpp"
@@ -36,10 +37,14 @@ struct Hub::Impl {
   IdentityStorePtr identity_store;
   ApiStorePtr api_store;
   AlertStorePtr alert_store;
+  ReconciliationStorePtr reconciliation_store;
   std::unique_ptr<engine::ActionInvoker> invoker;
   delivery::DeliveryInvoker* delivery_invoker = nullptr;  // `invoker`, for its connectors' health
   std::unique_ptr<WorkflowRuntime> runtime;
   std::unique_ptr<slo::SloService> slos;  // SLOs and alerts: reads the engine's records
+  // Billing-vs-ERP reconciliation (POST /v1/reconciliations): reads through `invoker`.
+  std::unique_ptr<reconcile::Reconciler> reconciler;
+  std::unique_ptr<reconcile::ReconcileService> reconcile;
   std::unique_ptr<ingest::RawEventCommitter> committer;
   ingest::ConnectorMap connectors;
   std::unique_ptr<pollers::Poller> poller;  // backfill polls, fed through `committer`
@@ -104,7 +109,8 @@ void Hub::Impl::add_api_routes() {
       registry, [d = delivery_invoker] { return d->health(); }, clock);
   api_services = std::make_unique<api::ApiServices>(api::ApiServices{
       *store, *workflow_store, *identity_store, *api_store, runtime->executor(), runtime->catalog(), runtime->schemas(), clock,
-      [r = runtime.get()] { r->events_committed(); }, *overview, &slos->monitor()});
+      [r = runtime.get()] { r->events_committed(); }, *overview, &slos->monitor(),
+      reconciliation_store.get(), reconcile.get()});
   api::ApiOptions options;
   options.rate = {config.api.rate_per_second, config.api.burst};
   options.max_body_bytes = config.api.max_body_bytes;
@@ -132,6 +138,7 @@ Result<void, std::string> Hub::start() {
   s.identity_store = std::move(storage->identity);
   s.api_store = std::move(storage->api);
   s.alert_store = std::move(storage->alerts);
+  s.reconciliation_store = std::move(storage->reconciliations);
 
   if (auto unprocessed = s.store->count_unprocessed()) {
     s.ingest_metrics.events_unprocessed.set(static_cast<double>(*unprocessed));
@@ -156,6 +163,14 @@ Result<void, std::string> Hub::start() {
   if (auto started = s.runtime->start(); !started) return fail(started.error());
   s.slos = std::make_unique<slo::SloService>(s.config, *s.workflow_store, *s.alert_store, s.registry, s.clock);
   if (auto started = s.slos->start(); !started) return fail(started.error());
+  s.reconciler = std::make_unique<reconcile::Reconciler>(
+      *s.invoker,
+      [d = s.delivery_invoker](const engine::ActionRequest& r, const nlohmann::json& output) {
+        return d->next_page(r, output);
+      },
+      s.runtime->catalog(), *s.workflow_store, *s.reconciliation_store, s.clock);
+  s.reconciler->fail_abandoned_runs();
+  s.reconcile = std::make_unique<reconcile::ReconcileService>(*s.reconciler);
 
   // Each commit of webhooks wakes the event pipeline, so events are routed at once.
   auto append = ingest::append_to(*s.store);
@@ -234,6 +249,9 @@ void Hub::stop() {
   if (s.committer) s.committer->stop();
   // API requests already taken are answered before the server drains.
   if (s.api) s.api->stop();
+  // A run being read finishes (its reads are bounded by the connectors' timeouts); queued
+  // ones are failed, not read.
+  if (s.reconcile) s.reconcile->stop();
   if (s.overview) s.overview->stop();
   if (s.server) {
     // Every request the committer answered is written out before the threads stop.
@@ -250,6 +268,8 @@ void Hub::stop() {
   s.api.reset();
   s.api_services.reset();
   s.slos.reset();
+  s.reconcile.reset();
+  s.reconciler.reset();
   s.overview.reset();
   s.runtime.reset();
   s.invoker.reset();
@@ -257,6 +277,7 @@ void Hub::stop() {
   s.identity_store.reset();
   s.api_store.reset();
   s.alert_store.reset();
+  s.reconciliation_store.reset();
   s.store.reset();
 }
 

@@ -12,6 +12,7 @@
 #include "store/sqlite/sqlite_alert_store.hpp"
 #include "store/sqlite/sqlite_api_store.hpp"
 #include "store/sqlite/sqlite_identity_store.hpp"
+#include "store/sqlite/sqlite_reconciliation_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/sqlite/sqlite_workflow_store.hpp"
 #include "weft/store.hpp"
@@ -95,6 +96,7 @@ StoreResult<Storage> open_storage(std::string_view url, const StoreOptions& opti
   storage.workflows = std::make_unique<store::sqlite::SqliteWorkflowStore>(*database);
   storage.identity = std::make_unique<store::sqlite::SqliteIdentityStore>(*database);
   storage.alerts = std::make_unique<store::sqlite::SqliteAlertStore>(*database);
+  storage.reconciliations = std::make_unique<store::sqlite::SqliteReconciliationStore>(*database);
   storage.api = std::make_unique<store::sqlite::SqliteApiStore>(std::move(*database));
   return storage;
 }

@@ -3,7 +3,8 @@
 // attributes checked), every control of every page reached by Tab, the overview filling while
 // the scenario plays, a credit over the policy limit approved by finance-ops and then found as
 // a NetSuite credit memo and on the ticket, an exception retried after fixing its input, a
-// lineage timeline followed, the workflow pages, and the audit log as platform-admin after
+// lineage timeline followed, the workflow pages, a billing-vs-ERP reconciliation started and
+// its lines filtered, and the audit log as platform-admin after
 // signing out. axe-core runs on every page (no serious or critical violation); a screenshot of
 // every page goes to WEFT_ARTIFACTS.
 
@@ -291,6 +292,33 @@ test('lists workflows with filters', async () => {
   await checkPage('workflows');
 });
 
+test('finance-ops reconciles billing against the ERP and filters the lines', async () => {
+  await eventually('the scenario to finish', () => demoErr.includes('Serving until Ctrl-C'), 240_000);
+  await page.goto(`${hub}/console/#/reconciliation`);
+  await page.locator('h1', { hasText: 'Reconciliation' }).waitFor();
+  assert.match(await page.getByLabel(/^From/).inputValue(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  await checkPage('reconciliation');
+  await page.getByRole('button', { name: 'Start reconciliation' }).click();
+  await eventually('the run to complete', async () => (
+    (await page.locator('#reconciliation-status').textContent().catch(() => '')).trim() === 'completed'), 120_000);
+  const perVerdict = page.getByRole('table', { name: 'Lines per verdict' });
+  await perVerdict.waitFor();
+  const matched = Number(await perVerdict.locator('tr', { hasText: /^matched/ }).locator('td').nth(1).textContent());
+  assert.ok(matched > 0, 'the demo\'s posted invoices match');
+  assert.equal(await page.getByRole('table', { name: 'Totals per currency (major units)' }).count(), 1);
+  await page.getByLabel('Verdict').selectOption('matched');
+  await page.getByRole('button', { name: 'Show lines' }).click();
+  const lines = page.getByRole('table', { name: 'Lines (matched)' }).locator('tbody tr');
+  await eventually('the matched lines', async () => (await lines.count()) === matched);
+  for (const verdict of await lines.locator('td:nth-child(1)').allTextContents()) assert.equal(verdict, 'matched');
+  // Each line links to the hub's posting of the invoice.
+  assert.ok(await lines.first().getByRole('link').count() >= 1);
+  await checkPage('reconciliation-run');
+  await page.getByRole('link', { name: 'All reconciliation runs' }).click();
+  await page.getByRole('table', { name: 'Reconciliation runs (newest first)' }).waitFor();
+  assert.equal(await page.getByRole('table', { name: 'Reconciliation runs (newest first)' }).locator('tbody tr').count(), 1);
+});
+
 test('signs out; platform-admin reads the audit log', async () => {
   assert.equal(await page.locator('#nav-audit').isHidden(), true);
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -303,5 +331,6 @@ test('signs out; platform-admin reads the audit log', async () => {
   await log.waitFor();
   const text = await log.textContent();
   assert.ok(text.includes('approval.decide') && text.includes('exception.retry'), text);
+  assert.ok(text.includes('reconciliation.start'), text);
   await checkPage('audit');
 });

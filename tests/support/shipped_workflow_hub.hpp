@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -96,6 +97,8 @@ class ShippedWorkflowHub {
   int post_webhook(const std::string& connector, const std::string& body);
 
   const std::string& sandbox_url() const { return sandbox_url_; }
+  // The hub's config file (for subcommands run beside it: weft keys, weft reconcile).
+  std::filesystem::path config_path() const { return dir_ / "weft.yaml"; }
   const std::string& hub_url() const { return hub_url_; }
 
   // A new API key for `name` with `role`, made as an operator would (`weft keys create` on

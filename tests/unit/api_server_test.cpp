@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -24,6 +26,7 @@
 #include "http/router.hpp"
 #include "mapping/mapping_set.hpp"
 #include "pipeline/event_pipeline.hpp"
+#include "reconcile/reconciler.hpp"
 #include "slo/slo_monitor.hpp"
 #include "support/api_contract.hpp"
 #include "support/shipped_mappings.hpp"
@@ -82,6 +85,19 @@ steps:
 class Invoker : public engine::ActionInvoker {
  public:
   engine::ActionOutcome invoke(const engine::ActionRequest& request) override {
+    // Reconciliation's reads (on its own thread): the platforms as the test set them.
+    if (request.action == "list_invoices") {
+      std::lock_guard lock(platforms_mutex);
+      if (billing_refusal) return *billing_refusal;
+      return engine::ActionSuccess{{{"data", billing}, {"has_more", false}}};
+    }
+    if (request.action == "suiteql") {
+      std::lock_guard lock(platforms_mutex);
+      json items = json::array();
+      // The period's query gets every record; a lookup by externalId none (nothing elsewhere).
+      if (request.input.value("q", "").find("trandate") != std::string::npos) items = erp;
+      return engine::ActionSuccess{{{"items", items}, {"hasMore", false}}};
+    }
     inputs.push_back(request.input);
     if (request.action == "post_invoice" && request.input.value("amount", 0) < 100) {
       delivery::Failure f;
@@ -92,6 +108,10 @@ class Invoker : public engine::ActionInvoker {
     return engine::ActionSuccess{json::object()};
   }
   std::vector<json> inputs;
+  std::mutex platforms_mutex;
+  json billing = json::array();  // Stripe's invoices
+  json erp = json::array();      // NetSuite's transactions
+  std::optional<delivery::Failure> billing_refusal;
 };
 
 struct Answer {
@@ -112,13 +132,22 @@ class ApiServerTest : public ::testing::Test {
       if (!def) throw std::runtime_error(config::format_errors(def.error()));
       if (!catalog->add(*def)) throw std::runtime_error("catalog");
     }
+    // Reconciliation reads its connectors and currency map from the shipped invoice-posting.
+    auto posting = engine::load_definition_file(
+        std::string(WEFT_SOURCE_DIR) + "/workflows/invoice-posting.yaml", engine::ValidationOptions{});
+    if (!posting || !catalog->add(*posting)) throw std::runtime_error("invoice-posting");
     catalog_ = catalog;
     executor_ = std::make_unique<engine::Executor>(workflows_, catalog_, invoker_, engine_metrics_,
                                                    clock_, engine::ExecutorOptions{1, 42, {}});
     if (!executor_->start(false)) throw std::runtime_error("executor");
+    reconciler_ = std::make_unique<reconcile::Reconciler>(
+        invoker_, [](const engine::ActionRequest&, const json&) { return std::optional<json>(); },
+        *catalog_, workflows_, reconciliations_, clock_);
+    reconcile_ = std::make_unique<reconcile::ReconcileService>(*reconciler_);
     services_ = std::make_unique<ApiServices>(
         ApiServices{events_, workflows_, identity_, api_store_, *executor_, *catalog_, schemas,
-                    clock_, [this] { ++events_added_; }, overview_});
+                    clock_, [this] { ++events_added_; }, overview_, nullptr, &reconciliations_,
+                    reconcile_.get()});
     options.threads = 1;
     server_ = std::make_unique<ApiServer>(api_store_, OpenApi::builtin(), clock_, options);
     add_all_endpoints(*server_, *services_);
@@ -126,6 +155,7 @@ class ApiServerTest : public ::testing::Test {
   }
   ~ApiServerTest() override {
     server_->stop();
+    reconcile_->stop();
     executor_->stop();
   }
 
@@ -232,6 +262,7 @@ class ApiServerTest : public ::testing::Test {
   WorkflowStore& workflows_ = *storage_.workflows;
   IdentityStore& identity_ = *storage_.identity;
   ApiStore& api_store_ = *storage_.api;
+  ReconciliationStore& reconciliations_ = *storage_.reconciliations;
   metrics::Registry registry_;
   engine::EngineMetrics engine_metrics_{registry_};
   pipeline::PipelineMetrics pipeline_metrics_{
@@ -240,6 +271,8 @@ class ApiServerTest : public ::testing::Test {
   std::shared_ptr<const engine::WorkflowCatalog> catalog_;
   std::unique_ptr<engine::Executor> executor_;
   OverviewSource overview_{registry_, nullptr, clock_};
+  std::unique_ptr<reconcile::Reconciler> reconciler_;
+  std::unique_ptr<reconcile::ReconcileService> reconcile_;
   std::unique_ptr<ApiServices> services_;
   std::unique_ptr<ApiServer> server_;
   http::Router router_;
@@ -905,6 +938,156 @@ TEST_F(StricterSchemaApiTest, ARequestBreakingTheDeploymentsEventSchemaIs422AndN
   json brief = kCredit;
   brief["reason"] = "outage";
   EXPECT_EQ(post("/v1/credit-requests", agent, brief).status, 202);
+}
+
+}  // namespace
+}  // namespace weft::api
+
+namespace weft::api {
+namespace {
+
+// --- reconciliation ------------------------------------------------------------------------
+
+class ReconciliationApiTest : public ApiServerTest {
+ protected:
+  // GET of a run until it is no longer running (it is read on the service's thread).
+  Answer finished(const std::string& link, const std::string& bearer) {
+    Answer a;
+    for (int i = 0; i < 1000; ++i) {
+      a = call("GET", link, bearer);
+      if (a.status != 200 || a.body["status"] != "running") return a;
+      std::this_thread::sleep_for(10ms);
+    }
+    ADD_FAILURE() << "the run is still running: " << a.text;
+    return a;
+  }
+  void platforms_with_one_difference() {
+    std::lock_guard lock(invoker_.platforms_mutex);
+    invoker_.billing = json::array(
+        {{{"id", "in_a"}, {"status", "open"}, {"currency", "usd"}, {"total", 1234}, {"amount_paid", 0}},
+         {{"id", "in_b"}, {"status", "paid"}, {"currency", "jpy"}, {"total", 500}, {"amount_paid", 500}},
+         {{"id", "in_c"}, {"status", "open"}, {"currency", "usd"}, {"total", 100}, {"amount_paid", 0}}});
+    invoker_.erp = json::array(
+        {{{"id", "7"}, {"externalid", "in_a"}, {"type", "CustInvc"}, {"foreigntotal", 12.34}, {"currency", "1"}},
+         {{"id", "8"}, {"externalid", "in_c"}, {"type", "CustInvc"}, {"foreigntotal", 1}, {"currency", "1"}}});
+  }
+};
+
+TEST_F(ReconciliationApiTest, ARunStartsInTheBackgroundAndReportsEveryInvoiceWithAVerdict) {
+  const std::string finance = key("fin-1", Role::finance_ops);
+  const std::string reader = key("reader", Role::read_only);
+  platforms_with_one_difference();
+  Answer started = post("/v1/reconciliations", finance,
+                        {{"from", "2023-11-14T00:00:00Z"}, {"to", "2023-11-15T00:00:00Z"}});
+  ASSERT_EQ(started.status, 202) << started.text;
+  const std::string link = started.body["links"]["self"];
+  EXPECT_EQ(started.headers.get("Location").value_or(""), link);
+  EXPECT_EQ(started.body["requested_by"], "fin-1");
+  EXPECT_EQ(started.body["from"], "2023-11-14T00:00:00.000Z");
+
+  Answer run = finished(link, reader);
+  ASSERT_EQ(run.status, 200) << run.text;
+  EXPECT_EQ(run.body["status"], "completed") << run.text;
+  EXPECT_EQ(run.body["summary"]["verdicts"]["matched"], 2);
+  EXPECT_EQ(run.body["summary"]["verdicts"]["missing_in_erp"], 1);
+  EXPECT_EQ(run.body["summary"]["differences"], 1);
+  EXPECT_EQ(run.body["summary"]["currencies"]["usd"]["billed"], "13.34");
+  EXPECT_EQ(run.body["summary"]["currencies"]["jpy"]["billed"], "500");
+  EXPECT_EQ(run.body["summary"]["currencies"]["jpy"]["posted"], "0");
+  ASSERT_EQ(run.body["lines"]["data"].size(), 3u);
+
+  Answer missing = call("GET", link + "?verdict=missing_in_erp", reader);
+  ASSERT_EQ(missing.status, 200);
+  ASSERT_EQ(missing.body["lines"]["data"].size(), 1u);
+  EXPECT_EQ(missing.body["lines"]["data"][0]["invoice_id"], "in_b");
+  EXPECT_EQ(missing.body["lines"]["data"][0]["billing"]["total"], "500");
+
+  Answer first = call("GET", link + "?limit=2", reader);
+  ASSERT_EQ(first.body["lines"]["data"].size(), 2u);
+  ASSERT_TRUE(first.body["lines"]["next_cursor"].is_string());
+  Answer second = call("GET", link + "?limit=2&cursor=" + first.body["lines"]["next_cursor"].get<std::string>(), reader);
+  ASSERT_EQ(second.body["lines"]["data"].size(), 1u);
+  EXPECT_EQ(second.body["lines"]["data"][0]["invoice_id"], "in_c");
+  EXPECT_TRUE(second.body["lines"]["next_cursor"].is_null());
+
+  Answer list = call("GET", "/v1/reconciliations", reader);
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["data"].size(), 1u);
+  EXPECT_EQ(list.body["data"][0]["status"], "completed");
+
+  auto log = audit_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].action, "reconciliation.start");
+  EXPECT_EQ(log[0].actor, "fin-1");
+}
+
+TEST_F(ReconciliationApiTest, RunsAreListedNewestFirstInPages) {
+  const std::string admin = key("admin", Role::platform_admin);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(post("/v1/reconciliations", admin, json::object()).status, 202);
+    clock_->advance(1s);
+  }
+  Answer first = call("GET", "/v1/reconciliations?limit=2", admin);
+  ASSERT_EQ(first.body["data"].size(), 2u);
+  EXPECT_GT(first.body["data"][0]["started_at"].get<std::string>(),
+            first.body["data"][1]["started_at"].get<std::string>());
+  Answer rest = call("GET", "/v1/reconciliations?limit=2&cursor=" + first.body["next_cursor"].get<std::string>(), admin);
+  ASSERT_EQ(rest.body["data"].size(), 1u);
+  EXPECT_TRUE(rest.body["next_cursor"].is_null());
+  // Without a period, the last 24 hours.
+  EXPECT_EQ(rest.body["data"][0]["to"], "2023-11-14T22:13:20.000Z");
+  EXPECT_EQ(rest.body["data"][0]["from"], "2023-11-13T22:13:20.000Z");
+}
+
+TEST_F(ReconciliationApiTest, OnlyFinanceOpsAndPlatformAdminStartRuns) {
+  EXPECT_EQ(post("/v1/reconciliations", key("s", Role::support_ops), json::object()).status, 403);
+  EXPECT_EQ(post("/v1/reconciliations", key("r", Role::read_only), json::object()).status, 403);
+  EXPECT_EQ(call("GET", "/v1/reconciliations", key("s2", Role::support_ops)).status, 200);
+  EXPECT_TRUE(reconciliations_.list_runs("", 10).value().empty());
+}
+
+TEST_F(ReconciliationApiTest, ABadPeriodIs422ListingEveryFieldAndStoresNothing) {
+  const std::string finance = key("fin-1", Role::finance_ops);
+  Answer both = post("/v1/reconciliations", finance, {{"from", "yesterday"}, {"to", "soon"}});
+  ASSERT_EQ(both.status, 422) << both.text;
+  ASSERT_EQ(both.body["invalid_params"].size(), 2u);
+  EXPECT_EQ(both.body["invalid_params"][0]["name"], "/from");
+  EXPECT_EQ(both.body["invalid_params"][1]["name"], "/to");
+  Answer backwards = post("/v1/reconciliations", finance,
+                          {{"from", "2023-11-15T00:00:00Z"}, {"to", "2023-11-14T00:00:00Z"}});
+  ASSERT_EQ(backwards.status, 422);
+  EXPECT_EQ(backwards.body["invalid_params"][0]["name"], "/from");
+  EXPECT_EQ(post("/v1/reconciliations", finance, {{"since", "x"}}).status, 422) << "not in the schema";
+  EXPECT_TRUE(reconciliations_.list_runs("", 10).value().empty());
+  EXPECT_TRUE(audit_log().empty());
+}
+
+TEST_F(ReconciliationApiTest, AnUnknownRunIs404AndAnUnknownVerdict422) {
+  const std::string reader = key("reader", Role::read_only);
+  EXPECT_EQ(call("GET", "/v1/reconciliations/rec_none", reader).status, 404);
+  Answer bad = call("GET", "/v1/reconciliations/rec_none?verdict=fine", reader);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.body["invalid_params"][0]["name"], "verdict");
+}
+
+TEST_F(ReconciliationApiTest, ABillingPlatformThatRefusesFailsTheRunWithItsClassAndNoLines) {
+  const std::string finance = key("fin-1", Role::finance_ops);
+  platforms_with_one_difference();
+  {
+    std::lock_guard lock(invoker_.platforms_mutex);
+    delivery::Failure refused;
+    refused.cls = delivery::FailureClass::auth;
+    refused.http_status = 401;
+    refused.message = "Invalid API Key provided";
+    invoker_.billing_refusal = refused;
+  }
+  Answer started = post("/v1/reconciliations", finance, json::object());
+  ASSERT_EQ(started.status, 202);
+  Answer run = finished(started.body["links"]["self"], finance);
+  EXPECT_EQ(run.body["status"], "failed");
+  EXPECT_EQ(run.body["error"], "auth: stripe.list_invoices: Invalid API Key provided");
+  EXPECT_TRUE(run.body["summary"].is_null());
+  EXPECT_TRUE(run.body["lines"]["data"].empty());
 }
 
 }  // namespace

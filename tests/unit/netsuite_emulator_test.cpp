@@ -382,6 +382,34 @@ TEST_F(NetSuiteEmulatorTest, SuiteQlInvoicesHaveTheirUnpaidAmountAndDueDate) {
   EXPECT_EQ(open_row["duedate"], "2026-04-10");
 }
 
+// What reconciliation asks (src/reconcile/): transactions by externalId prefix and date, with
+// the total in the transaction's currency (an invoice's computed total, a payment's amount).
+TEST_F(NetSuiteEmulatorTest, SuiteQlTransactionsHaveForeignTotalAndCompareDatesWithToDate) {
+  const std::string customer = create("customer", {{"companyName", "Acme"}});
+  const json lines = {{"items", {{{"item", {{"id", "1"}}}, {"amount", 12.34}}}}};
+  const std::string in_period = create("invoice", {{"entity", {{"id", customer}}}, {"externalId", "in_1"},
+                                                   {"tranDate", "2026-01-10"}, {"item", lines}});
+  create("invoice", {{"entity", {{"id", customer}}}, {"externalId", "in_2"}, {"tranDate", "2026-01-12"},
+                     {"item", lines}});
+  const std::string paid = create("customerPayment", {{"customer", {{"id", customer}}}, {"externalId", "in_1-payment"},
+                                                      {"tranDate", "2026-01-11"}, {"payment", 12.34}});
+  const auto r = suiteql("SELECT id, externalid, type, foreigntotal, currency, trandate FROM transaction "
+                         "WHERE externalid LIKE 'in_%' AND trandate >= TO_DATE('2026-01-10', 'YYYY-MM-DD') "
+                         "AND trandate <= TO_DATE('2026-01-11', 'YYYY-MM-DD') ORDER BY id");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json items = body_of(r)["items"];
+  ASSERT_EQ(items.size(), 2u) << items.dump();
+  EXPECT_EQ(items[0]["id"], in_period);
+  EXPECT_EQ(items[0]["type"], "CustInvc");
+  EXPECT_DOUBLE_EQ(items[0]["foreigntotal"].get<double>(), 12.34);
+  EXPECT_EQ(items[1]["id"], paid);
+  EXPECT_EQ(items[1]["type"], "CustPymt");
+  EXPECT_DOUBLE_EQ(items[1]["foreigntotal"].get<double>(), 12.34);
+  EXPECT_EQ(suiteql("SELECT id FROM transaction WHERE trandate >= TO_DATE('2026-01-10', 'DD/MM/YYYY')").status, 400)
+      << "only the ISO format, as with TO_TIMESTAMP";
+  EXPECT_EQ(suiteql("SELECT id FROM transaction WHERE trandate >= TO_DATE('10/01/2026', 'YYYY-MM-DD')").status, 400);
+}
+
 // ---------------------------------------------------------------------------------------
 // Concurrency, errors, faults, state
 

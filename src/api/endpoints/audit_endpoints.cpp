@@ -71,6 +71,7 @@ void add_all_endpoints(ApiServer& server, const ApiServices& s) {
   add_request_endpoints(server, s);
   add_slo_endpoints(server, s);
   add_overview_endpoints(server, s);
+  add_reconciliation_endpoints(server, s);
 }
 
 }  // namespace weft::api

@@ -13,8 +13,13 @@
 #include "weft/api_store.hpp"
 #include "weft/clock.hpp"
 #include "weft/identity_store.hpp"
+#include "weft/reconciliation_store.hpp"
 #include "weft/store.hpp"
 #include "weft/workflow_store.hpp"
+
+namespace weft::reconcile {
+class ReconcileService;
+}
 
 namespace weft::api {
 
@@ -39,6 +44,10 @@ struct ApiServices {
   OverviewSource& overview;
   // The SLOs as last evaluated; none: GET /v1/slos lists none.
   const slo::SloMonitor* slos = nullptr;
+  // Reconciliation runs and the service that starts them (/v1/reconciliations); none: those
+  // endpoints answer 503.
+  ReconciliationStore* reconciliations = nullptr;
+  reconcile::ReconcileService* reconcile = nullptr;
 };
 
 void add_workflow_endpoints(ApiServer& server, const ApiServices& services);
@@ -52,6 +61,7 @@ void add_account_endpoints(ApiServer& server, const ApiServices& services);
 void add_request_endpoints(ApiServer& server, const ApiServices& services);
 void add_slo_endpoints(ApiServer& server, const ApiServices& services);
 void add_overview_endpoints(ApiServer& server, const ApiServices& services);
+void add_reconciliation_endpoints(ApiServer& server, const ApiServices& services);
 
 // Every endpoint above.
 void add_all_endpoints(ApiServer& server, const ApiServices& services);

@@ -714,7 +714,8 @@ http::Response NetSuiteEmulator::suiteql(Call& call) {
                           "isperson", "firstname", "lastname", "phone", "subsidiary", "currency"}) known.insert(c);
   } else {
     for (const char* c : {"tranid", "trandate", "entity", "customer", "memo", "total", "payment", "type",
-                          "recordtype", "subsidiary", "currency", "duedate", "foreignamountunpaid"}) known.insert(c);
+                          "recordtype", "subsidiary", "currency", "duedate", "foreignamountunpaid",
+                          "foreigntotal"}) known.insert(c);
   }
   const auto applied = applied_to_invoices();
   std::vector<Json> rows;
@@ -732,6 +733,10 @@ http::Response NetSuiteEmulator::suiteql(Call& call) {
       if (is_transaction(type)) {
         row["type"] = suiteql_type(type);
         row["recordtype"] = lower(type);
+        // The total in the transaction's currency: an invoice's computed total, a payment's
+        // amount.
+        const Json amount = row.value(type == "customerPayment" ? "payment" : "total", Json(nullptr));
+        if (!amount.is_null()) row["foreigntotal"] = amount;
       }
       if (type == "invoice") add_invoice_standing(row, applied);
       rows.push_back(std::move(row));

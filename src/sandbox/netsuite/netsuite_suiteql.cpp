@@ -11,6 +11,7 @@ namespace weft::sandbox::netsuite {
 namespace {
 
 constexpr std::string_view kDateTimeFormat = "YYYY-MM-DD HH24:MI:SS";
+constexpr std::string_view kDateFormat = "YYYY-MM-DD";
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -191,6 +192,19 @@ class Parser {
       return fail("expected an operator after " + col.text + ", found '" + peek().text + "'");
     }
     const Token& value = next();
+    if (value.type == Token::Type::word && lower(value.text) == "to_date" && symbol("(")) {
+      const Token& text = next();
+      if (text.type != Token::Type::text || !symbol(",")) return fail(std::string("TO_DATE takes ('<date>', '<format>')"));
+      const Token& format = next();
+      if (format.type != Token::Type::text || format.text != kDateFormat || !symbol(")")) {
+        return fail("the sandbox knows TO_DATE with the format '" + std::string(kDateFormat) + "' only");
+      }
+      if (text.text.size() != 10 || !parse_iso8601_ms(text.text + "T00:00:00Z")) {
+        return fail("TO_DATE('" + text.text + "') does not match its format");
+      }
+      c.value = text.text;  // compared as a time (as_time)
+      return c;
+    }
     if (value.type == Token::Type::word && lower(value.text) == "to_timestamp" && symbol("(")) {
       const Token& text = next();
       if (text.type != Token::Type::text || !symbol(",")) return fail(std::string("TO_TIMESTAMP takes ('<time>', '<format>')"));

@@ -11,13 +11,17 @@
 // externalid or email; anything else is an error naming what is unsupported. Rows are JSON
 // objects with lower-case keys. Invoices also have the columns NetSuite computes for
 // receivables: `foreignamountunpaid` (the total less the payment and credit memo `apply`
-// lines) and `duedate` (the transaction date when none was set). Internal to
+// lines) and `duedate` (the transaction date when none was set); every transaction has
+// `foreigntotal` (an invoice's total, a customer payment's amount). Internal to
 // src/sandbox/netsuite.
 //
 // Two functions, in the one format NetSuite's date-time text takes independently of the
 // user's date preference (what Weft's backfill poller sends, src/pollers/):
 //   SELECT TO_CHAR(<col>, 'YYYY-MM-DD HH24:MI:SS') [AS] <alias>
 //   WHERE <col> <op> TO_TIMESTAMP('2024-05-01 10:00:00', 'YYYY-MM-DD HH24:MI:SS')
+// and a date in the one format that does not depend on the user's preference either (what
+// reconciliation sends for trandate, src/reconcile/):
+//   WHERE <col> <op> TO_DATE('2024-05-01', 'YYYY-MM-DD')
 
 #include <map>
 #include <optional>

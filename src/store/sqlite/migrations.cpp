@@ -331,6 +331,30 @@ CREATE TABLE console_sessions (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX console_sessions_key ON console_sessions (key_id);
 )sql"},
+    Migration{10, "create reconciliation runs",
+              // reconciliation_store.hpp: billing-vs-ERP reports. A run's lines are written
+              // with its finish, in one transaction; ids sort by start (newest first = id DESC).
+              R"sql(
+CREATE TABLE reconciliation_runs (
+  id             TEXT    PRIMARY KEY,
+  requested_by   TEXT    NOT NULL,
+  from_ms        INTEGER NOT NULL,
+  to_ms          INTEGER NOT NULL,
+  started_at_ms  INTEGER NOT NULL,
+  finished_at_ms INTEGER NOT NULL,
+  status         TEXT    NOT NULL,
+  error          TEXT    NOT NULL,
+  summary        TEXT    NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE reconciliation_lines (
+  run_id  TEXT    NOT NULL REFERENCES reconciliation_runs (id),
+  seq     INTEGER NOT NULL,
+  verdict TEXT    NOT NULL,
+  line    TEXT    NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX reconciliation_lines_verdict ON reconciliation_lines (run_id, verdict, seq);
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(
