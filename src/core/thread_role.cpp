@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <string>
 
 namespace weft {
@@ -16,6 +17,11 @@ namespace {
 // foreground threads get three quarters of a core both want.
 constexpr int kBackgroundNiceIncrement = 5;
 
+// The calling thread's nice value before it became background work; set only on such threads.
+thread_local std::optional<int> foreground_nice;
+
+id_t this_thread_id() { return static_cast<id_t>(gettid()); }
+
 }  // namespace
 
 void set_thread_role(std::string_view role, ThreadRank rank) {
@@ -25,11 +31,20 @@ void set_thread_role(std::string_view role, ThreadRank rank) {
 
   if (rank == ThreadRank::background) {
     // On Linux, PRIO_PROCESS with a thread id sets that thread's nice value alone.
-    const auto tid = static_cast<id_t>(gettid());
     errno = 0;
-    const int current = getpriority(PRIO_PROCESS, tid);
-    if (errno == 0) setpriority(PRIO_PROCESS, tid, current + kBackgroundNiceIncrement);
+    const int current = getpriority(PRIO_PROCESS, this_thread_id());
+    if (errno == 0 && setpriority(PRIO_PROCESS, this_thread_id(), current + kBackgroundNiceIncrement) == 0) {
+      foreground_nice = current;
+    }
   }
+}
+
+ForegroundWhileHeld::ForegroundWhileHeld() {
+  if (foreground_nice) raised_ = setpriority(PRIO_PROCESS, this_thread_id(), *foreground_nice) == 0;
+}
+
+ForegroundWhileHeld::~ForegroundWhileHeld() {
+  if (raised_) setpriority(PRIO_PROCESS, this_thread_id(), *foreground_nice + kBackgroundNiceIncrement);
 }
 
 }  // namespace weft

@@ -22,4 +22,21 @@ enum class ThreadRank {
 // thread as it was (neither is needed for correctness).
 void set_thread_role(std::string_view role, ThreadRank rank = ThreadRank::foreground);
 
+// While it lives, a background thread runs at its foreground priority again: held with a lock
+// that foreground threads wait for (the SQLite writer), so that a mapping transaction preempted
+// for a network thread does not hold ingest's commits up for longer (priority inversion;
+// measured: p99 ack at 2,000/s 9.1-9.3 ms with the inversion, 7.8-7.9 ms without). Raising a
+// priority needs CAP_SYS_NICE or an RLIMIT_NICE that allows it; without either this does
+// nothing. On other threads it does nothing.
+class ForegroundWhileHeld {
+ public:
+  ForegroundWhileHeld();
+  ~ForegroundWhileHeld();
+  ForegroundWhileHeld(const ForegroundWhileHeld&) = delete;
+  ForegroundWhileHeld& operator=(const ForegroundWhileHeld&) = delete;
+
+ private:
+  bool raised_ = false;
+};
+
 }  // namespace weft

@@ -53,10 +53,15 @@ void EventPipeline::notify() {
 
 void EventPipeline::loop() {
   std::unique_lock lock(mutex_);
+  bool backlog = true;  // whatever a previous run left: no lingering for it
   while (!stopping_) {
     const bool polled =
         !pending_ && !cv_.wait_for(lock, options_.poll_interval, [this] { return pending_ || stopping_; });
     if (stopping_) break;
+    if (!polled && !backlog && options_.linger.count() > 0) {
+      cv_.wait_for(lock, options_.linger, [this] { return stopping_; });
+      if (stopping_) break;
+    }
     pending_ = false;
     lock.unlock();
     if (polled) {
@@ -65,6 +70,7 @@ void EventPipeline::loop() {
       if (auto left = events_.count_unprocessed()) metrics_.events_unprocessed.set(static_cast<double>(*left));
     }
     auto routed = run_once();
+    backlog = routed && *routed == static_cast<std::size_t>(options_.batch);
     lock.lock();
     if (!routed) {
       log::error("pipeline.batch_failed", {{"error", routed.error().message}});

@@ -481,5 +481,26 @@ TEST_F(EventPipelineTest, ThreadRoutesEventsWhenNotified) {
   EXPECT_EQ(instances("post-payment").size(), 1u);
 }
 
+TEST_F(EventPipelineTest, ANewEventWaitsForTheOnesRightBehindItToShareItsBatch) {
+  // A long linger, so that the two appends below fall inside it on any machine.
+  EventPipeline lingering(events_, workflows_, *router_, *executor_, pipeline_metrics_, clock_,
+                          PipelineOptions{256, std::chrono::milliseconds(1000), std::chrono::milliseconds(1000),
+                                          std::chrono::milliseconds(2000)});
+  lingering.start();
+  append(stripe_event("evt_1", "invoice.paid", "cus_1", "in_1", 5));
+  lingering.notify();
+  append(stripe_event("evt_2", "invoice.paid", "cus_2", "in_2", 6));
+  lingering.notify();
+  append(stripe_event("evt_3", "invoice.paid", "cus_3", "in_3", 7));
+  lingering.notify();
+  for (int i = 0; i < 10000 && events_.count_unprocessed().value() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  lingering.stop();
+  EXPECT_EQ(events_.count_unprocessed().value(), 0);
+  EXPECT_EQ(pipeline_metrics_.batch_seconds.count(), 1u);  // one transaction for the three
+  EXPECT_EQ(instances("post-payment").size(), 3u);
+}
+
 }  // namespace
 }  // namespace weft::pipeline

@@ -243,7 +243,7 @@ TEST_F(SqliteStoreTest, EventsSurviveReopen) {
 
 TEST_F(SqliteStoreTest, DiskFullWritesNothingOfTheBatch) {
   StoreOptions options;
-  options.max_page_count = 64;  // the schema, a few small events, and far less than 1.6 MB
+  options.max_page_count = 256;  // 1 MiB of 4 KiB pages: the schema, a few small events, and far less than 1.6 MB
   auto store = open(options);
   ASSERT_NE(store, nullptr);
   const std::vector<NewRawEvent> before = {make_event("stripe", "evt_before")};

@@ -51,5 +51,49 @@ TEST(ThreadRoleTest, BackgroundWorkGivesWayToForegroundWork) {
   EXPECT_EQ(seen.nice_after, std::min(seen.nice_before + 5, 19));
 }
 
+// Whether this process may raise a thread's priority again (root, CAP_SYS_NICE or RLIMIT_NICE).
+bool may_raise_priority() {
+  bool allowed = false;
+  std::thread([&] {
+    const auto tid = static_cast<id_t>(gettid());
+    const int before = getpriority(PRIO_PROCESS, tid);
+    if (setpriority(PRIO_PROCESS, tid, before + 1) != 0) return;
+    allowed = setpriority(PRIO_PROCESS, tid, before) == 0;
+  }).join();
+  return allowed;
+}
+
+TEST(ThreadRoleTest, ABackgroundThreadRunsAtItsForegroundPriorityWhileHoldingASharedLock) {
+  const bool may_raise = may_raise_priority();
+  int before = 0, background = 0, held = 0, after = 0;
+  std::thread([&] {
+    const auto tid = static_cast<id_t>(gettid());
+    before = getpriority(PRIO_PROCESS, tid);
+    set_thread_role("pipeline", ThreadRank::background);
+    background = getpriority(PRIO_PROCESS, tid);
+    {
+      ForegroundWhileHeld boost;
+      held = getpriority(PRIO_PROCESS, tid);
+    }
+    after = getpriority(PRIO_PROCESS, tid);
+  }).join();
+  EXPECT_EQ(background, std::min(before + 5, 19));
+  // Without the right to raise a priority the thread simply stays background.
+  EXPECT_EQ(held, may_raise ? before : background);
+  EXPECT_EQ(after, background);
+}
+
+TEST(ThreadRoleTest, AForegroundThreadIsLeftAsItIsWhileHoldingALock) {
+  int before = 0, held = 0;
+  std::thread([&] {
+    const auto tid = static_cast<id_t>(gettid());
+    set_thread_role("http");
+    before = getpriority(PRIO_PROCESS, tid);
+    ForegroundWhileHeld boost;
+    held = getpriority(PRIO_PROCESS, tid);
+  }).join();
+  EXPECT_EQ(held, before);
+}
+
 }  // namespace
 }  // namespace weft

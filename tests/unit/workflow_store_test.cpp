@@ -975,7 +975,7 @@ TEST(MigrationsTest, ReleasedMigrationsNeverChange) {
 
 TEST_F(SqliteWorkflowStoreTest, FullDiskFailsTheBatchAndWritesNothingOfIt) {
   StoreOptions options;
-  options.max_page_count = 64;  // the schema fits, and 1 MiB more: far less than the batch
+  options.max_page_count = 256;  // 1 MiB of 4 KiB pages: the schema fits, and far less than the batch (1.6 MB)
   Storage storage = open(options);
   ASSERT_NE(storage.workflows, nullptr);
   WorkflowStore& store = *storage.workflows;

@@ -163,11 +163,11 @@ Database::~Database() {
                nullptr);
 }
 
-Database::Access Database::writer() { return {std::unique_lock(write_mutex_), writer_}; }
+Database::Access Database::writer() { return {{std::unique_lock(write_mutex_), {}}, writer_}; }
 
 Database::Access Database::reader() {
   if (reader_.get() == nullptr) return writer();  // in memory
-  return {std::unique_lock(read_mutex_), reader_};
+  return {{std::unique_lock(read_mutex_), {}}, reader_};
 }
 
 }  // namespace weft::store::sqlite

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/thread_role.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
 #include "weft/store.hpp"
 
@@ -47,9 +48,15 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
+  // A connection's lock; a background thread holding it runs at foreground priority meanwhile
+  // (core/thread_role.hpp), since foreground work may be waiting for it.
+  struct Lock {
+    std::unique_lock<std::mutex> mutex;
+    ForegroundWhileHeld priority;
+  };
   // A connection, locked for as long as this lives.
   struct Access {
-    std::unique_lock<std::mutex> lock;
+    Lock lock;
     Connection& connection;
   };
   Access writer();
