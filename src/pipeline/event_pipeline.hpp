@@ -46,7 +46,7 @@ struct PipelineOptions {
   // backlog is being worked off). A steady trickle is then mapped in transactions of many events
   // instead of one commit and fsync each, which at 2,000 webhooks/s took more of the hub's CPU
   // than ingest; mapping starts this much later, the platforms' acks not at all.
-  std::chrono::milliseconds linger{10};
+  std::chrono::milliseconds linger{5};
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds retry_delay{1000};
 };
