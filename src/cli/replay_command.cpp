@@ -7,17 +7,6 @@
 
 namespace weft::cli {
 
-namespace {
-
-// "2026-11-25T10:00:00Z" or Unix seconds.
-std::optional<std::int64_t> parse_time(const std::string& text) {
-  if (auto ms = parse_iso8601_ms(text)) return ms;
-  if (auto s = parse_unix_seconds(text)) return *s * 1000;
-  return std::nullopt;
-}
-
-}  // namespace
-
 // Marks the chosen raw events unprocessed, so that the event pipeline maps and triggers them
 // again. Idempotent by construction: routing gives the same canonical event, instance and
 // exception ids as the first time, which the store keeps once. A running hub picks the events
@@ -42,10 +31,10 @@ int run_replay(const ReplayOptions& options) {
   for (const auto& [text, field, name] : {std::tuple{&options.from, &query.received_from_ms, "--from"},
                                           std::tuple{&options.to, &query.received_to_ms, "--to"}}) {
     if (text->empty()) continue;
-    auto ms = parse_time(*text);
+    auto ms = parse_operator_time_ms(*text);
     if (!ms) {
       std::cerr << "weft replay: " << name << " '" << *text
-                << "' is not a time (ISO-8601 like 2026-11-25T10:00:00Z, or Unix seconds)\n";
+                << "' is not a time (" << kOperatorTimeFormats << ")\n";
       return 2;
     }
     *field = *ms;

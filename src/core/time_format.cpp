@@ -115,4 +115,10 @@ std::optional<std::int64_t> parse_unix_seconds(std::string_view text) {
   return value;
 }
 
+std::optional<std::int64_t> parse_operator_time_ms(std::string_view text) {
+  if (auto ms = parse_iso8601_ms(text)) return ms;
+  if (auto s = parse_unix_seconds(text)) return *s * 1000;
+  return std::nullopt;
+}
+
 }  // namespace weft

@@ -14,5 +14,10 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
 std::string format_iso8601_ms(std::int64_t unix_ms);
 // Decimal Unix seconds, digits only, no sign → value.
 std::optional<std::int64_t> parse_unix_seconds(std::string_view text);
+// A time as operators type it (command options, API fields): ISO-8601 as above, or Unix
+// seconds → Unix ms.
+std::optional<std::int64_t> parse_operator_time_ms(std::string_view text);
+// What to tell an operator whose time parse_operator_time_ms refused.
+inline constexpr const char* kOperatorTimeFormats = "ISO-8601 like 2026-11-25T10:00:00Z, or Unix seconds";
 
 }  // namespace weft

@@ -4,26 +4,14 @@
 
 namespace weft::reconcile {
 
-namespace {
-
-std::optional<std::int64_t> parse_time(const std::string& text) {
-  if (auto ms = parse_iso8601_ms(text)) return ms;
-  if (auto s = parse_unix_seconds(text)) return *s * 1000;
-  return std::nullopt;
-}
-
-}  // namespace
-
 Result<Period, std::vector<PeriodProblem>> parse_period(const std::optional<std::string>& from,
                                                         const std::optional<std::string>& to,
                                                         std::int64_t now_ms) {
   std::vector<PeriodProblem> problems;
   const auto read = [&](const std::optional<std::string>& text, const char* field) {
     std::optional<std::int64_t> ms;
-    if (text && !(ms = parse_time(*text))) {
-      problems.push_back({field, "'" + *text +
-                                     "' is not a time (ISO-8601 like 2026-11-25T10:00:00Z, "
-                                     "or Unix seconds)"});
+    if (text && !(ms = parse_operator_time_ms(*text))) {
+      problems.push_back({field, "'" + *text + "' is not a time (" + kOperatorTimeFormats + ")"});
     }
     return ms;
   };

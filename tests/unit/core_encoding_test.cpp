@@ -78,5 +78,14 @@ TEST(UnixSeconds, DigitsOnly) {
   EXPECT_FALSE(parse_unix_seconds("99999999999999999999").has_value());
 }
 
+TEST(OperatorTime, TakesIso8601OrUnixSecondsAndNothingElse) {
+  EXPECT_EQ(parse_operator_time_ms("2026-11-25T10:00:00Z"), 1795600800000);
+  EXPECT_EQ(parse_operator_time_ms("1795600800"), 1795600800000);
+  EXPECT_EQ(parse_operator_time_ms("2026-11-25T10:00:00.250+01:00"), 1795597200250);
+  EXPECT_FALSE(parse_operator_time_ms("yesterday"));
+  EXPECT_FALSE(parse_operator_time_ms("-5"));
+  EXPECT_FALSE(parse_operator_time_ms(""));
+}
+
 }  // namespace
 }  // namespace weft
