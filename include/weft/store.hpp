@@ -40,6 +40,9 @@ struct NewRawEvent {
   std::string event_type;      // the platform's event type, e.g. "invoice.created"
   std::string business_key;    // orders events: the platform object the event is about
   std::int64_t occurred_at_ms = 0;  // the platform's timestamp (0 when it gives none)
+  // When the hub received it. In the log it never decreases along seq: an event stamped
+  // earlier than the one before it (a clock stepped back, threads racing) is stored with that
+  // one's time, so that a time range is a range of the log.
   std::int64_t received_at_ms = 0;
   std::string correlation_id;
   std::string body;            // the raw bytes as received

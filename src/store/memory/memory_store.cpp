@@ -18,6 +18,10 @@ StoreResult<std::vector<AppendOutcome>> MemoryStore::append_raw_events(
     RawEvent stored;
     static_cast<NewRawEvent&>(stored) = e;
     stored.seq = next_seq_++;
+    // As the SQLite store: receive times never decrease along the log.
+    if (!events_.empty()) {
+      stored.received_at_ms = std::max(stored.received_at_ms, events_.rbegin()->second.received_at_ms);
+    }
     by_id_.emplace(std::move(key), stored.seq);
     events_.emplace(stored.seq, std::move(stored));
     outcomes.push_back(AppendOutcome::inserted);

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/raw_event_filter.hpp"
 
 namespace weft::store::sqlite {
 
@@ -62,6 +63,12 @@ StoreResult<std::vector<AppendOutcome>> SqliteStore::append_raw_events(
   // One transaction for the whole batch: one commit, one fsync, and all or nothing.
   Transaction tx(writer);
   if (auto begun = tx.begin_immediate(); !begun) return fail(begun.error());
+  // Receive times never decrease along the log (store.hpp), so that a time range is a range of
+  // seq: a clock stepped back, or a batch's events stamped by several threads out of order,
+  // take the time of the event before them.
+  auto received_floor = last_received_at_ms(writer);
+  if (!received_floor) return fail(std::move(received_floor).error());
+  std::int64_t received_at = *received_floor;
   auto insert = writer.prepare(kInsertEvent);
   if (!insert) return fail(std::move(insert).error());
   for (const NewRawEvent& event : events) {
@@ -70,7 +77,8 @@ StoreResult<std::vector<AppendOutcome>> SqliteStore::append_raw_events(
     if (rc == SQLITE_OK) rc = insert->bind_text(3, event.event_type);
     if (rc == SQLITE_OK) rc = insert->bind_text(4, event.business_key);
     if (rc == SQLITE_OK) rc = insert->bind_int(5, event.occurred_at_ms);
-    if (rc == SQLITE_OK) rc = insert->bind_int(6, event.received_at_ms);
+    received_at = std::max(received_at, event.received_at_ms);
+    if (rc == SQLITE_OK) rc = insert->bind_int(6, received_at);
     if (rc == SQLITE_OK) rc = insert->bind_text(7, event.correlation_id);
     if (rc == SQLITE_OK) rc = insert->bind_blob(8, event.body);
     if (rc == SQLITE_OK) rc = insert->step();
@@ -88,15 +96,8 @@ StoreResult<std::vector<AppendOutcome>> SqliteStore::append_raw_events(
 }
 
 StoreResult<std::vector<RawEvent>> SqliteStore::query_raw_events(const RawEventQuery& query) {
-  // Conditions are spelled into the SQL only when their filter is set, so that each shape gets
-  // a plan that uses its index (the partial index needs the literal IS NULL); at most 64
-  // shapes, each prepared once.
-  std::string sql = std::string("SELECT ") + kColumns + " FROM raw_events WHERE seq > :after";
-  if (query.connector) sql += " AND connector = :connector";
-  if (query.event_type) sql += " AND event_type = :event_type";
-  if (query.business_key) sql += " AND business_key = :business_key";
-  if (query.received_from_ms) sql += " AND received_at_ms >= :from";
-  if (query.received_to_ms) sql += " AND received_at_ms < :to";
+  std::string sql = std::string("SELECT ") + kColumns + " FROM raw_events WHERE seq > :after" +
+                    raw_event_conditions(query);
   if (query.processed) {
     sql += *query.processed ? " AND processed_at_ms IS NOT NULL" : " AND processed_at_ms IS NULL";
   }
@@ -106,23 +107,11 @@ StoreResult<std::vector<RawEvent>> SqliteStore::query_raw_events(const RawEventQ
   auto [lock, reader] = database_->reader();
   auto stmt = reader.prepare(sql);
   if (!stmt) return fail(std::move(stmt).error());
-  int rc = stmt->bind_int(":after", query.after_seq);
-  if (rc == SQLITE_OK && query.connector) rc = stmt->bind_text(":connector", *query.connector);
-  if (rc == SQLITE_OK && query.event_type) rc = stmt->bind_text(":event_type", *query.event_type);
-  if (rc == SQLITE_OK && query.business_key) {
-    rc = stmt->bind_text(":business_key", *query.business_key);
+  if (auto bound = bind_raw_event_conditions(reader, *stmt, query); !bound) return fail(bound.error());
+  if (const int rc = stmt->bind_int(":limit", limit); rc != SQLITE_OK) {
+    return fail(sqlite_error(reader.get(), rc, "query_raw_events: bind"));
   }
-  if (rc == SQLITE_OK && query.received_from_ms) {
-    rc = stmt->bind_int(":from", *query.received_from_ms);
-  }
-  if (rc == SQLITE_OK && query.received_to_ms) rc = stmt->bind_int(":to", *query.received_to_ms);
-  if (rc == SQLITE_OK) rc = stmt->bind_int(":limit", limit);
-  if (rc != SQLITE_OK) return fail(sqlite_error(reader.get(), rc, "query_raw_events: bind"));
-
-  std::vector<RawEvent> events;
-  while ((rc = stmt->step()) == SQLITE_ROW) events.push_back(read_event(*stmt));
-  if (rc != SQLITE_DONE) return fail(sqlite_error(reader.get(), rc, "query_raw_events"));
-  return events;
+  return read_all(reader, *stmt, read_event, "query_raw_events");
 }
 
 StoreResult<std::optional<RawEvent>> SqliteStore::find_raw_event(std::string_view connector,

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "store/sqlite/raw_event_filter.hpp"
 #include "store/sqlite/sqlite_identity_store.hpp"
 #include "store/sqlite/workflow_rows.hpp"
 
@@ -249,35 +250,21 @@ StoreResult<bool> SqliteWorkflowStore::resolve_exception(std::string_view id,
 }
 
 StoreResult<std::int64_t> SqliteWorkflowStore::reset_processed(const RawEventQuery& q) {
-  // Conditions are spelled into the SQL only when their filter is set, as in
-  // SqliteStore::query_raw_events, so that each shape gets a plan that uses its index.
-  std::string sql =
+  const std::string sql =
       "UPDATE raw_events SET processed_at_ms = NULL "
-      "WHERE processed_at_ms IS NOT NULL AND seq > :after";
-  if (q.connector) sql += " AND connector = :connector";
-  if (q.event_type) sql += " AND event_type = :event_type";
-  if (q.business_key) sql += " AND business_key = :business_key";
-  if (q.received_from_ms) sql += " AND received_at_ms >= :from";
-  if (q.received_to_ms) sql += " AND received_at_ms < :to";
+      "WHERE processed_at_ms IS NOT NULL AND seq > :after" + raw_event_conditions(q);
 
   auto [lock, db] = database_->writer();
   Transaction tx(db);
   if (auto begun = tx.begin_immediate(); !begun) return fail(begun.error());
-  auto changed = execute(
-      db, sql.c_str(),
-      [&](StmtLease& s) {
-        int rc = s.bind_int(":after", q.after_seq);
-        if (rc == SQLITE_OK && q.connector) rc = s.bind_text(":connector", *q.connector);
-        if (rc == SQLITE_OK && q.event_type) rc = s.bind_text(":event_type", *q.event_type);
-        if (rc == SQLITE_OK && q.business_key) rc = s.bind_text(":business_key", *q.business_key);
-        if (rc == SQLITE_OK && q.received_from_ms) rc = s.bind_int(":from", *q.received_from_ms);
-        if (rc == SQLITE_OK && q.received_to_ms) rc = s.bind_int(":to", *q.received_to_ms);
-        return rc;
-      },
-      "reset_processed", "");
-  if (!changed) return fail(std::move(changed).error());
+  auto stmt = db.prepare(sql);
+  if (!stmt) return fail(std::move(stmt).error());
+  if (auto bound = bind_raw_event_conditions(db, *stmt, q); !bound) return fail(bound.error());
+  if (const int rc = stmt->step(); rc != SQLITE_DONE) return fail(sqlite_error(db.get(), rc, "reset_processed"));
+  const std::int64_t changed = sqlite3_changes(db.get());
+  stmt->reset();
   if (auto committed = tx.commit(); !committed) return fail(committed.error());
-  return std::int64_t{*changed};
+  return changed;
 }
 
 }  // namespace weft::store::sqlite
