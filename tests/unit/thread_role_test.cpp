@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <string>
 #include <thread>
 
@@ -14,22 +14,27 @@ namespace {
 
 struct Observed {
   std::string name;
+  int policy_before = -1;
+  int policy_after = -1;
   int nice_before = 0;
   int nice_after = 0;
 };
 
-// Runs set_thread_role on a thread of its own (a test thread's name and nice value would leak
-// into the rest of the test binary otherwise) and reports what it changed.
+int this_thread_nice() { return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); }
+
+// Runs set_thread_role on a thread of its own (a test thread's name and policy would leak into
+// the rest of the test binary otherwise) and reports what it changed.
 Observed run_as(std::string_view role, ThreadRank rank) {
   Observed seen;
   std::thread([&] {
-    const auto tid = static_cast<id_t>(gettid());
-    seen.nice_before = getpriority(PRIO_PROCESS, tid);
+    seen.policy_before = sched_getscheduler(0);
+    seen.nice_before = this_thread_nice();
     set_thread_role(role, rank);
     char name[16] = {};
     pthread_getname_np(pthread_self(), name, sizeof name);
     seen.name = name;
-    seen.nice_after = getpriority(PRIO_PROCESS, tid);
+    seen.policy_after = sched_getscheduler(0);
+    seen.nice_after = this_thread_nice();
   }).join();
   return seen;
 }
@@ -37,6 +42,7 @@ Observed run_as(std::string_view role, ThreadRank rank) {
 TEST(ThreadRoleTest, NamesTheThreadAfterItsRole) {
   const Observed seen = run_as("pipeline", ThreadRank::foreground);
   EXPECT_EQ(seen.name, "weft-pipeline");
+  EXPECT_EQ(seen.policy_after, seen.policy_before);
   EXPECT_EQ(seen.nice_after, seen.nice_before);
 }
 
@@ -44,53 +50,45 @@ TEST(ThreadRoleTest, KeepsTheFirstFifteenCharactersOfALongName) {
   EXPECT_EQ(run_as("checkpointing-thread", ThreadRank::foreground).name, "weft-checkpoint");
 }
 
-TEST(ThreadRoleTest, BackgroundWorkGivesWayToForegroundWork) {
+TEST(ThreadRoleTest, BackgroundWorkRunsOnlyOnTheCpuForegroundWorkLeaves) {
   const Observed seen = run_as("engine", ThreadRank::background);
   EXPECT_EQ(seen.name, "weft-engine");
-  // Raising one's own nice value is always allowed; the highest is 19.
-  EXPECT_EQ(seen.nice_after, std::min(seen.nice_before + 5, 19));
+  ASSERT_EQ(seen.policy_before, SCHED_OTHER);
+  // Any thread may move itself to SCHED_IDLE.
+  EXPECT_EQ(seen.policy_after, SCHED_IDLE);
+  EXPECT_EQ(seen.nice_after, seen.nice_before);
 }
 
-// Whether this process may raise a thread's priority again (root, CAP_SYS_NICE or RLIMIT_NICE).
-bool may_raise_priority() {
-  bool allowed = false;
+TEST(ThreadRoleTest, ABackgroundThreadRunsAsAnOrdinaryThreadWhileHoldingASharedLock) {
+  int before = -1, background = -1, held = -1, after = -1;
+  int nice_before = 0, nice_held = 0;
   std::thread([&] {
-    const auto tid = static_cast<id_t>(gettid());
-    const int before = getpriority(PRIO_PROCESS, tid);
-    if (setpriority(PRIO_PROCESS, tid, before + 1) != 0) return;
-    allowed = setpriority(PRIO_PROCESS, tid, before) == 0;
-  }).join();
-  return allowed;
-}
-
-TEST(ThreadRoleTest, ABackgroundThreadRunsAtItsForegroundPriorityWhileHoldingASharedLock) {
-  const bool may_raise = may_raise_priority();
-  int before = 0, background = 0, held = 0, after = 0;
-  std::thread([&] {
-    const auto tid = static_cast<id_t>(gettid());
-    before = getpriority(PRIO_PROCESS, tid);
+    before = sched_getscheduler(0);
+    nice_before = this_thread_nice();
     set_thread_role("pipeline", ThreadRank::background);
-    background = getpriority(PRIO_PROCESS, tid);
+    background = sched_getscheduler(0);
     {
       ForegroundWhileHeld boost;
-      held = getpriority(PRIO_PROCESS, tid);
+      held = sched_getscheduler(0);
+      nice_held = this_thread_nice();
     }
-    after = getpriority(PRIO_PROCESS, tid);
+    after = sched_getscheduler(0);
   }).join();
-  EXPECT_EQ(background, std::min(before + 5, 19));
-  // Without the right to raise a priority the thread simply stays background.
-  EXPECT_EQ(held, may_raise ? before : background);
-  EXPECT_EQ(after, background);
+  EXPECT_EQ(before, SCHED_OTHER);
+  EXPECT_EQ(background, SCHED_IDLE);
+  // Leaving SCHED_IDLE for SCHED_OTHER at one's own nice value needs no privilege.
+  EXPECT_EQ(held, SCHED_OTHER);
+  EXPECT_EQ(nice_held, nice_before);
+  EXPECT_EQ(after, SCHED_IDLE);
 }
 
 TEST(ThreadRoleTest, AForegroundThreadIsLeftAsItIsWhileHoldingALock) {
-  int before = 0, held = 0;
+  int before = -1, held = -1;
   std::thread([&] {
-    const auto tid = static_cast<id_t>(gettid());
     set_thread_role("http");
-    before = getpriority(PRIO_PROCESS, tid);
+    before = sched_getscheduler(0);
     ForegroundWhileHeld boost;
-    held = getpriority(PRIO_PROCESS, tid);
+    held = sched_getscheduler(0);
   }).join();
   EXPECT_EQ(held, before);
 }
