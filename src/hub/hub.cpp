@@ -176,7 +176,7 @@ Result<void, std::string> Hub::start() {
   auto append = ingest::append_to(*s.store);
   auto append_then_route = [append, runtime = s.runtime.get()](std::span<const NewRawEvent> batch) {
     auto outcomes = append(batch);
-    if (outcomes) runtime->events_committed();
+    if (outcomes) runtime->events_committed(batch.size());
     return outcomes;
   };
   s.committer = std::make_unique<ingest::RawEventCommitter>(

@@ -29,7 +29,8 @@ class WorkflowRuntime {
   // Stops routing, then lets running calls finish and stops the workers.
   void stop();
   // Raw events were committed: route them now rather than at the next poll.
-  void events_committed() { pipeline_->notify(); }
+  // `count` events were just committed to the log, in one commit.
+  void events_committed(std::size_t count = 1) { pipeline_->notify(count); }
 
   engine::Executor& executor() { return *executor_; }
   const engine::WorkflowCatalog& catalog() const { return *catalog_; }

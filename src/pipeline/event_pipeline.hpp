@@ -11,7 +11,8 @@
 //
 // Wake-ups: ingest calls notify() after each commit, so an event is routed within
 // milliseconds; a poll every `poll_interval` also picks up events made unprocessed by
-// `weft replay` from another process. A storage error stops the stage for `retry_delay`
+// `weft replay` from another process. During a burst of webhooks (full group commits) it holds
+// off, up to `burst_max_deferral` at a time: acknowledging comes first, the log keeps the rest. A storage error stops the stage for `retry_delay`
 // and then it tries the same events again; nothing is skipped.
 //
 // Threads: one pipeline thread does all the work (so events are routed in log order);
@@ -21,6 +22,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "engine/executor.hpp"
@@ -49,6 +51,13 @@ struct PipelineOptions {
   std::chrono::milliseconds linger{5};
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds retry_delay{1000};
+  // During a burst (ingest's group commits of at least `burst_commit` events, the last one less
+  // than `burst_window` ago) the stage holds off, so that the write lock and the CPU serve the
+  // acknowledgements; it holds off for at most `burst_max_deferral` before it maps a batch. Measured with
+  // bench/ingest_bench: see docs/benchmarks.md.
+  std::size_t burst_commit = 32;
+  std::chrono::milliseconds burst_window{100};
+  std::chrono::milliseconds burst_max_deferral{1000};
 };
 
 class EventPipeline {
@@ -62,7 +71,9 @@ class EventPipeline {
   void start();
   // Finishes the batch in hand, then stops. Unrouted events stay for the next start.
   void stop();
-  void notify();
+  // New events are in the log: `committed` of them in one commit (ingest's group commit size,
+  // which tells a burst from a trickle).
+  void notify(std::size_t committed = 1);
 
   // Routes one batch of unprocessed events on the caller's thread; how many it routed.
   // Tests, and the thread's loop, call it.
@@ -70,6 +81,8 @@ class EventPipeline {
 
  private:
   void loop();
+  // Whether a burst of ingest is on and this stage has given way for less than its maximum.
+  bool giving_way(std::chrono::steady_clock::time_point now);
 
   Store& events_;
   WorkflowStore& workflows_;
@@ -82,6 +95,9 @@ class EventPipeline {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool pending_ = false;  // notified since the last batch was read
+  std::size_t last_commit_ = 0;  // events in the latest commit notified
+  std::chrono::steady_clock::time_point last_commit_at_;
+  std::optional<std::chrono::steady_clock::time_point> giving_way_since_;  // since a batch ran
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -502,5 +502,35 @@ TEST_F(EventPipelineTest, ANewEventWaitsForTheOnesRightBehindItToShareItsBatch) 
   EXPECT_EQ(instances("post-payment").size(), 3u);
 }
 
+
+TEST_F(EventPipelineTest, DuringABurstOfIngestMappingWaitsAtMostItsMaximumDeferral) {
+  PipelineOptions options{256, std::chrono::milliseconds(0), std::chrono::milliseconds(1000),
+                          std::chrono::milliseconds(1000)};
+  options.burst_commit = 32;
+  options.burst_window = std::chrono::milliseconds(60'000);  // the burst goes on for the test
+  options.burst_max_deferral = std::chrono::milliseconds(3000);
+  EventPipeline giving_way(events_, workflows_, *router_, *executor_, pipeline_metrics_, clock_, options);
+  giving_way.start();
+  giving_way.notify(64);  // a full group commit: a burst, before anything is in the log
+  append(stripe_event("evt_1", "invoice.paid", "cus_1", "in_1", 5));
+  giving_way.notify(64);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(events_.count_unprocessed().value(), 1) << "mapped during the burst";
+  for (int i = 0; i < 10000 && events_.count_unprocessed().value() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(events_.count_unprocessed().value(), 0) << "not mapped once the deferral was up";
+
+  // A trickle (commits of one event) is mapped at once.
+  append(stripe_event("evt_2", "invoice.paid", "cus_2", "in_2", 6));
+  giving_way.notify(1);
+  for (int i = 0; i < 2000 && events_.count_unprocessed().value() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  giving_way.stop();
+  EXPECT_EQ(events_.count_unprocessed().value(), 0);
+  EXPECT_EQ(instances("post-payment").size(), 2u);
+}
+
 }  // namespace
 }  // namespace weft::pipeline
