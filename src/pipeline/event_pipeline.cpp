@@ -53,11 +53,12 @@ void EventPipeline::notify(std::size_t committed) {
   cv_.notify_one();
 }
 
-bool EventPipeline::giving_way(std::chrono::steady_clock::time_point now) {
-  const bool burst = last_commit_ >= options_.burst_commit && now - last_commit_at_ < options_.burst_window;
+bool EventPipeline::hold_off(std::chrono::steady_clock::time_point now) {
+  const bool burst =
+      last_commit_ >= options_.burst_commit && now - last_commit_at_ < options_.burst_window;
   if (!burst) return false;
-  if (!giving_way_since_) giving_way_since_ = now;
-  return now - *giving_way_since_ < options_.burst_max_deferral;
+  if (!holding_off_since_) holding_off_since_ = now;
+  return now - *holding_off_since_ < options_.burst_max_deferral;
 }
 
 void EventPipeline::loop() {
@@ -71,16 +72,17 @@ void EventPipeline::loop() {
       cv_.wait_for(lock, options_.linger, [this] { return stopping_; });
       if (stopping_) break;
     }
-    if (const auto now = std::chrono::steady_clock::now(); giving_way(now)) {
+    if (const auto now = std::chrono::steady_clock::now(); hold_off(now)) {
       // Look again when the burst may be over or the deferral is up, whichever comes first.
-      const auto deferral_left = options_.burst_max_deferral - (now - *giving_way_since_);
+      const std::chrono::steady_clock::duration deferral_left =
+          options_.burst_max_deferral - (now - *holding_off_since_);
       cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(options_.burst_window, deferral_left),
                    [this] { return stopping_; });
       pending_ = true;  // what is waiting is still there
       continue;
     }
     pending_ = false;
-    giving_way_since_.reset();
+    holding_off_since_.reset();
     lock.unlock();
     if (polled) {
       // Idle: count afresh (cheap with no backlog), which also takes in events another

@@ -12,8 +12,9 @@
 // Wake-ups: ingest calls notify() after each commit, so an event is routed within
 // milliseconds; a poll every `poll_interval` also picks up events made unprocessed by
 // `weft replay` from another process. During a burst of webhooks (full group commits) it holds
-// off, up to `burst_max_deferral` at a time: acknowledging comes first, the log keeps the rest. A storage error stops the stage for `retry_delay`
-// and then it tries the same events again; nothing is skipped.
+// off, up to `burst_max_deferral` at a time: acknowledging comes first, the log keeps the rest.
+// A storage error stops the stage for `retry_delay` and then it tries the same events again;
+// nothing is skipped.
 //
 // Threads: one pipeline thread does all the work (so events are routed in log order);
 // notify() may be called from any thread.
@@ -53,8 +54,8 @@ struct PipelineOptions {
   std::chrono::milliseconds retry_delay{1000};
   // During a burst (ingest's group commits of at least `burst_commit` events, the last one less
   // than `burst_window` ago) the stage holds off, so that the write lock and the CPU serve the
-  // acknowledgements; it holds off for at most `burst_max_deferral` before it maps a batch. Measured with
-  // bench/ingest_bench: see docs/benchmarks.md.
+  // acknowledgements, for at most `burst_max_deferral` before it maps a batch anyway (measured
+  // with bench/ingest_bench: docs/benchmarks.md).
   std::size_t burst_commit = 32;
   std::chrono::milliseconds burst_window{100};
   std::chrono::milliseconds burst_max_deferral{1000};
@@ -81,8 +82,9 @@ class EventPipeline {
 
  private:
   void loop();
-  // Whether a burst of ingest is on and this stage has given way for less than its maximum.
-  bool giving_way(std::chrono::steady_clock::time_point now);
+  // Whether to hold off now: a burst of ingest is on and this stage has held off for less than
+  // its maximum (the first call of a burst starts that count).
+  bool hold_off(std::chrono::steady_clock::time_point now);
 
   Store& events_;
   WorkflowStore& workflows_;
@@ -97,7 +99,7 @@ class EventPipeline {
   bool pending_ = false;  // notified since the last batch was read
   std::size_t last_commit_ = 0;  // events in the latest commit notified
   std::chrono::steady_clock::time_point last_commit_at_;
-  std::optional<std::chrono::steady_clock::time_point> giving_way_since_;  // since a batch ran
+  std::optional<std::chrono::steady_clock::time_point> holding_off_since_;  // reset by a batch
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -509,7 +509,8 @@ TEST_F(EventPipelineTest, DuringABurstOfIngestMappingWaitsAtMostItsMaximumDeferr
   options.burst_commit = 32;
   options.burst_window = std::chrono::milliseconds(60'000);  // the burst goes on for the test
   options.burst_max_deferral = std::chrono::milliseconds(3000);
-  EventPipeline giving_way(events_, workflows_, *router_, *executor_, pipeline_metrics_, clock_, options);
+  EventPipeline giving_way(events_, workflows_, *router_, *executor_, pipeline_metrics_, clock_,
+                           options);
   giving_way.start();
   giving_way.notify(64);  // a full group commit: a burst, before anything is in the log
   append(stripe_event("evt_1", "invoice.paid", "cus_1", "in_1", 5));

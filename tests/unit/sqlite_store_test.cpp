@@ -20,6 +20,7 @@
 #include "weft/store.hpp"
 #include "store/memory/memory_store.hpp"
 #include "support/process.hpp"
+#include "support/raw_event_log.hpp"
 
 namespace weft {
 namespace {
@@ -28,68 +29,9 @@ namespace fs = std::filesystem;
 
 using test::TempDir;
 
-NewRawEvent make_event(std::string connector, std::string event_id,
-                       std::string event_type = "invoice.created",
-                       std::string business_key = "in_1", std::int64_t received_at_ms = 1000) {
-  NewRawEvent e;
-  e.connector = std::move(connector);
-  e.event_id = std::move(event_id);
-  e.event_type = std::move(event_type);
-  e.business_key = std::move(business_key);
-  e.occurred_at_ms = received_at_ms - 10;
-  e.received_at_ms = received_at_ms;
-  e.correlation_id = "corr-" + e.event_id;
-  e.body = R"({"id":")" + e.event_id + R"("})";
-  return e;
-}
-
-std::vector<std::string> ids_of(const std::vector<RawEvent>& events) {
-  std::vector<std::string> ids;
-  for (const auto& e : events) ids.push_back(e.event_id);
-  return ids;
-}
-
-// Direct access to the file, for what the Store interface does not show.
-class RawDb {
- public:
-  explicit RawDb(const fs::path& file) {
-    if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open failed");
-  }
-  ~RawDb() { sqlite3_close(db_); }
-  RawDb(const RawDb&) = delete;
-  RawDb& operator=(const RawDb&) = delete;
-
-  void exec(const std::string& sql) {
-    char* error = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-      std::string message = error != nullptr ? error : "?";
-      sqlite3_free(error);
-      throw std::runtime_error(sql + ": " + message);
-    }
-  }
-  // Each row's columns joined by '|', rows in order.
-  std::vector<std::string> rows(const std::string& sql) {
-    std::vector<std::string> out;
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      throw std::runtime_error(sqlite3_errmsg(db_));
-    }
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      std::string row;
-      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-        if (i > 0) row += '|';
-        const auto* text = sqlite3_column_text(stmt, i);
-        row += text != nullptr ? reinterpret_cast<const char*>(text) : "NULL";
-      }
-      out.push_back(row);
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
+using test::ids_of;
+using test::make_event;
+using test::RawDb;
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
@@ -637,134 +579,6 @@ namespace weft {
 namespace {
 
 // Poll cursors: absent until saved, replaced by the next save, and durable across reopening.
-// Receive times never decrease along the log, in every store: what time ranges rely on.
-void expect_receive_times_in_log_order(Store& store) {
-  const std::vector<NewRawEvent> first = {make_event("stripe", "a", "t", "k", 5000),
-                                          make_event("stripe", "b", "t", "k", 4000)};
-  ASSERT_TRUE(store.append_raw_events(first).ok());
-  const std::vector<NewRawEvent> later = {make_event("stripe", "c", "t", "k", 3000),
-                                          make_event("stripe", "d", "t", "k", 6000)};
-  ASSERT_TRUE(store.append_raw_events(later).ok());
-  auto all = store.query_raw_events({});
-  ASSERT_TRUE(all.ok()) << all.error().message;
-  std::vector<std::int64_t> times;
-  for (const auto& e : *all) times.push_back(e.received_at_ms);
-  EXPECT_EQ(times, (std::vector<std::int64_t>{5000, 5000, 5000, 6000}));
-
-  RawEventQuery q;
-  q.received_from_ms = 5000;
-  q.received_to_ms = 6000;
-  auto range = store.query_raw_events(q);
-  ASSERT_TRUE(range.ok());
-  EXPECT_EQ(ids_of(*range), (Ids{"a", "b", "c"}));
-}
-
-TEST_F(SqliteStoreTest, ReceiveTimesNeverDecreaseAlongTheLog) {
-  auto store = open();
-  ASSERT_NE(store, nullptr);
-  expect_receive_times_in_log_order(*store);
-}
-
-TEST(MemoryStoreTest, ReceiveTimesNeverDecreaseAlongTheLog) {
-  MemoryStore store;
-  expect_receive_times_in_log_order(store);
-}
-
-// Time ranges are found by binary search over seq: every range of a log with gaps in seq
-// (deleted events) and many events per millisecond gives what a scan of the times gives.
-TEST_F(SqliteStoreTest, TimeRangesMatchAScanOfTheLog) {
-  auto store = open();
-  ASSERT_NE(store, nullptr);
-  std::mt19937 random(7);
-  std::vector<NewRawEvent> events;
-  std::int64_t at = 1000;
-  for (int i = 0; i < 300; ++i) {
-    at += static_cast<std::int64_t>(random() % 3);  // often the same millisecond
-    events.push_back(make_event("stripe", "e" + std::to_string(i), i % 2 == 0 ? "even" : "odd",
-                                "k", at));
-  }
-  ASSERT_TRUE(store->append_raw_events(events).ok());
-  {
-    RawDb db(db_file());
-    db.exec("DELETE FROM raw_events WHERE seq % 7 = 0 OR seq BETWEEN 100 AND 140");
-  }
-  RawEventQuery everything;
-  everything.limit = 1000;
-  auto all = store->query_raw_events(everything);
-  ASSERT_TRUE(all.ok());
-  ASSERT_GT(all->size(), 200u);
-
-  auto scan = [&](std::optional<std::int64_t> from, std::optional<std::int64_t> to,
-                  std::optional<std::string> type) {
-    Ids out;
-    for (const auto& e : *all) {
-      if (from && e.received_at_ms < *from) continue;
-      if (to && e.received_at_ms >= *to) continue;
-      if (type && e.event_type != *type) continue;
-      out.push_back(e.event_id);
-    }
-    return out;
-  };
-  for (std::int64_t from = 995; from <= at + 5; from += 3) {
-    for (std::int64_t to : {from, from + 1, from + 17, at + 10}) {
-      RawEventQuery q;
-      q.limit = 1000;
-      q.received_from_ms = from;
-      q.received_to_ms = to;
-      auto found = store->query_raw_events(q);
-      ASSERT_TRUE(found.ok()) << found.error().message;
-      EXPECT_EQ(ids_of(*found), scan(from, to, std::nullopt)) << from << ".." << to;
-    }
-    RawEventQuery q;
-    q.limit = 1000;
-    q.received_from_ms = from;
-    q.event_type = "odd";
-    EXPECT_EQ(ids_of(*store->query_raw_events(q)), scan(from, std::nullopt, "odd")) << from;
-    q = {};
-    q.limit = 1000;
-    q.received_to_ms = from;
-    EXPECT_EQ(ids_of(*store->query_raw_events(q)), scan(std::nullopt, from, std::nullopt)) << from;
-  }
-}
-
-TEST_F(SqliteStoreTest, TimeRangeOfAnEmptyLogIsEmpty) {
-  auto store = open();
-  ASSERT_NE(store, nullptr);
-  RawEventQuery q;
-  q.received_from_ms = 0;
-  q.received_to_ms = 10'000;
-  auto found = store->query_raw_events(q);
-  ASSERT_TRUE(found.ok()) << found.error().message;
-  EXPECT_TRUE(found->empty());
-}
-
-// Migration 11 on a log written before it: out-of-order receive times take the latest time
-// before them, and the time and type indexes go.
-TEST_F(SqliteStoreTest, MigrationPutsEarlierReceiveTimesInLogOrder) {
-  open().reset();
-  {
-    RawDb db(db_file());
-    db.exec("CREATE INDEX raw_events_type_received ON raw_events (event_type, received_at_ms);"
-            "CREATE INDEX raw_events_received ON raw_events (received_at_ms);"
-            "DELETE FROM schema_migrations WHERE version >= 11;");
-    for (const auto& [id, at] : {std::pair{"a", 2000}, {"b", 1990}, {"c", 2010}, {"d", 1000}}) {
-      db.exec(std::string("INSERT INTO raw_events (connector, event_id, event_type, business_key, "
-                          "occurred_at_ms, received_at_ms, correlation_id, body) VALUES "
-                          "('stripe', '") + id + "', 't', 'k', 0, " + std::to_string(at) + ", 'c', x'7b7d')");
-    }
-  }
-  auto store = open();
-  ASSERT_NE(store, nullptr);
-  EXPECT_TRUE(store->schema_status()->up_to_date());
-  store.reset();
-  RawDb db(db_file());
-  EXPECT_EQ(db.rows("SELECT event_id, received_at_ms FROM raw_events ORDER BY seq"),
-            (std::vector<std::string>{"a|2000", "b|2000", "c|2010", "d|2010"}));
-  EXPECT_EQ(db.rows("SELECT count(*) FROM sqlite_master WHERE name IN "
-                    "('raw_events_type_received', 'raw_events_received')"),
-            std::vector<std::string>{"0"});
-}
-
 void expect_cursor_contract(Store& store) {
   auto none = store.load_cursor("stripe.events");
   ASSERT_TRUE(none.ok()) << none.error().message;

@@ -20,7 +20,8 @@ StoreResult<std::vector<AppendOutcome>> MemoryStore::append_raw_events(
     stored.seq = next_seq_++;
     // As the SQLite store: receive times never decrease along the log.
     if (!events_.empty()) {
-      stored.received_at_ms = std::max(stored.received_at_ms, events_.rbegin()->second.received_at_ms);
+      const std::int64_t previous = events_.rbegin()->second.received_at_ms;
+      stored.received_at_ms = std::max(stored.received_at_ms, previous);
     }
     by_id_.emplace(std::move(key), stored.seq);
     events_.emplace(stored.seq, std::move(stored));

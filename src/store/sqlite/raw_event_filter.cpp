@@ -58,7 +58,6 @@ StoreResult<std::int64_t> first_seq_received_at_or_after(Connection& db, std::in
   int rc = last->step();
   if (rc != SQLITE_ROW) return fail(sqlite_error(db.get(), rc, "raw event filter: last seq"));
   const std::int64_t end = last->column_int(0) + 1;
-  last->reset();
 
   // Invariant: every event below `low` was received before at_ms; `found` is the smallest seq
   // at or above `high` received at or after it (`end` for none yet). received_at_ms never
@@ -91,7 +90,9 @@ StoreResult<std::int64_t> last_received_at_ms(Connection& db) {
   if (!stmt) return fail(std::move(stmt).error());
   const int rc = stmt->step();
   if (rc == SQLITE_DONE) return std::int64_t{0};
-  if (rc != SQLITE_ROW) return fail(sqlite_error(db.get(), rc, "raw event filter: last receive time"));
+  if (rc != SQLITE_ROW) {
+    return fail(sqlite_error(db.get(), rc, "raw event filter: last receive time"));
+  }
   return stmt->column_int(0);
 }
 

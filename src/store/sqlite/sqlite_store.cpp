@@ -107,7 +107,9 @@ StoreResult<std::vector<RawEvent>> SqliteStore::query_raw_events(const RawEventQ
   auto [lock, reader] = database_->reader();
   auto stmt = reader.prepare(sql);
   if (!stmt) return fail(std::move(stmt).error());
-  if (auto bound = bind_raw_event_conditions(reader, *stmt, query); !bound) return fail(bound.error());
+  if (auto bound = bind_raw_event_conditions(reader, *stmt, query); !bound) {
+    return fail(bound.error());
+  }
   if (const int rc = stmt->bind_int(":limit", limit); rc != SQLITE_OK) {
     return fail(sqlite_error(reader.get(), rc, "query_raw_events: bind"));
   }

@@ -260,9 +260,10 @@ StoreResult<std::int64_t> SqliteWorkflowStore::reset_processed(const RawEventQue
   auto stmt = db.prepare(sql);
   if (!stmt) return fail(std::move(stmt).error());
   if (auto bound = bind_raw_event_conditions(db, *stmt, q); !bound) return fail(bound.error());
-  if (const int rc = stmt->step(); rc != SQLITE_DONE) return fail(sqlite_error(db.get(), rc, "reset_processed"));
+  if (const int rc = stmt->step(); rc != SQLITE_DONE) {
+    return fail(sqlite_error(db.get(), rc, "reset_processed"));
+  }
   const std::int64_t changed = sqlite3_changes(db.get());
-  stmt->reset();
   if (auto committed = tx.commit(); !committed) return fail(committed.error());
   return changed;
 }
