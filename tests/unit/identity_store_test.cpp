@@ -1,7 +1,8 @@
 // The IdentityStore contract, one suite run against the in-memory store and SQLite: links
 // (first wins), keys, canonical records updated only by newer data, audited merges that
 // re-point everything. Then what only SQLite can show: a merge that fails half-way leaves
-// nothing of it, and everything survives a reopen.
+// nothing of it, everything survives a reopen, and records written before migration 12 read
+// back the same after it.
 
 #include "weft/identity_store.hpp"
 
@@ -14,6 +15,7 @@
 
 #include "store/memory/memory_identity_store.hpp"
 #include "support/process.hpp"
+#include "support/raw_event_log.hpp"
 #include "unit/expect_ok.hpp"
 #include "weft/workflow_store.hpp"
 
@@ -395,6 +397,78 @@ TEST_P(SqliteIdentityStoreTest, AMergeThatFailsHalfWayLeavesNothingOfIt) {
   const std::vector<std::string> tax{"DE123"};
   EXPECT_EQ(ok(store().find_keys("customer", "tax_id", tax)).at(0).canonical_id, "cus_b");
   EXPECT_TRUE(ok(store().merges_of("cus_b")).empty());
+}
+
+// Migration 12 on records written before it, each field with its own copy of its source:
+// every field reads back as it was, each source is stored once, and the table keeps its rows.
+TEST_P(SqliteIdentityStoreTest, Migration12KeepsEveryFieldAndItsSource) {
+  store_.reset();
+  {
+    test::RawDb db(dir_ / "weft.db");
+    db.exec(R"sql(
+DROP TABLE canonical_records;
+CREATE TABLE canonical_records (
+  canonical_id TEXT PRIMARY KEY, kind TEXT NOT NULL, fields_json TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+INSERT INTO canonical_records VALUES
+  ('in_1', 'invoice', '{
+     "amount":{"value":7600,"connector":"stripe","event_id":"ce_created","time_ms":1000,"seq":0},
+     "lines":{"value":[{"b":1,"a":"x"}],"connector":"stripe","event_id":"ce_created",
+              "time_ms":1000,"seq":0},
+     "due":{"value":null,"connector":"stripe","event_id":"ce_created","time_ms":1000,"seq":0},
+     "paid":{"value":true,"connector":"stripe","event_id":"ce_paid","time_ms":2000,"seq":7},
+     "status":{"value":"paid","connector":"stripe","event_id":"ce_paid","time_ms":2000,"seq":7},
+     "erp_ref":{"value":"INV-9","connector":"netsuite","event_id":"ce_ns","time_ms":1500,"seq":3}
+   }', 2500),
+  ('in_2', 'invoice', '{}', 10);
+DELETE FROM schema_migrations WHERE version >= 12;
+)sql");
+  }
+  open();
+
+  const auto created = [](std::string value) {
+    return FieldState{std::move(value), "stripe", "ce_created", 1000, 0};
+  };
+  const auto paid = [](std::string value) {
+    return FieldState{std::move(value), "stripe", "ce_paid", 2000, 7};
+  };
+  const std::map<std::string, FieldState> expected{
+      {"amount", created("7600")},
+      {"lines", created(R"([{"a":"x","b":1}])")},
+      {"due", created("null")},
+      {"paid", paid("true")},
+      {"status", paid(R"("paid")")},
+      {"erp_ref", FieldState{R"("INV-9")", "netsuite", "ce_ns", 1500, 3}}};
+  const auto in_1 = ok(store().load_record("in_1"));
+  ASSERT_TRUE(in_1.has_value());
+  EXPECT_EQ(in_1->kind, "invoice");
+  EXPECT_EQ(in_1->updated_at_ms, 2500);
+  EXPECT_EQ(in_1->fields, expected);
+  const auto in_2 = ok(store().load_record("in_2"));
+  ASSERT_TRUE(in_2.has_value());
+  EXPECT_TRUE(in_2->fields.empty());
+  EXPECT_EQ(in_2->updated_at_ms, 10);
+
+  test::RawDb db(dir_ / "weft.db");
+  EXPECT_EQ(db.rows("SELECT json_array_length(fields_json, '$.sources') FROM canonical_records "
+                    "ORDER BY canonical_id"),
+            (std::vector<std::string>{"3", "0"}));
+  EXPECT_EQ(db.rows("SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema "
+                    "WHERE name = 'canonical_records'"),
+            (std::vector<std::string>{"0"}));
+
+  // Written again by an update, the record keeps the one shape.
+  IdentityWrites w;
+  w.entities = {IdentityEntity{"in_1", "invoice", 1000, ""}};
+  w.updates = {
+      RecordUpdate{"in_1", "invoice", "stripe", "ce_void", 3000, 8, {{"status", R"("void")"}}}};
+  write(w);
+  auto updated = expected;
+  updated["status"] = FieldState{R"("void")", "stripe", "ce_void", 3000, 8};
+  EXPECT_EQ(ok(store().load_record("in_1"))->fields, updated);
+  EXPECT_EQ(db.rows("SELECT json_array_length(fields_json, '$.sources') FROM canonical_records "
+                    "WHERE canonical_id = 'in_1'"),
+            (std::vector<std::string>{"4"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Durable, SqliteIdentityStoreTest, ::testing::Values(Backend::sqlite), backend_name);

@@ -368,6 +368,42 @@ WHERE raw_events.seq = ordered.seq AND raw_events.received_at_ms < ordered.lates
 DROP INDEX raw_events_type_received;
 DROP INDEX raw_events_received;
 )sql"},
+    Migration{12, "canonical records: each source once, one row per record",
+              // Each field kept its source (connector, 64-hex event id, time, seq: ~130 bytes),
+              // so an invoice record was 3.9 KB, most of it the same few sources over and over,
+              // and spilled into overflow pages of a WITHOUT ROWID table (whose rows should be
+              // small). Now {"sources": [...], "fields": {name: [value, source index]}}, 1.2 KB,
+              // in a rowid table that keeps it in its leaf. The index of a field's source is
+              // looked up in the list built for its record, so nothing depends on the order an
+              // aggregate visits rows in.
+              R"sql(
+CREATE TABLE canonical_records_compact (
+  canonical_id  TEXT    NOT NULL UNIQUE,
+  kind          TEXT    NOT NULL,
+  fields_json   TEXT    NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+) STRICT;
+WITH field AS (
+  SELECT r.canonical_id, f.key AS name, f.value -> '$.value' AS value,
+         json_object('connector', f.value ->> '$.connector', 'event_id', f.value ->> '$.event_id',
+                     'time_ms', f.value ->> '$.time_ms', 'seq', f.value ->> '$.seq') AS source
+  FROM canonical_records r, json_each(r.fields_json) f),
+sources AS (
+  SELECT canonical_id, json_group_array(json(source)) AS list
+  FROM (SELECT DISTINCT canonical_id, source FROM field) GROUP BY canonical_id),
+fields AS (
+  SELECT field.canonical_id,
+         json_group_object(field.name, json_array(json(field.value),
+             (SELECT s.key FROM json_each(sources.list) s WHERE s.value = field.source))) AS map
+  FROM field JOIN sources USING (canonical_id) GROUP BY field.canonical_id)
+INSERT INTO canonical_records_compact (canonical_id, kind, fields_json, updated_at_ms)
+SELECT r.canonical_id, r.kind,
+       json_object('sources', json(coalesce(sources.list, '[]')), 'fields', json(coalesce(fields.map, '{}'))),
+       r.updated_at_ms
+FROM canonical_records r LEFT JOIN sources USING (canonical_id) LEFT JOIN fields USING (canonical_id);
+DROP TABLE canonical_records;
+ALTER TABLE canonical_records_compact RENAME TO canonical_records;
+)sql"},
 };
 
 constexpr const char* kCreateMigrationsTable = R"sql(
