@@ -3,8 +3,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 namespace weft::crypto {
@@ -41,9 +43,17 @@ Sha256Digest hmac_sha256(std::string_view key, std::string_view part1, std::stri
 }
 
 Sha256Digest sha256(std::string_view data) {
+  // Fetched once per thread, as for HMAC above: EVP_sha256() fetches on every call, through
+  // OpenSSL's method store and its lock, and ids are hashed for every event and step.
+  struct DigestHandle {
+    EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    ~DigestHandle() { EVP_MD_free(md); }
+  };
+  thread_local DigestHandle handle;
+  if (handle.md == nullptr) throw std::runtime_error("OpenSSL: SHA-256 unavailable");
   Sha256Digest out{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, handle.md, nullptr) != 1) {
     throw std::runtime_error("OpenSSL: SHA-256 failed");
   }
   return out;
@@ -119,10 +129,20 @@ bool constant_time_equals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// From the kernel's CSPRNG (getrandom(2)), which OpenSSL seeds from too, rather than
+// RAND_bytes: every webhook (correlation id) and outbound call (trace span) asks for some, from
+// hundreds of threads, and OpenSSL 3 serialises them on one lock. Workflow workers run under
+// SCHED_IDLE, so one preempted while holding it stalled everything else behind it, ingest
+// included, for seconds (the engine benchmark's 6-30 s stalls; gdb showed 72 threads waiting on
+// that lock). The kernel's generator keeps per-CPU state and no lock a thread can sleep holding.
 std::string random_bytes(std::size_t bytes) {
   std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
-    throw std::runtime_error("OpenSSL: no randomness");
+  std::size_t filled = 0;
+  while (filled < bytes) {
+    const ssize_t n = getrandom(raw.data() + filled, bytes - filled, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error(std::string("getrandom: ") + std::strerror(errno));
+    filled += static_cast<std::size_t>(n);
   }
   return raw;
 }

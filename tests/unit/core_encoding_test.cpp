@@ -1,6 +1,11 @@
 // Encodings and time formats that the wire protocols depend on.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "core/time_format.hpp"
 #include "crypto/hmac.hpp"
 
@@ -39,6 +44,13 @@ TEST(Hmac, MatchesRfc4231TestCase2) {
             crypto::hmac_sha256("Jefe", "what do ya want for nothing?"));
 }
 
+TEST(Sha256, MatchesFips180Vectors) {
+  EXPECT_EQ(crypto::to_hex(crypto::sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(crypto::to_hex(crypto::sha256("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 TEST(ConstantTimeEquals, ComparesContentAndLength) {
   EXPECT_TRUE(crypto::constant_time_equals("abc", "abc"));
   EXPECT_FALSE(crypto::constant_time_equals("abc", "abd"));
@@ -50,6 +62,30 @@ TEST(RandomHex, HasTheRequestedLengthAndVaries) {
   const std::string a = crypto::random_hex(16), b = crypto::random_hex(16);
   EXPECT_EQ(a.size(), 32u);
   EXPECT_NE(a, b);
+}
+
+// Ids are drawn from many threads at once (every webhook, every outbound call): each gets its
+// own bytes, and a request larger than one read of the kernel's generator comes back whole.
+TEST(RandomBytes, ManyThreadsEachGetTheirOwnAndLargeRequestsAreFilled) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 500;
+  std::vector<std::vector<std::string>> drawn(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&drawn, t] {
+      for (int i = 0; i < kPerThread; ++i) drawn[t].push_back(crypto::random_hex(16));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::set<std::string> distinct;
+  for (const auto& ids : drawn) distinct.insert(ids.begin(), ids.end());
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kThreads * kPerThread));
+
+  const std::string large = crypto::random_bytes(1 << 20);
+  ASSERT_EQ(large.size(), std::size_t{1} << 20);
+  // A megabyte of zeros (or of one value) from a working generator is not going to happen.
+  EXPECT_NE(large.find_first_not_of(large[0]), std::string::npos);
+  EXPECT_NE(large.substr(0, 4096), large.substr(large.size() - 4096));
 }
 
 TEST(Iso8601, ParsesZonesAndFractions) {
