@@ -70,6 +70,20 @@ TEST_F(SqliteStoreTest, OpenCreatesDirectoriesAndAppliesEveryMigration) {
             (std::vector<std::string>{"raw_events_business_key", "raw_events_unprocessed"}));
 }
 
+// A new database gets 8 KiB pages (database.cpp: three raw events to a page); one created with
+// another size keeps it, since changing it means rewriting the file (README, operations).
+TEST_F(SqliteStoreTest, NewDatabasesGet8KiBPagesAndOthersKeepTheirs) {
+  open().reset();
+  EXPECT_EQ(RawDb(db_file()).rows("PRAGMA page_size"), std::vector<std::string>{"8192"});
+
+  const fs::path older = dir_.path() / "older.db";
+  RawDb(older).exec("PRAGMA page_size = 4096; CREATE TABLE made_by_an_older_build (x);");
+  auto store = open_store("sqlite:" + older.string());
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  store->reset();
+  EXPECT_EQ(RawDb(older).rows("PRAGMA page_size"), std::vector<std::string>{"4096"});
+}
+
 TEST_F(SqliteStoreTest, ReopeningAppliesNothingTwice) {
   open().reset();
   auto store = open();
