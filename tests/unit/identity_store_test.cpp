@@ -420,7 +420,8 @@ INSERT INTO canonical_records VALUES
      "status":{"value":"paid","connector":"stripe","event_id":"ce_paid","time_ms":2000,"seq":7},
      "erp_ref":{"value":"INV-9","connector":"netsuite","event_id":"ce_ns","time_ms":1500,"seq":3}
    }', 2500),
-  ('in_2', 'invoice', '{}', 10);
+  ('in_2', 'invoice', '{}', 10),
+  ('in_3', 'invoice', 'damaged {', 20);
 DELETE FROM schema_migrations WHERE version >= 12;
 )sql");
   }
@@ -448,11 +449,17 @@ DELETE FROM schema_migrations WHERE version >= 12;
   ASSERT_TRUE(in_2.has_value());
   EXPECT_TRUE(in_2->fields.empty());
   EXPECT_EQ(in_2->updated_at_ms, 10);
+  // A damaged value stays as it was, and reads as no fields as it did before.
+  const auto in_3 = ok(store().load_record("in_3"));
+  ASSERT_TRUE(in_3.has_value());
+  EXPECT_TRUE(in_3->fields.empty());
 
   test::RawDb db(dir_ / "weft.db");
   EXPECT_EQ(db.rows("SELECT json_array_length(fields_json, '$.sources') FROM canonical_records "
-                    "ORDER BY canonical_id"),
+                    "WHERE canonical_id IN ('in_1', 'in_2') ORDER BY canonical_id"),
             (std::vector<std::string>{"3", "0"}));
+  EXPECT_EQ(db.rows("SELECT fields_json FROM canonical_records WHERE canonical_id = 'in_3'"),
+            (std::vector<std::string>{"damaged {"}));
   EXPECT_EQ(db.rows("SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema "
                     "WHERE name = 'canonical_records'"),
             (std::vector<std::string>{"0"}));

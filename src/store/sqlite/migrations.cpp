@@ -375,7 +375,8 @@ DROP INDEX raw_events_received;
               // small). Now {"sources": [...], "fields": {name: [value, source index]}}, 1.2 KB,
               // in a rowid table that keeps it in its leaf. The index of a field's source is
               // looked up in the list built for its record, so nothing depends on the order an
-              // aggregate visits rows in.
+              // aggregate visits rows in. A value that is not a JSON object (damaged) is kept as
+              // it was: it read as a record without fields before and still does.
               R"sql(
 CREATE TABLE canonical_records_compact (
   canonical_id  TEXT    NOT NULL UNIQUE,
@@ -387,7 +388,8 @@ WITH field AS (
   SELECT r.canonical_id, f.key AS name, f.value -> '$.value' AS value,
          json_object('connector', f.value ->> '$.connector', 'event_id', f.value ->> '$.event_id',
                      'time_ms', f.value ->> '$.time_ms', 'seq', f.value ->> '$.seq') AS source
-  FROM canonical_records r, json_each(r.fields_json) f),
+  FROM canonical_records r, json_each(r.fields_json) f
+  WHERE json_valid(r.fields_json) AND json_type(r.fields_json) = 'object'),
 sources AS (
   SELECT canonical_id, json_group_array(json(source)) AS list
   FROM (SELECT DISTINCT canonical_id, source FROM field) GROUP BY canonical_id),
@@ -398,7 +400,10 @@ fields AS (
   FROM field JOIN sources USING (canonical_id) GROUP BY field.canonical_id)
 INSERT INTO canonical_records_compact (canonical_id, kind, fields_json, updated_at_ms)
 SELECT r.canonical_id, r.kind,
-       json_object('sources', json(coalesce(sources.list, '[]')), 'fields', json(coalesce(fields.map, '{}'))),
+       CASE WHEN json_valid(r.fields_json) AND json_type(r.fields_json) = 'object'
+            THEN json_object('sources', json(coalesce(sources.list, '[]')),
+                             'fields', json(coalesce(fields.map, '{}')))
+            ELSE r.fields_json END,
        r.updated_at_ms
 FROM canonical_records r LEFT JOIN sources USING (canonical_id) LEFT JOIN fields USING (canonical_id);
 DROP TABLE canonical_records;
