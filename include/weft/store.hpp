@@ -112,7 +112,7 @@ struct StoreOptions {
   std::string synchronous = "full";
   int busy_timeout_ms = 5000;
   // Quota, and the seam tests use to simulate a full disk: the database may grow to at most
-  // this many pages (SQLite pages, 4 KiB by default); a write beyond it fails with
+  // this many pages (SQLite pages: 8 KiB in a database this build creates); a write beyond it fails with
   // StoreErrc::full and writes nothing. 0 = unlimited. Applies to SQLite.
   std::int64_t max_page_count = 0;
 };

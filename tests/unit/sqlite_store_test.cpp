@@ -199,7 +199,9 @@ TEST_F(SqliteStoreTest, EventsSurviveReopen) {
 
 TEST_F(SqliteStoreTest, DiskFullWritesNothingOfTheBatch) {
   StoreOptions options;
-  options.max_page_count = 256;  // 1 MiB of 4 KiB pages: the schema, a few small events, and far less than 1.6 MB
+  // 2 MiB of 8 KiB pages: the schema and a few small events fit; the batch below does not (200
+  // bodies of 8 KiB, each over a page: 3.2 MB of pages).
+  options.max_page_count = 256;
   auto store = open(options);
   ASSERT_NE(store, nullptr);
   const std::vector<NewRawEvent> before = {make_event("stripe", "evt_before")};

@@ -975,7 +975,9 @@ TEST(MigrationsTest, ReleasedMigrationsNeverChange) {
 
 TEST_F(SqliteWorkflowStoreTest, FullDiskFailsTheBatchAndWritesNothingOfIt) {
   StoreOptions options;
-  options.max_page_count = 256;  // 1 MiB of 4 KiB pages: the schema fits, and far less than the batch (1.6 MB)
+  // 2 MiB of 8 KiB pages: the schema fits; the batch below does not (200 states of 8 KiB, each
+  // over a page: 3.2 MB of pages).
+  options.max_page_count = 256;
   Storage storage = open(options);
   ASSERT_NE(storage.workflows, nullptr);
   WorkflowStore& store = *storage.workflows;
