@@ -2,9 +2,20 @@
 // Small text helpers shared by parsers of headers, durations and templates.
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace weft {
+
+// Words joined by ", ", as messages list keys, choices and missing fields.
+std::string join_words(const auto& words) {
+  std::string out;
+  for (const auto& word : words) {
+    if (!out.empty()) out += ", ";
+    out += word;
+  }
+  return out;
+}
 
 // Without leading and trailing spaces, tabs, CRs and LFs (HTTP's optional whitespace plus the
 // line ends a header line may still carry).

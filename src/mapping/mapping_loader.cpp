@@ -13,6 +13,7 @@
 #include "config/source_files.hpp"
 #include "mapping/mapping_set.hpp"
 #include "mapping/mapping_table.hpp"
+#include "core/text.hpp"
 
 namespace weft::mapping {
 
@@ -28,14 +29,6 @@ int line_of(const YAML::Node& node) {
   return mark.line >= 0 ? mark.line + 1 : 0;
 }
 
-std::string join(const auto& words) {
-  std::string out;
-  for (const auto& word : words) {
-    if (!out.empty()) out += ", ";
-    out += word;
-  }
-  return out;
-}
 
 bool contains(const auto& words, std::string_view word) {
   return std::find(words.begin(), words.end(), word) != words.end();
@@ -79,7 +72,7 @@ class FileLoader {
     for (const auto& entry : root) {
       const std::string& key = entry.first.Scalar();
       if (!contains(kFileKeys, key)) {
-        error(line_of(entry.first), "unknown key '" + key + "' (expected " + join(kFileKeys) + ")");
+        error(line_of(entry.first), "unknown key '" + key + "' (expected " + join_words(kFileKeys) + ")");
       }
     }
     read_platform(root, out);
@@ -98,9 +91,9 @@ class FileLoader {
     const YAML::Node node = root["platform"];
     const auto& types = config::connector_types();
     if (!node) {
-      error(line_of(root), "missing key 'platform' (one of " + join(types) + ")");
+      error(line_of(root), "missing key 'platform' (one of " + join_words(types) + ")");
     } else if (!node.IsScalar() || !contains(types, node.Scalar())) {
-      error(line_of(node), "platform must be one of " + join(types));
+      error(line_of(node), "platform must be one of " + join_words(types));
     } else {
       out.platform = node.Scalar();
       out.platform_line = line_of(node);
@@ -146,7 +139,7 @@ class FileLoader {
       if (key == "jq") key_line = line_of(entry.first);
       if (!contains(kEntryKeys, key)) {
         error(line_of(entry.first),
-              "unknown key '" + key + "' in a mapping (expected " + join(kEntryKeys) + ")");
+              "unknown key '" + key + "' in a mapping (expected " + join_words(kEntryKeys) + ")");
       }
     }
     const std::vector<std::string> events = read_events(item, seen);

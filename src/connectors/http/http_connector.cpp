@@ -8,6 +8,7 @@
 
 #include "core/suggestion.hpp"
 #include "core/url_encoding.hpp"
+#include "core/text.hpp"
 
 namespace weft::connectors::http_api {
 
@@ -57,14 +58,6 @@ std::vector<std::string_view> views(const auto& words) {
   return std::vector<std::string_view>(std::begin(words), std::end(words));
 }
 
-std::string join(const auto& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += ", ";
-    out += w;
-  }
-  return out;
-}
 
 // A query value as text: strings as they are, numbers and booleans as JSON writes them.
 std::optional<std::string> scalar_text(const nlohmann::json& value) {
@@ -93,7 +86,7 @@ Result<delivery::OutboundRequest, delivery::Failure> HttpConnector::prepare(
     if (std::find(kInputKeys.begin(), kInputKeys.end(), key) == kInputKeys.end()) {
       return fail(bad_input(what + ": unknown input key '" + key + "'" +
                             did_you_mean(key, views(kInputKeys)) + " (known: " +
-                            join(kInputKeys) + ")"));
+                            join_words(kInputKeys) + ")"));
     }
   }
 
@@ -104,7 +97,7 @@ Result<delivery::OutboundRequest, delivery::Failure> HttpConnector::prepare(
     if (!it->is_string()) return fail(bad_input(what + ": method must be a string"));
     out.method = upper(it->get<std::string>());
     if (std::find(kMethods.begin(), kMethods.end(), out.method) == kMethods.end()) {
-      return fail(bad_input(what + ": method must be one of " + join(kMethods)));
+      return fail(bad_input(what + ": method must be one of " + join_words(kMethods)));
     }
   }
 

@@ -9,6 +9,7 @@
 #include "core/suggestion.hpp"
 #include "core/url_encoding.hpp"
 #include "crypto/hmac.hpp"
+#include "core/text.hpp"
 
 namespace weft::connectors::netsuite {
 
@@ -38,14 +39,6 @@ struct Plan {
   json body;                // upsert, update: the record; suiteql: {"q": …}
 };
 
-std::string join(const std::vector<std::string_view>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += ", ";
-    out += w;
-  }
-  return out;
-}
 
 template <std::size_t N>
 std::vector<std::string_view> views(const std::array<std::string_view, N>& words) {
@@ -108,7 +101,7 @@ Result<Plan, std::string> resolve(const engine::ActionRequest& request) {
     std::vector<std::string_view> names;
     for (const auto& a : actions()) names.push_back(a.name);
     return fail("unknown action '" + request.action + "'" + did_you_mean(request.action, names) +
-                " (known: " + join(names) + ")");
+                " (known: " + join_words(names) + ")");
   }
   const json& input = request.input;
   if (!input.is_object()) return fail(std::string("input must be an object"));
@@ -137,7 +130,7 @@ Result<Plan, std::string> resolve(const engine::ActionRequest& request) {
                               "to change a record by its internal id)"));
     }
     return fail("unknown input key '" + key + "'" + did_you_mean(key, known) +
-                " (known: " + join(known) + ")");
+                " (known: " + join_words(known) + ")");
   }
 
   if (op == Operation::suiteql) {

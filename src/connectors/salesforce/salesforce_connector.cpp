@@ -49,14 +49,6 @@ const Action* find_action(std::string_view name) {
 
 bool is_write(Kind kind) { return kind == Kind::upsert || kind == Kind::update; }
 
-std::string join(const std::vector<std::string_view>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += ", ";
-    out += w;
-  }
-  return out;
-}
 
 // "v61.0" from "61.0" or "v61.0" (the config checked the shape).
 std::string normalized_version(const std::string& configured) {
@@ -97,7 +89,7 @@ class Input {
     for (const auto& [key, value] : input_.items()) {
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         return fail(bad_input(what_ + ": unknown input key '" + key + "'" +
-                              did_you_mean(key, known) + " (known: " + join(known) + ")"));
+                              did_you_mean(key, known) + " (known: " + join_words(known) + ")"));
       }
     }
     return {};
@@ -245,7 +237,7 @@ Result<OutboundRequest, Failure> SalesforceConnector::prepare(
     for (const Action& a : kActions) known.push_back(a.name);
     return fail(bad_input("connector " + name_ + " (salesforce) has no action '" + request.action +
                           "'" + did_you_mean(request.action, known) +
-                          "; its actions: " + join(known)));
+                          "; its actions: " + join_words(known)));
   }
   const std::string what = describe(request, name_);
   if (!request.input.is_object()) return fail(bad_input(what + ": input must be an object"));

@@ -8,6 +8,7 @@
 #include "core/suggestion.hpp"
 #include "core/url_encoding.hpp"
 #include "crypto/hmac.hpp"
+#include "core/text.hpp"
 
 namespace weft::connectors::zendesk {
 
@@ -54,14 +55,6 @@ const Action* find_action(std::string_view name) {
   return it == kActions.end() ? nullptr : &*it;
 }
 
-std::string join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += ", ";
-    out += w;
-  }
-  return out;
-}
 
 // The input without the keys that went into the path.
 json without(const json& input, std::initializer_list<std::string_view> keys) {
@@ -431,7 +424,7 @@ Result<OutboundRequest, Failure> ZendeskConnector::prepare(
     for (const Action& a : kActions) known.push_back(a.name);
     return fail(bad_input("connector " + name_ + " (zendesk) has no action '" + request.action +
                           "'" + did_you_mean(request.action, known) +
-                          "; its actions: " + join(action_names())));
+                          "; its actions: " + join_words(action_names())));
   }
   const bool keyed = action->name == "create_ticket" || action->name == "add_private_comment";
   if (keyed && request.idempotency_key.empty()) {
