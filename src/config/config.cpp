@@ -107,9 +107,9 @@ void Loader::unknown_key(const std::string& key, int line, const std::string& se
                                                                      {"identity", kIdentityKeys},
                                                                      {"api", kApiKeys}}};
     for (const auto& [name, keys] : sections) {
-      if (contains(keys, key)) hint = " (it belongs under " + std::string(name) + ":)";
+      if (contains_word(keys, key)) hint = " (it belongs under " + std::string(name) + ":)";
     }
-    if (contains(connector_keys(), key)) hint = " (it belongs under connectors: NAME:)";
+    if (contains_word(connector_keys(), key)) hint = " (it belongs under connectors: NAME:)";
   }
   error(line, "unknown key '" + key + "' " + where_in(section) + hint);
 }
@@ -146,7 +146,7 @@ void Loader::parse_double(const Entry& e, const std::string& s, double& out, dou
 }
 
 void Loader::parse_choice(const Entry& e, const std::string& s, std::string& out, Keys choices) {
-  if (!contains(choices, s)) {
+  if (!contains_word(choices, s)) {
     error(e.line, e.field + " must be one of " + join_words(choices) + got(e, nearest(s, choices)));
     return;
   }
@@ -322,7 +322,7 @@ void Loader::read_identity(const Entry& section, IdentityConfig& identity) {
         auto s = text(item);
         if (!s) continue;
         if (e.key == "rules") {
-          if (!contains(Keys(kIdentityRules), *s)) {
+          if (!contains_word(kIdentityRules, *s)) {
             error(item.line, item.field + " must be one of " + join_words(kIdentityRules) +
                                  got(item, nearest(*s, kIdentityRules)));
             continue;

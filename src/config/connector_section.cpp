@@ -245,13 +245,13 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
       if (!replaced) require(key, why);
     }
     for (const auto& [key, line] : given) {
-      if (!spec->inbound && contains(Keys(kInboundKeys), key)) {
+      if (!spec->inbound && contains_word(kInboundKeys, key)) {
         error(line, field + "." + key + " does not apply to type " + c.type +
                         " (it receives no webhooks)");
         continue;
       }
-      if (contains(Keys(kCommonConnectorKeys), key) || contains(spec->required, key) ||
-          contains(spec->optional, key)) {
+      if (contains_word(kCommonConnectorKeys, key) || contains_word(spec->required, key) ||
+          contains_word(spec->optional, key)) {
         continue;
       }
       std::vector<std::string_view> used = spec->required;

@@ -30,25 +30,12 @@ namespace weft::config::detail {
 
 using Keys = std::span<const std::string_view>;
 
-inline bool contains(Keys keys, std::string_view key) {
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
-}
-
-inline bool contains(const std::vector<std::string_view>& keys, std::string_view key) {
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
-}
-
-// The candidates as views, for the shared "did you mean" helpers.
-std::vector<std::string_view> views(const auto& candidates) {
-  return std::vector<std::string_view>(std::begin(candidates), std::end(candidates));
-}
-
 std::optional<std::string_view> nearest(std::string_view word, const auto& candidates) {
-  return weft::nearest(word, views(candidates));
+  return weft::nearest(word, word_views(candidates));
 }
 
 std::string suggestion(std::string_view word, const auto& candidates) {
-  return did_you_mean(word, views(candidates));
+  return did_you_mean(word, word_views(candidates));
 }
 
 int line_of(const YAML::Node& node);
@@ -151,7 +138,7 @@ void Loader::for_each_entry(const YAML::Node& map, int map_line, const std::stri
                       std::to_string(first->second) + ")");
       continue;
     }
-    if (!known.empty() && !contains(known, name)) {
+    if (!known.empty() && !contains_word(known, name)) {
       unknown_key(name, line, section, known);
       continue;
     }

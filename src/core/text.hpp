@@ -17,6 +17,14 @@ std::string join_words(const auto& words) {
   return out;
 }
 
+// Whether `word` is one of `words` (an array of string_view, a vector of strings, ...).
+bool contains_word(const auto& words, std::string_view word) {
+  for (const auto& w : words) {
+    if (w == word) return true;
+  }
+  return false;
+}
+
 // Without leading and trailing spaces, tabs, CRs and LFs (HTTP's optional whitespace plus the
 // line ends a header line may still carry).
 inline std::string_view trim_whitespace(std::string_view s) {

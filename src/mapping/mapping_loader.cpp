@@ -11,14 +11,13 @@
 #include <vector>
 
 #include "config/source_files.hpp"
+#include "core/text.hpp"
 #include "mapping/mapping_set.hpp"
 #include "mapping/mapping_table.hpp"
-#include "core/text.hpp"
 
 namespace weft::mapping {
 
 namespace {
-
 
 constexpr std::array<std::string_view, 4> kFileKeys{"platform", "version", "description",
                                                     "mappings"};
@@ -27,11 +26,6 @@ constexpr std::array<std::string_view, 3> kEntryKeys{"event", "description", "jq
 int line_of(const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
   return mark.line >= 0 ? mark.line + 1 : 0;
-}
-
-
-bool contains(const auto& words, std::string_view word) {
-  return std::find(words.begin(), words.end(), word) != words.end();
 }
 
 // An exact event type, "prefix.*" or "*": printable, no spaces, '*' only as the last segment.
@@ -71,7 +65,7 @@ class FileLoader {
     out.file = source_.file;
     for (const auto& entry : root) {
       const std::string& key = entry.first.Scalar();
-      if (!contains(kFileKeys, key)) {
+      if (!contains_word(kFileKeys, key)) {
         error(line_of(entry.first), "unknown key '" + key + "' (expected " + join_words(kFileKeys) + ")");
       }
     }
@@ -92,7 +86,7 @@ class FileLoader {
     const auto& types = config::connector_types();
     if (!node) {
       error(line_of(root), "missing key 'platform' (one of " + join_words(types) + ")");
-    } else if (!node.IsScalar() || !contains(types, node.Scalar())) {
+    } else if (!node.IsScalar() || !contains_word(types, node.Scalar())) {
       error(line_of(node), "platform must be one of " + join_words(types));
     } else {
       out.platform = node.Scalar();
@@ -137,7 +131,7 @@ class FileLoader {
     for (const auto& entry : item) {
       const std::string& key = entry.first.Scalar();
       if (key == "jq") key_line = line_of(entry.first);
-      if (!contains(kEntryKeys, key)) {
+      if (!contains_word(kEntryKeys, key)) {
         error(line_of(entry.first),
               "unknown key '" + key + "' in a mapping (expected " + join_words(kEntryKeys) + ")");
       }

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/suggestion.hpp"
-#include "core/url_encoding.hpp"
 #include "core/text.hpp"
+#include "core/url_encoding.hpp"
 
 namespace weft::connectors::http_api {
 
@@ -54,11 +54,6 @@ std::string upper(std::string s) {
   return s;
 }
 
-std::vector<std::string_view> views(const auto& words) {
-  return std::vector<std::string_view>(std::begin(words), std::end(words));
-}
-
-
 // A query value as text: strings as they are, numbers and booleans as JSON writes them.
 std::optional<std::string> scalar_text(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
@@ -85,7 +80,7 @@ Result<delivery::OutboundRequest, delivery::Failure> HttpConnector::prepare(
   for (const auto& [key, value] : input.items()) {
     if (std::find(kInputKeys.begin(), kInputKeys.end(), key) == kInputKeys.end()) {
       return fail(bad_input(what + ": unknown input key '" + key + "'" +
-                            did_you_mean(key, views(kInputKeys)) + " (known: " +
+                            did_you_mean(key, word_views(kInputKeys)) + " (known: " +
                             join_words(kInputKeys) + ")"));
     }
   }

@@ -7,9 +7,9 @@
 #include "connectors/netsuite/netsuite_actions.hpp"
 #include "connectors/netsuite/oauth1.hpp"
 #include "core/suggestion.hpp"
+#include "core/text.hpp"
 #include "core/url_encoding.hpp"
 #include "crypto/hmac.hpp"
-#include "core/text.hpp"
 
 namespace weft::connectors::netsuite {
 
@@ -38,12 +38,6 @@ struct Plan {
   url::Pairs query;
   json body;                // upsert, update: the record; suiteql: {"q": …}
 };
-
-
-template <std::size_t N>
-std::vector<std::string_view> views(const std::array<std::string_view, N>& words) {
-  return {words.begin(), words.end()};
-}
 
 // An id given as a string or a non-negative integer; nullopt when absent or null.
 Result<std::optional<std::string>, std::string> id_field(const json& input, std::string_view key) {
@@ -115,7 +109,7 @@ Result<Plan, std::string> resolve(const engine::ActionRequest& request) {
     if (op == Operation::upsert) known = {"external_id"};
     if (plan.spec->record_type.empty()) known.push_back("record_type");
     if (op != Operation::get) known.push_back("body");
-    const auto extra = op == Operation::get ? views(kGetQuery) : views(kWriteQuery);
+    const auto extra = op == Operation::get ? word_views(kGetQuery) : word_views(kWriteQuery);
     known.insert(known.end(), extra.begin(), extra.end());
   }
   for (const auto& [key, value] : input.items()) {
@@ -216,7 +210,7 @@ Result<Plan, std::string> resolve(const engine::ActionRequest& request) {
     }
   }
 
-  const auto query_keys = op == Operation::get ? views(kGetQuery) : views(kWriteQuery);
+  const auto query_keys = op == Operation::get ? word_views(kGetQuery) : word_views(kWriteQuery);
   for (const auto key : query_keys) {
     const auto it = input.find(key);
     if (it == input.end() || it->is_null()) continue;

@@ -49,7 +49,6 @@ const Action* find_action(std::string_view name) {
 
 bool is_write(Kind kind) { return kind == Kind::upsert || kind == Kind::update; }
 
-
 // "v61.0" from "61.0" or "v61.0" (the config checked the shape).
 std::string normalized_version(const std::string& configured) {
   if (configured.empty()) return kDefaultApiVersion;

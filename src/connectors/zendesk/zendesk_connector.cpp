@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "core/suggestion.hpp"
+#include "core/text.hpp"
 #include "core/url_encoding.hpp"
 #include "crypto/hmac.hpp"
-#include "core/text.hpp"
 
 namespace weft::connectors::zendesk {
 
@@ -54,7 +54,6 @@ const Action* find_action(std::string_view name) {
                                [name](const Action& a) { return a.name == name; });
   return it == kActions.end() ? nullptr : &*it;
 }
-
 
 // The input without the keys that went into the path.
 json without(const json& input, std::initializer_list<std::string_view> keys) {
