@@ -2,18 +2,21 @@
 
 #include <curl/curl.h>
 
-#include <algorithm>
 #include <array>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <stdexcept>
-#include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
-#include "core/text.hpp"
+#include "core/thread_role.hpp"
+#include "delivery/curl_exchange.hpp"
 
 namespace weft::delivery {
+
+using curl_detail::Exchange;
 
 namespace {
 
@@ -26,28 +29,19 @@ void global_init() {
   }
 }
 
-struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
 struct ShareDeleter {
   void operator()(CURLSH* s) const { curl_share_cleanup(s); }
 };
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+struct MultiDeleter {
+  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
 };
-
-long millis(std::chrono::milliseconds d) {
-  // curl reads 0 as "no timeout": a request always has one.
-  return static_cast<long>(std::max<std::chrono::milliseconds::rep>(1, d.count()));
-}
 
 // The lock callbacks of the share: one mutex per kind of shared data, so that a DNS lookup
 // and a TLS session resumption do not wait for each other.
 struct ShareLocks {
   std::array<std::mutex, CURL_LOCK_DATA_LAST> mutexes;
 
-  static void lock(CURL* /*handle*/, curl_lock_data data, curl_lock_access /*access*/,
-                   void* self) {
+  static void lock(CURL* /*handle*/, curl_lock_data data, curl_lock_access /*access*/, void* self) {
     static_cast<ShareLocks*>(self)->mutexes[static_cast<std::size_t>(data)].lock();
   }
   static void unlock(CURL* /*handle*/, curl_lock_data data, void* self) {
@@ -55,100 +49,11 @@ struct ShareLocks {
   }
 };
 
-// One easy handle and the state of the exchange running on it. Reused across calls: the
-// handle keeps its live connections, the buffers their capacity.
-struct Exchange {
-  std::unique_ptr<CURL, EasyDeleter> curl;
-  char error[CURL_ERROR_SIZE] = {};
-
-  // Per exchange.
-  http::Response response;
-  std::size_t max_body = 0;
-  bool body_too_large = false;
-  // Tracking of what went out (see the header): per try of the request, how far the blank
-  // line "\r\n\r\n" ending the head has been matched, and body bytes written after it.
-  std::size_t body_size = 0;
-  int head_end_matched = 0;
-  std::size_t body_written = 0;
-  bool fully_sent = false;
-
-  void start(std::size_t request_body_size, std::size_t max_response_body) {
-    response.status = 0;
-    response.headers = http::Headers();
-    response.body.clear();
-    max_body = max_response_body;
-    body_too_large = false;
-    body_size = request_body_size;
-    head_end_matched = 0;
-    body_written = 0;
-    fully_sent = false;
-    error[0] = '\0';
-  }
-
-  void written(const char* data, std::size_t size) {
-    static constexpr std::string_view kHeadEnd = "\r\n\r\n";
-    std::size_t i = 0;
-    for (; i < size && head_end_matched < 4; ++i) {
-      const char c = data[i];
-      if (c == kHeadEnd[static_cast<std::size_t>(head_end_matched)]) {
-        ++head_end_matched;
-      } else {
-        head_end_matched = c == '\r' ? 1 : 0;
-      }
-    }
-    if (head_end_matched == 4) {
-      body_written += size - i;
-      if (body_written >= body_size) fully_sent = true;
-    }
-  }
-
-  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self) {
-    auto& x = *static_cast<Exchange*>(self);
-    const std::size_t n = size * count;
-    if (x.response.body.size() + n > x.max_body) {
-      x.body_too_large = true;
-      return 0;  // makes curl stop with CURLE_WRITE_ERROR
-    }
-    x.response.body.append(data, n);
-    return n;
-  }
-
-  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self) {
-    auto& x = *static_cast<Exchange*>(self);
-    const std::size_t n = size * count;
-    const std::string_view line(data, n);
-    if (line.starts_with("HTTP/")) {
-      // A new response (after a 1xx, a followed redirect, or a retry on a fresh connection):
-      // only the last one is reported.
-      x.response.headers = http::Headers();
-      x.response.body.clear();
-    } else if (const std::size_t colon = line.find(':'); colon != std::string_view::npos) {
-      x.response.headers.add(std::string(trim_whitespace(line.substr(0, colon))),
-                             std::string(trim_whitespace(line.substr(colon + 1))));
-    }
-    return n;
-  }
-
-  static int on_debug(CURL* /*handle*/, curl_infotype type, char* data, std::size_t size,
-                      void* self) {
-    auto& x = *static_cast<Exchange*>(self);
-    if (type == CURLINFO_HEADER_OUT) {
-      // Each try of the request starts with its head (a partly written head continues as
-      // DATA_OUT), so a head starts the count afresh.
-      x.head_end_matched = 0;
-      x.body_written = 0;
-      x.written(data, size);
-    } else if (type == CURLINFO_DATA_OUT) {
-      x.written(data, size);
-    }
-    return 0;
-  }
-};
-
-bool uses_request_body(const OutboundRequest& request) {
-  if (!request.body.empty()) return true;
-  return request.method != "GET" && request.method != "HEAD" && request.method != "DELETE" &&
-         request.method != "OPTIONS";
+Attempt no_handle() {
+  Attempt attempt;
+  attempt.transport = Transport::connect_failed;
+  attempt.transport_detail = "could not create a curl handle";
+  return attempt;
 }
 
 }  // namespace
@@ -158,6 +63,7 @@ struct CurlTransport::Impl {
   ShareLocks locks;
   std::unique_ptr<CURLSH, ShareDeleter> share;
 
+  // Blocking sends: a pool of handles, each with its own connections.
   mutable std::mutex pool_mutex;
   std::vector<std::unique_ptr<Exchange>> idle;  // most recently returned last
   std::size_t handles = 0;
@@ -165,8 +71,35 @@ struct CurlTransport::Impl {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> connections{0};
 
+  // Sends without blocking: one event loop thread over a multi handle, whose connection
+  // cache all of its exchanges share. Started by the first send_async.
+  struct Queued {
+    OutboundRequest request;
+    SendDone done;
+    std::unique_ptr<Exchange> exchange;  // while it runs
+  };
+  std::once_flag loop_started;
+  std::thread loop_thread;
+  std::unique_ptr<CURLM, MultiDeleter> multi;
+  std::mutex queue_mutex;
+  std::vector<std::unique_ptr<Queued>> queued;  // submitted, not yet on the multi handle
+  bool loop_stopping = false;
+  // The loop thread's own.
+  std::map<CURL*, std::unique_ptr<Queued>> running;
+  std::vector<std::unique_ptr<Exchange>> loop_idle;
+  std::atomic<std::size_t> loop_handles{0};
+
   ~Impl() {
-    // Easy handles detach from the share before it is cleaned up.
+    if (loop_thread.joinable()) {
+      {
+        std::lock_guard lock(queue_mutex);
+        loop_stopping = true;
+      }
+      curl_multi_wakeup(multi.get());
+      loop_thread.join();
+    }
+    // Easy handles detach from the multi and the share before those are cleaned up.
+    loop_idle.clear();
     idle.clear();
   }
 
@@ -179,10 +112,8 @@ struct CurlTransport::Impl {
         return x;
       }
     }
-    auto x = std::make_unique<Exchange>();
-    x->curl.reset(curl_easy_init());
-    if (!x->curl) return nullptr;
-    if (curl_easy_setopt(x->curl.get(), CURLOPT_SHARE, share.get()) != CURLE_OK) return nullptr;
+    auto x = Exchange::create(share.get());
+    if (!x) return nullptr;
     std::lock_guard lock(pool_mutex);
     ++handles;
     return x;
@@ -199,65 +130,102 @@ struct CurlTransport::Impl {
     x.reset();  // closes its connections, outside the lock
   }
 
-  // Sets every option of one exchange; curl_easy_reset before it keeps the connections, the
-  // share and the buffers, and forgets the previous request.
-  CURLcode configure(Exchange& x, const OutboundRequest& request, const curl_slist* headers) {
-    CURL* c = x.curl.get();
-    CURLcode rc = CURLE_OK;
-    const auto check = [&rc](CURLcode r) {
-      if (rc == CURLE_OK) rc = r;
-    };
-    const auto timeout = request.timeout;
-    const auto connect =
-        std::min(timeout, request.connect_timeout.count() > 0 ? request.connect_timeout
-                                                              : options.connect_timeout);
-    check(curl_easy_setopt(c, CURLOPT_URL, request.url.c_str()));
-    check(curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https"));
-    check(curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L));
-    check(curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L));
-    check(curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L));
-    check(curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, static_cast<long>(options.keepalive_idle.count())));
-    check(curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, static_cast<long>(options.keepalive_idle.count())));
-    check(curl_easy_setopt(c, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1)));
-    check(curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, millis(timeout)));
-    check(curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, millis(connect)));
-    check(curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x.error));
-    check(curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Exchange::on_body));
-    check(curl_easy_setopt(c, CURLOPT_WRITEDATA, &x));
-    check(curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &Exchange::on_header));
-    check(curl_easy_setopt(c, CURLOPT_HEADERDATA, &x));
-    // The debug stream is how we learn what was written (see the header); nothing is printed.
-    check(curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, &Exchange::on_debug));
-    check(curl_easy_setopt(c, CURLOPT_DEBUGDATA, &x));
-    check(curl_easy_setopt(c, CURLOPT_VERBOSE, 1L));
-    check(curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, options.max_redirects > 0 ? 1L : 0L));
-    check(curl_easy_setopt(c, CURLOPT_MAXREDIRS, static_cast<long>(options.max_redirects)));
-    check(curl_easy_setopt(c, CURLOPT_POSTREDIR, static_cast<long>(CURL_REDIR_POST_ALL)));
-    check(curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
-    check(curl_easy_setopt(c, CURLOPT_USERAGENT, options.user_agent.c_str()));
-    if (!options.ca_file.empty()) check(curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str()));
-    if (!options.client_cert_file.empty()) check(curl_easy_setopt(c, CURLOPT_SSLCERT, options.client_cert_file.c_str()));
-    if (!options.client_key_file.empty()) check(curl_easy_setopt(c, CURLOPT_SSLKEY, options.client_key_file.c_str()));
+  Attempt finish(Exchange& x, CURLcode rc) {
+    std::uint64_t opened = 0;
+    Attempt attempt = x.finish(rc, options.max_response_bytes, opened);
+    if (opened > 0) connections.fetch_add(opened, std::memory_order_relaxed);
+    requests.fetch_add(1, std::memory_order_relaxed);
+    return attempt;
+  }
 
-    if (request.method == "HEAD") {
-      check(curl_easy_setopt(c, CURLOPT_NOBODY, 1L));
-    } else if (!uses_request_body(request)) {
-      if (request.method == "GET") {
-        check(curl_easy_setopt(c, CURLOPT_HTTPGET, 1L));
+  void start_loop() {
+    multi.reset(curl_multi_init());
+    if (!multi) throw std::runtime_error("curl_multi_init failed");
+    // Connections kept alive between exchanges: as many as blocking sends may keep.
+    curl_multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS,
+                      static_cast<long>(std::max<std::size_t>(1, options.max_idle_handles)));
+    loop_thread = std::thread([this] {
+      set_thread_role("http-out");
+      loop();
+    });
+  }
+
+  void submit(std::unique_ptr<Queued> q) {
+    {
+      std::lock_guard lock(queue_mutex);
+      queued.push_back(std::move(q));
+    }
+    curl_multi_wakeup(multi.get());
+  }
+
+  // Ends an exchange of the loop: its handle idles, `done` hears the outcome.
+  void complete(std::unique_ptr<Queued> q, Attempt attempt) {
+    if (q->exchange) {
+      if (loop_idle.size() < options.max_idle_handles) {
+        loop_idle.push_back(std::move(q->exchange));
       } else {
-        check(curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
-      }
-    } else {
-      // Not copied by curl: the request outlives the exchange.
-      check(curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                             static_cast<curl_off_t>(request.body.size())));
-      check(curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data()));
-      if (request.method != "POST") {
-        check(curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
+        q->exchange.reset();
+        loop_handles.fetch_sub(1, std::memory_order_relaxed);
       }
     }
-    check(curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers));
-    return rc;
+    q->done(std::move(attempt));
+  }
+
+  void start_queued(std::unique_ptr<Queued> q) {
+    if (loop_idle.empty()) {
+      q->exchange = Exchange::create(share.get());
+      if (!q->exchange) return complete(std::move(q), no_handle());
+      loop_handles.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      q->exchange = std::move(loop_idle.back());
+      loop_idle.pop_back();
+    }
+    Exchange& x = *q->exchange;
+    if (std::optional<Attempt> refused = x.begin(q->request, options)) {
+      requests.fetch_add(1, std::memory_order_relaxed);
+      return complete(std::move(q), std::move(*refused));
+    }
+    if (const CURLMcode mc = curl_multi_add_handle(multi.get(), x.handle()); mc != CURLM_OK) {
+      Attempt attempt = no_handle();
+      attempt.transport_detail = std::string("not sent: ") + curl_multi_strerror(mc);
+      std::uint64_t ignored = 0;
+      (void)x.finish(CURLE_FAILED_INIT, options.max_response_bytes, ignored);
+      requests.fetch_add(1, std::memory_order_relaxed);
+      return complete(std::move(q), std::move(attempt));
+    }
+    running.emplace(x.handle(), std::move(q));
+  }
+
+  void loop() {
+    std::vector<std::unique_ptr<Queued>> batch;
+    for (;;) {
+      {
+        std::lock_guard lock(queue_mutex);
+        // On the way out, exchanges already submitted still run to their end (each has a
+        // timeout): whoever waits for them hears how they went.
+        if (loop_stopping && queued.empty() && running.empty()) return;
+        batch.swap(queued);
+      }
+      for (auto& q : batch) start_queued(std::move(q));
+      batch.clear();
+      int still_running = 0;
+      curl_multi_perform(multi.get(), &still_running);
+      int left = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        CURL* easy = msg->easy_handle;
+        const CURLcode rc = msg->data.result;
+        curl_multi_remove_handle(multi.get(), easy);
+        auto it = running.find(easy);
+        if (it == running.end()) continue;
+        std::unique_ptr<Queued> q = std::move(it->second);
+        running.erase(it);
+        Attempt attempt = finish(*q->exchange, rc);
+        complete(std::move(q), std::move(attempt));
+      }
+      // Sleeps until a socket is ready, curl's next timeout, or curl_multi_wakeup.
+      curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
+    }
   }
 };
 
@@ -281,94 +249,27 @@ CurlTransport::~CurlTransport() = default;
 
 Attempt CurlTransport::send(const OutboundRequest& request) {
   Impl& impl = *impl_;
-  Attempt attempt;
   std::unique_ptr<Exchange> x = impl.take();
-  if (!x) {
-    attempt.transport = Transport::connect_failed;
-    attempt.transport_detail = "could not create a curl handle";
-    return attempt;
-  }
-  CURL* c = x->curl.get();
-  curl_easy_reset(c);
-  x->start(request.body.size(), impl.options.max_response_bytes);
-
-  std::unique_ptr<curl_slist, SlistDeleter> list;
-  bool list_ok = true;
-  bool has_content_type = false;
-  const auto add = [&](const std::string& line) {
-    curl_slist* next = curl_slist_append(list.get(), line.c_str());
-    if (next == nullptr) {
-      list_ok = false;
-      return;
-    }
-    (void)list.release();
-    list.reset(next);
-  };
-  // Platforms do not answer "Expect: 100-continue"; waiting for it would only add latency.
-  add("Expect:");
-  std::string line;
-  for (const auto& [name, value] : request.headers.all()) {
-    if (name.find_first_of("\r\n:") != std::string::npos || name.empty() ||
-        value.find_first_of("\r\n") != std::string::npos) {
-      // Connectors validate headers; a line break here would forge headers, so refuse.
-      impl.give_back(std::move(x));
-      attempt.transport = Transport::connect_failed;
-      attempt.transport_detail = "not sent: header '" + name.substr(0, 64) + "' is malformed";
-      return attempt;
-    }
-    has_content_type = has_content_type || http::iequals(name, "Content-Type");
-    line.assign(name);
-    // "Name;" is curl's way to send a header with an empty value.
-    if (value.empty()) {
-      line += ';';
-    } else {
-      line += ": ";
-      line += value;
-    }
-    add(line);
-  }
-  // Without this, curl labels every body as a form.
-  if (!has_content_type && uses_request_body(request)) add("Content-Type:");
-
-  CURLcode rc = list_ok ? impl.configure(*x, request, list.get()) : CURLE_OUT_OF_MEMORY;
-  if (rc == CURLE_OK) rc = curl_easy_perform(c);
-
-  long connects = 0;
-  if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0) {
-    impl.connections.fetch_add(static_cast<std::uint64_t>(connects), std::memory_order_relaxed);
-  }
-  impl.requests.fetch_add(1, std::memory_order_relaxed);
-
-  const bool answered = rc == CURLE_OK || (rc == CURLE_TOO_MANY_REDIRECTS);
-  if (answered) {
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    attempt.transport = Transport::ok;
-    attempt.response = std::move(x->response);
-    attempt.response.status = static_cast<int>(status);
-    if (rc == CURLE_TOO_MANY_REDIRECTS) attempt.transport_detail = curl_easy_strerror(rc);
+  if (!x) return no_handle();
+  std::optional<Attempt> refused = x->begin(request, impl.options);
+  Attempt attempt;
+  if (refused) {
+    impl.requests.fetch_add(1, std::memory_order_relaxed);
+    attempt = std::move(*refused);
   } else {
-    attempt.transport_detail = curl_easy_strerror(rc);
-    if (x->body_too_large) {
-      attempt.transport_detail += ": response body over " +
-                                  std::to_string(impl.options.max_response_bytes) + " bytes";
-    } else if (x->error[0] != '\0') {
-      attempt.transport_detail += std::string(": ") + x->error;
-    }
-    if (x->fully_sent) {
-      attempt.transport = rc == CURLE_OPERATION_TIMEDOUT ? Transport::timeout_after_send
-                                                         : Transport::connection_reset_after_send;
-    } else {
-      // DNS, TCP, TLS, or a connection lost before the whole request was written: the
-      // platform cannot have acted on a request it did not receive in full.
-      attempt.transport = rc == CURLE_OPERATION_TIMEDOUT ? Transport::timeout_before_send
-                                                         : Transport::connect_failed;
-    }
+    attempt = impl.finish(*x, curl_easy_perform(x->handle()));
   }
-  // Drop pointers into this request before the handle idles in the pool.
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
   impl.give_back(std::move(x));
   return attempt;
+}
+
+void CurlTransport::send_async(OutboundRequest request, SendDone done) {
+  Impl& impl = *impl_;
+  std::call_once(impl.loop_started, [&impl] { impl.start_loop(); });
+  auto q = std::make_unique<Impl::Queued>();
+  q->request = std::move(request);
+  q->done = std::move(done);
+  impl.submit(std::move(q));
 }
 
 CurlTransport::Stats CurlTransport::stats() const {
@@ -376,7 +277,7 @@ CurlTransport::Stats CurlTransport::stats() const {
   s.requests = impl_->requests.load(std::memory_order_relaxed);
   s.connections_opened = impl_->connections.load(std::memory_order_relaxed);
   std::lock_guard lock(impl_->pool_mutex);
-  s.handles = impl_->handles;
+  s.handles = impl_->handles + impl_->loop_handles.load(std::memory_order_relaxed);
   s.idle_handles = impl_->idle.size();
   return s;
 }

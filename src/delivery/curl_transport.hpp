@@ -1,29 +1,33 @@
 #pragma once
-// CurlTransport: HttpTransport over libcurl's easy interface, made for many worker threads
-// calling few hosts at a high rate.
+// CurlTransport: HttpTransport over libcurl, made for many calls at a high rate to few hosts.
 //
-// Connections: a pool of easy handles. A call takes an idle handle (the most recently used
-// first, whose connection is the likeliest to be alive), runs the exchange on it, and puts it
-// back; each handle keeps its own cache of live connections (keep-alive, TCP_NODELAY), so
-// sequential calls to a host reuse one connection and N concurrent calls use N. The pool's
-// lock is held only to take or return a handle, never during a transfer. DNS answers and TLS
-// sessions are shared between the handles (a CURLSH with a lock per kind of data).
+// Two ways to send, with the same options and the same reading of the outcome
+// (delivery/curl_exchange.hpp):
+// - send() blocks its caller: it takes an idle easy handle from a pool (the most recently
+//   used first, whose connection is the likeliest to be alive), runs the exchange, and puts
+//   the handle back; each handle keeps its own live connections (keep-alive, TCP_NODELAY), so
+//   sequential calls reuse one connection and N concurrent calls use N. The pool's lock is
+//   held only to take or return a handle, never during a transfer.
+// - send_async() queues the request for one event-loop thread (a curl multi handle, started
+//   by the first send_async) and returns; the loop runs every queued exchange at once over
+//   the multi handle's shared cache of connections and calls each `done` on its thread. The
+//   engine sends this way, so a call waiting for a platform holds no thread: hundreds of
+//   calls in flight cost one thread, not hundreds.
+// DNS answers and TLS sessions are shared by all handles (a CURLSH with a lock per kind).
 //
 // "Sent" or not: a timeout or a dropped connection means different things before and after
-// the platform had the whole request. The transport watches curl's debug stream, which reports
-// request bytes only once the socket has accepted them (CURLINFO_HEADER_OUT / DATA_OUT): the
-// request counts as sent when the blank line ending its head and then all of its body went
-// out, on any of curl's tries (curl re-sends on a fresh connection when a kept one turns out
-// dead). Failures before that are connect_failed / timeout_before_send (the platform cannot
-// have acted); after it, timeout_after_send / connection_reset_after_send (it may have).
+// the platform had the whole request (see curl_exchange.hpp for how it is told). Failures
+// before that are connect_failed / timeout_before_send (the platform cannot have acted);
+// after it, timeout_after_send / connection_reset_after_send (it may have).
 //
 // Redirects: followed up to max_redirects, http(s) only, keeping the method and body on
 // every kind (CURL_REDIR_POST_ALL) so that a redirected POST is never silently turned into a
 // GET that "succeeds"; curl drops Authorization when a redirect changes host. A redirect that
 // is not followed (too many, or no Location) reaches the classifier as a 3xx: validation.
 //
-// Threads: send() may be called from any number of threads at once. The transport must
-// outlive every send() in progress.
+// Threads: send() and send_async() may be called from any number of threads at once. The
+// destructor waits for the exchanges already queued to end (each within its timeout); the
+// transport must outlive every send() in progress.
 
 #include <chrono>
 #include <cstddef>
@@ -43,7 +47,8 @@ struct CurlTransportOptions {
   std::size_t max_response_bytes = std::size_t{8} << 20;
   int max_redirects = 3;
   // Handles (with their connections) kept between calls; beyond this, returned handles are
-  // closed. The pool grows to the peak number of concurrent calls up to this.
+  // closed. The pool grows to the peak number of concurrent calls up to this. Also the
+  // connections the event loop keeps alive between exchanges.
   std::size_t max_idle_handles = 256;
   // TCP keep-alive probes on idle kept connections, so that dead peers are noticed.
   std::chrono::seconds keepalive_idle{60};
@@ -66,12 +71,13 @@ class CurlTransport final : public HttpTransport {
   CurlTransport& operator=(const CurlTransport&) = delete;
 
   Attempt send(const OutboundRequest& request) override;
+  void send_async(OutboundRequest request, SendDone done) override;
 
   struct Stats {
-    std::uint64_t requests = 0;            // send() calls finished
+    std::uint64_t requests = 0;            // send() and send_async() exchanges finished
     std::uint64_t connections_opened = 0;  // new TCP connections, summed over all handles
     std::size_t handles = 0;               // easy handles created so far
-    std::size_t idle_handles = 0;          // in the pool now
+    std::size_t idle_handles = 0;          // in send()'s pool now
   };
   Stats stats() const;
 

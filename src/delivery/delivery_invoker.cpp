@@ -1,6 +1,7 @@
 #include "delivery/delivery_invoker.hpp"
 
 #include <algorithm>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -83,6 +84,17 @@ struct DeliveryInvoker::Channel {
     circuit_open->set(state == BreakerState::closed ? 0.0 : 1.0);
     return state;
   }
+};
+
+// One attempt while it runs: admitted, then one exchange or more (follow-ups), then `done`.
+struct DeliveryInvoker::Call {
+  Channel& ch;
+  engine::ActionRequest request;
+  engine::ActionDone done;
+  OutboundRequest outbound;     // the next request to send
+  std::optional<Permit> permit;  // the concurrency slot, while held
+  Admission admission;           // the breaker's, handed back with the report
+  std::vector<http::Response> answers;
 };
 
 DeliveryInvoker::DeliveryInvoker(const config::Config& config, HttpTransportPtr transport,
@@ -191,6 +203,13 @@ std::vector<ConnectorHealth> DeliveryInvoker::health() const {
 }
 
 engine::ActionOutcome DeliveryInvoker::invoke(const engine::ActionRequest& request) {
+  std::promise<engine::ActionOutcome> promise;
+  auto outcome = promise.get_future();
+  invoke_async(request, [&promise](engine::ActionOutcome o) { promise.set_value(std::move(o)); });
+  return outcome.get();
+}
+
+void DeliveryInvoker::invoke_async(const engine::ActionRequest& request, engine::ActionDone done) {
   const auto it = channels_.find(request.connector);
   if (it == channels_.end() || !it->second->connector) {
     Failure f;
@@ -209,172 +228,189 @@ engine::ActionOutcome DeliveryInvoker::invoke(const engine::ActionRequest& reque
                                   {"traceparent", request.traceparent},
                                   {"instance", request.instance_id},
                                   {"step", request.step_id}});
-    return f;
+    return done(std::move(f));
   }
-  return attempt(*it->second, request);
+  Channel& ch = *it->second;
+  // The admission checks run on the caller's thread; only the exchange itself is awaited.
+  auto call = std::make_shared<Call>(Call{ch, request, std::move(done), {}, std::nullopt, {}, {}});
+  if (std::optional<engine::ActionOutcome> refused = admit(*call)) return call->done(std::move(*refused));
+  send(std::move(call));
 }
 
-engine::ActionOutcome DeliveryInvoker::attempt(Channel& ch, const engine::ActionRequest& request) {
-  const auto deferred = [&](std::chrono::steady_clock::duration wait, std::string reason) {
-    metrics_->count(request, "deferred");
-    const auto ms = wait_ms(wait);
-    if (log::enabled(log::Level::debug)) {
-      log::debug("delivery.deferred", {{"connector", ch.name},
-                                       {"action", request.action},
-                                       {"reason", reason},
-                                       {"wait_ms", static_cast<std::int64_t>(ms.count())},
-                                       {"correlation_id", request.correlation_id},
-                                       {"traceparent", request.traceparent},
-                                       {"instance", request.instance_id},
-                                       {"step", request.step_id}});
-    }
-    return engine::Deferred{ms, std::move(reason)};
-  };
-  const auto failed = [&](Failure f, bool sent) {
-    metrics_->count(request, to_string(f.cls));
-    ch.note_failure(f, clock_->unix_millis());
-    const Handling handling = default_handling(f.cls);
-    log::write(handling.retryable ? log::Level::info : log::Level::warn, "delivery.failed",
-               {{"connector", ch.name},
-                {"action", request.action},
-                {"class", to_string(f.cls)},
-                {"http_status", f.http_status},
-                {"platform_code", f.platform_code},
-                {"message", f.message},
-                {"sent", sent},
-                {"outcome_uncertain", handling.outcome_uncertain},
-                {"correlation_id", request.correlation_id},
-                {"traceparent", request.traceparent},
-                {"instance", request.instance_id},
-                {"step", request.step_id}});
-    return f;
-  };
-
+std::optional<engine::ActionOutcome> DeliveryInvoker::admit(Call& call) {
+  Channel& ch = call.ch;
   // Local work first: input the connector cannot encode never takes a slot or a token.
-  auto prepared = ch.connector->prepare(request);
-  if (!prepared) return failed(std::move(prepared).error(), false);
-  OutboundRequest outbound = std::move(prepared).value();
-  add_trace_headers(request, outbound.headers);
+  auto prepared = ch.connector->prepare(call.request);
+  if (!prepared) return failed(call, std::move(prepared).error(), false);
+  call.outbound = std::move(prepared).value();
+  add_trace_headers(call.request, call.outbound.headers);
 
-  auto now = clock_->monotonic();
+  const auto now = clock_->monotonic();
   // An open breaker turns work away before it takes a slot or a token.
   if (const BreakerSnapshot snap = ch.breaker->snapshot(now); snap.state == BreakerState::open) {
     ch.publish_breaker(now);
-    return deferred(snap.open_until - now, "circuit open");
+    return deferred(call, snap.open_until - now, "circuit open");
   }
-  std::optional<Permit> permit;
   if (ch.pool) {
-    permit = ch.pool->try_acquire();
-    if (!permit) {
-      return deferred(options_.concurrency_wait, "concurrency limit (shared: " + ch.pool_name + ")");
+    call.permit = ch.pool->try_acquire();
+    if (!call.permit) {
+      return deferred(call, options_.concurrency_wait,
+                      "concurrency limit (shared: " + ch.pool_name + ")");
     }
   } else if (ch.concurrency) {
-    permit = ch.concurrency->try_acquire();
-    if (!permit) return deferred(options_.concurrency_wait, "concurrency limit");
+    call.permit = ch.concurrency->try_acquire();
+    if (!call.permit) return deferred(call, options_.concurrency_wait, "concurrency limit");
   }
   if (const RateDecision rate = ch.rate->try_acquire(now); !rate.granted) {
-    return deferred(rate.wait, ch.rate->penalty_until(now) ? "rate limit (platform's Retry-After)"
-                                                           : "rate limit");
+    return deferred(call, rate.wait,
+                    ch.rate->penalty_until(now) ? "rate limit (platform's Retry-After)" : "rate limit");
   }
-  const Admission admission = ch.breaker->allow(now);
-  if (!admission.may_call()) {
+  call.admission = ch.breaker->allow(now);
+  if (!call.admission.may_call()) {
     ch.publish_breaker(now);
-    return deferred(admission.wait, "circuit half-open: a probe is in flight");
+    return deferred(call, call.admission.wait, "circuit half-open: a probe is in flight");
   }
+  return std::nullopt;
+}
 
-  // Reports the attempt to the breaker and logs when that changed its state.
-  const auto report = [&](const Failure* failure) {
-    const auto at = clock_->monotonic();
-    const BreakerState before = ch.breaker->state(at);
-    if (failure != nullptr && default_handling(failure->cls).counts_toward_breaker) {
-      ch.breaker->on_failure(admission, at);
-    } else {
-      ch.breaker->on_success(admission);
-    }
-    const BreakerState after = ch.publish_breaker(at);
-    if (after == BreakerState::open && before != BreakerState::open) {
-      const BreakerSnapshot snap = ch.breaker->snapshot(at);
-      log::warn("delivery.circuit_opened",
-                {{"connector", ch.name},
-                 {"cool_down_ms", static_cast<std::int64_t>(snap.cool_down.count())},
-                 {"reason", failure != nullptr ? failure->message : std::string()},
-                 {"correlation_id", request.correlation_id}});
-    } else if (after == BreakerState::closed && before != BreakerState::closed) {
-      log::info("delivery.circuit_closed", {{"connector", ch.name}});
-    }
-  };
-
+void DeliveryInvoker::send(std::shared_ptr<Call> call) {
+  Channel& ch = call->ch;
   const connectors::OutboundContext context{*transport_, *clock_};
-  // One attempt: the first request and any follow-ups the connector asks for (read-before-
-  // write), all under this admission. The breaker hears of the attempt once, at its end.
-  std::vector<http::Response> answers;
-  for (;;) {
-    if (auto authorized = ch.connector->authorize(outbound, context); !authorized) {
-      Failure f = authorized.error();
-      report(&f);
-      ch.connector->on_failure(request, f);
-      return failed(std::move(f), !answers.empty());
-    }
+  if (auto authorized = ch.connector->authorize(call->outbound, context); !authorized) {
+    Failure f = authorized.error();
+    report(*call, &f);
+    ch.connector->on_failure(call->request, f);
+    const bool sent = !call->answers.empty();
+    return call->done(failed(*call, std::move(f), sent));
+  }
+  const auto started = clock_->monotonic();
+  OutboundRequest outbound = std::move(call->outbound);
+  transport_->send_async(std::move(outbound), [this, call = std::move(call), started](Attempt answer) mutable {
+    answered(std::move(call), std::move(answer), started);
+  });
+}
 
-    const auto started = clock_->monotonic();
-    Attempt answer = transport_->send(outbound);
-    now = clock_->monotonic();
-    ch.seconds->observe(std::chrono::duration<double>(now - started).count());
+void DeliveryInvoker::answered(std::shared_ptr<Call> call, Attempt answer,
+                               std::chrono::steady_clock::time_point started) {
+  Channel& ch = call->ch;
+  const engine::ActionRequest& request = call->request;
+  const auto now = clock_->monotonic();
+  ch.seconds->observe(std::chrono::duration<double>(now - started).count());
 
-    if (std::optional<Failure> failure = ch.connector->classifier().classify(answer)) {
-      if (ch.pool && permit && ch.connector->is_concurrency_limit(*failure)) {
-        ch.pool->on_limit_exceeded(*permit);
-        log::info("delivery.concurrency_refused", {{"pool", ch.pool_name},
-                                                  {"connector", ch.name},
-                                                  {"limit", ch.pool->limit()},
-                                                  {"correlation_id", request.correlation_id}});
-      }
-      if (permit) permit->release();
-      report(&*failure);
-      if (penalises_connector(*failure)) {
-        ch.rate->penalise_until(now + *failure->retry_after);
-      }
-      ch.connector->on_failure(request, *failure);
-      return failed(std::move(*failure), !answers.empty() ||
-                                             (answer.transport != Transport::connect_failed &&
-                                              answer.transport != Transport::timeout_before_send));
+  if (std::optional<Failure> failure = ch.connector->classifier().classify(answer)) {
+    if (ch.pool && call->permit && ch.connector->is_concurrency_limit(*failure)) {
+      ch.pool->on_limit_exceeded(*call->permit);
+      log::info("delivery.concurrency_refused", {{"pool", ch.pool_name},
+                                                {"connector", ch.name},
+                                                {"limit", ch.pool->limit()},
+                                                {"correlation_id", request.correlation_id}});
     }
-    answers.push_back(std::move(answer.response));
-    auto reading = ch.connector->read_exchange(request, answers);
-    if (!reading) {
-      if (permit) permit->release();
-      report(nullptr);  // the platform answered well; the connector could not read it
-      return failed(std::move(reading).error(), true);
+    if (call->permit) call->permit->release();
+    report(*call, &*failure);
+    if (penalises_connector(*failure)) ch.rate->penalise_until(now + *failure->retry_after);
+    ch.connector->on_failure(request, *failure);
+    const bool sent = !call->answers.empty() || (answer.transport != Transport::connect_failed &&
+                                                 answer.transport != Transport::timeout_before_send);
+    return call->done(failed(*call, std::move(*failure), sent));
+  }
+  call->answers.push_back(std::move(answer.response));
+  auto reading = ch.connector->read_exchange(request, call->answers);
+  if (!reading) {
+    if (call->permit) call->permit->release();
+    report(*call, nullptr);  // the platform answered well; the connector could not read it
+    return call->done(failed(*call, std::move(reading).error(), true));
+  }
+  if (auto* follow = std::get_if<connectors::FollowUp>(&reading.value())) {
+    // One attempt is the first request and any follow-ups the connector asks for (read-
+    // before-write), all under one admission; the breaker hears of the attempt once, at its end.
+    if (static_cast<int>(call->answers.size()) >= connectors::kMaxExchanges) {
+      if (call->permit) call->permit->release();
+      report(*call, nullptr);
+      return call->done(failed(*call,
+                               connectors::bad_input("action " + request.action + " of connector " +
+                                                     ch.name + " asked for more than " +
+                                                     std::to_string(connectors::kMaxExchanges) +
+                                                     " requests in one attempt"),
+                               true));
     }
-    if (auto* follow = std::get_if<connectors::FollowUp>(&reading.value())) {
-      if (static_cast<int>(answers.size()) >= connectors::kMaxExchanges) {
-        if (permit) permit->release();
-        report(nullptr);
-        return failed(connectors::bad_input("action " + request.action + " of connector " +
-                                            ch.name + " asked for more than " +
-                                            std::to_string(connectors::kMaxExchanges) +
-                                            " requests in one attempt"),
-                      true);
-      }
-      outbound = std::move(follow->request);
-      add_trace_headers(request, outbound.headers);
-      continue;
-    }
-    if (ch.pool && permit) ch.pool->on_success(*permit);
-    if (permit) permit->release();
-    report(nullptr);
-    metrics_->count(request, "success");
-    if (log::enabled(log::Level::debug)) {
-      log::debug("delivery.succeeded", {{"connector", ch.name},
-                                        {"action", request.action},
-                                        {"http_status", answers.back().status},
-                                        {"requests", static_cast<std::int64_t>(answers.size())},
-                                        {"correlation_id", request.correlation_id},
-                                        {"traceparent", request.traceparent},
-                                        {"instance", request.instance_id},
-                                        {"step", request.step_id}});
-    }
-    return engine::ActionSuccess{std::get<nlohmann::json>(std::move(reading).value())};
+    call->outbound = std::move(follow->request);
+    add_trace_headers(request, call->outbound.headers);
+    return send(std::move(call));
+  }
+  if (ch.pool && call->permit) ch.pool->on_success(*call->permit);
+  if (call->permit) call->permit->release();
+  report(*call, nullptr);
+  metrics_->count(request, "success");
+  if (log::enabled(log::Level::debug)) {
+    log::debug("delivery.succeeded", {{"connector", ch.name},
+                                      {"action", request.action},
+                                      {"http_status", call->answers.back().status},
+                                      {"requests", static_cast<std::int64_t>(call->answers.size())},
+                                      {"correlation_id", request.correlation_id},
+                                      {"traceparent", request.traceparent},
+                                      {"instance", request.instance_id},
+                                      {"step", request.step_id}});
+  }
+  call->done(engine::ActionSuccess{std::get<nlohmann::json>(std::move(reading).value())});
+}
+
+engine::Deferred DeliveryInvoker::deferred(const Call& call, std::chrono::steady_clock::duration wait,
+                                           std::string reason) {
+  metrics_->count(call.request, "deferred");
+  const auto ms = wait_ms(wait);
+  if (log::enabled(log::Level::debug)) {
+    log::debug("delivery.deferred", {{"connector", call.ch.name},
+                                     {"action", call.request.action},
+                                     {"reason", reason},
+                                     {"wait_ms", static_cast<std::int64_t>(ms.count())},
+                                     {"correlation_id", call.request.correlation_id},
+                                     {"traceparent", call.request.traceparent},
+                                     {"instance", call.request.instance_id},
+                                     {"step", call.request.step_id}});
+  }
+  return engine::Deferred{ms, std::move(reason)};
+}
+
+Failure DeliveryInvoker::failed(const Call& call, Failure f, bool sent) {
+  const engine::ActionRequest& request = call.request;
+  metrics_->count(request, to_string(f.cls));
+  call.ch.note_failure(f, clock_->unix_millis());
+  const Handling handling = default_handling(f.cls);
+  log::write(handling.retryable ? log::Level::info : log::Level::warn, "delivery.failed",
+             {{"connector", call.ch.name},
+              {"action", request.action},
+              {"class", to_string(f.cls)},
+              {"http_status", f.http_status},
+              {"platform_code", f.platform_code},
+              {"message", f.message},
+              {"sent", sent},
+              {"outcome_uncertain", handling.outcome_uncertain},
+              {"correlation_id", request.correlation_id},
+              {"traceparent", request.traceparent},
+              {"instance", request.instance_id},
+              {"step", request.step_id}});
+  return f;
+}
+
+void DeliveryInvoker::report(const Call& call, const Failure* failure) {
+  Channel& ch = call.ch;
+  const auto at = clock_->monotonic();
+  const BreakerState before = ch.breaker->state(at);
+  if (failure != nullptr && default_handling(failure->cls).counts_toward_breaker) {
+    ch.breaker->on_failure(call.admission, at);
+  } else {
+    ch.breaker->on_success(call.admission);
+  }
+  const BreakerState after = ch.publish_breaker(at);
+  if (after == BreakerState::open && before != BreakerState::open) {
+    const BreakerSnapshot snap = ch.breaker->snapshot(at);
+    log::warn("delivery.circuit_opened",
+              {{"connector", ch.name},
+               {"cool_down_ms", static_cast<std::int64_t>(snap.cool_down.count())},
+               {"reason", failure != nullptr ? failure->message : std::string()},
+               {"correlation_id", call.request.correlation_id}});
+  } else if (after == BreakerState::closed && before != BreakerState::closed) {
+    log::info("delivery.circuit_closed", {{"connector", ch.name}});
   }
 }
 

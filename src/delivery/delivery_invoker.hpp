@@ -28,9 +28,14 @@
 //                                                            (as of the last call)
 // Logs: delivery.* lines with connector, action, correlation_id, instance and step.
 //
-// Threads: invoke() from any number of engine workers at once; it blocks for the duration of
-// the HTTP exchange (bounded by the connector's timeout_seconds). The per-connector limiters
-// and breaker are shared by all callers; nothing global is locked during a transfer.
+// Threads: invoke() and invoke_async() from any number of threads at once. invoke() blocks
+// for the duration of the HTTP exchange (bounded by the connector's timeout_seconds).
+// invoke_async() runs the admission checks and the connector's local work (prepare,
+// authorize) on the caller's thread and hands the exchange to the transport's send_async;
+// `done` runs on the transport's thread when the platform answered (or on the caller's, for
+// an attempt that went nowhere). A follow-up request is authorized and sent from the
+// transport's thread. The per-connector limiters and breaker are shared by all callers;
+// nothing global is locked during a transfer.
 
 #include <chrono>
 #include <map>
@@ -83,6 +88,7 @@ class DeliveryInvoker final : public engine::ActionInvoker {
   DeliveryInvoker& operator=(const DeliveryInvoker&) = delete;
 
   engine::ActionOutcome invoke(const engine::ActionRequest& request) override;
+  void invoke_async(const engine::ActionRequest& request, engine::ActionDone done) override;
 
   // The breaker of a connector, for status pages and tests; nullopt for an unknown name.
   std::optional<BreakerSnapshot> breaker(std::string_view connector) const;
@@ -97,7 +103,19 @@ class DeliveryInvoker final : public engine::ActionInvoker {
  private:
   struct Channel;
   struct Metrics;
-  engine::ActionOutcome attempt(Channel& channel, const engine::ActionRequest& request);
+  struct Call;
+  // The outcome when the attempt may not go out now (bad input, open breaker, no slot or
+  // token); nullopt when it is admitted.
+  std::optional<engine::ActionOutcome> admit(Call& call);
+  // Authorizes and sends call.outbound; answered() takes it from there.
+  void send(std::shared_ptr<Call> call);
+  void answered(std::shared_ptr<Call> call, Attempt answer,
+                std::chrono::steady_clock::time_point started);
+  engine::Deferred deferred(const Call& call, std::chrono::steady_clock::duration wait,
+                            std::string reason);
+  Failure failed(const Call& call, Failure failure, bool sent);
+  // Tells the breaker how the attempt ended; logs when that changed its state.
+  void report(const Call& call, const Failure* failure);
 
   HttpTransportPtr transport_;
   ClockPtr clock_;

@@ -3,10 +3,12 @@
 // with a fake that records requests and injects any answer or fault (no sockets, no sleeping).
 // CurlTransport (curl_transport.hpp) is the real one.
 //
-// Threads: send() is called from engine worker threads, concurrently, and blocks for as long
-// as the exchange takes (at most the request's timeout). Implementations must be thread-safe.
+// Threads: send() is called from any thread, concurrently, and blocks for as long as the
+// exchange takes (at most the request's timeout). send_async() returns at once; the engine
+// uses it so that a call in flight holds no thread. Implementations must be thread-safe.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -35,6 +37,13 @@ class HttpTransport {
   // trouble: that is an Attempt whose transport is not ok. A 4xx/5xx is Transport::ok with
   // the status: classifying it is the FailureClassifier's job.
   virtual Attempt send(const OutboundRequest& request) = 0;
+
+  using SendDone = std::function<void(Attempt)>;
+  // The same exchange without blocking the caller: `done` gets its outcome exactly once, on a
+  // thread of the transport's (it must not block: it holds up other exchanges), or on the
+  // caller's before send_async returns. The default runs send() on the caller's thread, which
+  // is what a fake transport in a test wants.
+  virtual void send_async(OutboundRequest request, SendDone done) { done(send(request)); }
 };
 using HttpTransportPtr = std::unique_ptr<HttpTransport>;
 

@@ -4,10 +4,12 @@
 // delivery layer and the connectors) and says how it went. The engine only decides what to
 // call, with which idempotency key, and what to do with the outcome.
 //
-// Threads: invoke() is called from engine worker threads, concurrently; it may block for
-// as long as the call takes.
+// Threads: invoke() and invoke_async() are called from any thread, concurrently. invoke()
+// may block for as long as the call takes; invoke_async() should not (the engine calls it
+// from a few threads that run every instance).
 
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
@@ -40,10 +42,16 @@ struct ActionSuccess {
 
 using ActionOutcome = std::variant<ActionSuccess, delivery::Failure, Deferred>;
 
+using ActionDone = std::function<void(ActionOutcome)>;
+
 class ActionInvoker {
  public:
   virtual ~ActionInvoker() = default;
   virtual ActionOutcome invoke(const ActionRequest& request) = 0;
+  // The same call; `done` gets its outcome exactly once, on whichever thread finished it
+  // (possibly the caller's, before invoke_async returns). The default calls invoke() on the
+  // caller's thread: right for invokers that answer from memory or storage.
+  virtual void invoke_async(const ActionRequest& request, ActionDone done) { done(invoke(request)); }
 };
 
 }  // namespace weft::engine

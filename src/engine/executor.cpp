@@ -1,5 +1,7 @@
 #include "engine/executor.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <future>
 
 #include "core/thread_role.hpp"
@@ -79,10 +81,14 @@ Result<void, EngineError> Executor::start(bool threads) {
   }
   log::info("engine.started", {{"instances_resumed", active->size()}, {"workers", options_.workers}});
   if (threads) {
-    for (int i = 0; i < options_.workers; ++i) {
-      workers_.emplace_back([this] {
+    const int count = options_.threads > 0
+                          ? options_.threads
+                          : std::min(options_.workers,
+                                     std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency())));
+    for (int i = 0; i < count; ++i) {
+      threads_.emplace_back([this] {
         set_thread_role("engine", ThreadRank::background);
-        worker_loop();
+        thread_loop();
       });
     }
   }
@@ -96,8 +102,10 @@ void Executor::stop() {
   }
   work_cv_.notify_all();
   idle_cv_.notify_all();
-  for (auto& w : workers_) w.join();
-  workers_.clear();
+  // The threads leave once every flight has landed: a call in flight ends within its
+  // connector's timeout, and its outcome is persisted before the commit thread stops.
+  for (auto& t : threads_) t.join();
+  threads_.clear();
   if (committer_) committer_->stop();
 }
 
@@ -214,52 +222,69 @@ std::optional<std::int64_t> Executor::next_due() const {
   return timetable_.begin()->first;
 }
 
+std::string Executor::take_due(std::int64_t now, std::int64_t* due_seen) {
+  for (auto it = timetable_.begin(); it != timetable_.end() && it->first <= now; ++it) {
+    if (due_seen != nullptr) ++*due_seen;
+    if (busy_.count(it->second) == 0 && may_run(it->second)) {
+      std::string id = it->second;
+      due_of_.erase(id);
+      timetable_.erase(it);
+      busy_.insert(id);
+      ++in_flight_;
+      return id;
+    }
+  }
+  return {};
+}
+
+bool Executor::resume_ready(std::unique_lock<std::mutex>& lock) {
+  if (ready_.empty()) return false;
+  FlightPtr flight = std::move(ready_.front());
+  ready_.pop_front();
+  lock.unlock();
+  resume(std::move(flight));
+  lock.lock();
+  return true;
+}
+
 int Executor::run_due() {
   int runs = 0;
+  std::unique_lock lock(mutex_);
   for (;;) {
-    std::string id;
-    {
-      std::lock_guard lock(mutex_);
-      const std::int64_t now = clock_->unix_millis();
-      for (auto it = timetable_.begin(); it != timetable_.end() && it->first <= now; ++it) {
-        if (busy_.count(it->second) == 0 && may_run(it->second)) {
-          id = it->second;
-          due_of_.erase(id);
-          timetable_.erase(it);
-          busy_.insert(id);
-          break;
-        }
-      }
+    if (resume_ready(lock)) continue;
+    if (in_flight_ > 0) {
+      // One instance at a time: the next starts when this one has landed.
+      work_cv_.wait(lock, [this] { return !ready_.empty() || in_flight_ == 0; });
+      continue;
     }
+    std::string id = take_due(clock_->unix_millis(), nullptr);
     if (id.empty()) return runs;
-    run_instance(id);
-    release(id);
     ++runs;
+    lock.unlock();
+    begin(id);
+    lock.lock();
   }
 }
 
-void Executor::worker_loop() {
+void Executor::thread_loop() {
   std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    const std::int64_t now = clock_->unix_millis();
-    std::string id;
-    std::int64_t due_count = 0;
-    for (auto it = timetable_.begin(); it != timetable_.end() && it->first <= now; ++it) {
-      ++due_count;
-      if (id.empty() && busy_.count(it->second) == 0 && may_run(it->second)) {
-        id = it->second;
-        due_of_.erase(id);
-        timetable_.erase(it);
-        busy_.insert(id);
-        break;
-      }
+  for (;;) {
+    // Flights that can go on come first: they hold their key and a place among `workers`.
+    if (resume_ready(lock)) continue;
+    if (stopping_) {
+      if (in_flight_ == 0) return;
+      work_cv_.wait_for(lock, std::chrono::milliseconds(200));
+      continue;
     }
-    metrics_.tasks_due.set(static_cast<double>(due_count));
+    const std::int64_t now = clock_->unix_millis();
+    std::int64_t due_seen = 0;
+    std::string id = in_flight_ < options_.workers ? take_due(now, &due_seen) : std::string();
+    metrics_.tasks_due.set(static_cast<double>(due_seen));
     if (id.empty()) {
       // Sleep until the next due time or a notification; capped so a wall-clock jump is
       // noticed. Instances already due but held back (running, or behind another of their
-      // key) do not count: they become runnable only when an instance finishes, which
-      // notifies. Counting them made every idle worker wake each millisecond while one key
+      // key) do not count: they become runnable only when an instance lands, which
+      // notifies. Counting them made every idle thread wake each millisecond while one key
       // had a queue.
       std::int64_t wait_ms = 200;
       if (auto next = timetable_.upper_bound(now); next != timetable_.end()) {
@@ -269,9 +294,7 @@ void Executor::worker_loop() {
       continue;
     }
     lock.unlock();
-    run_instance(id);
-    release(id);
-    // An instance it held back by key may run now: this worker finds it on its next pass.
+    begin(id);
     lock.lock();
   }
 }
@@ -289,26 +312,32 @@ void Executor::account(const WorkflowDefinition& def, InstanceStatus before, Ins
   if (before != after && is_terminal(after)) metrics_.workflows_total.with({def.name, to_string(after)}).inc();
 }
 
-bool Executor::persist(InstanceRun& run, InstanceRecord& current, const WorkflowDefinition& def) {
-  InstanceRecord next = run.record();
-  Outbox outbox = run.take_outbox();
-  if (outbox.empty() && next.status == current.status && next.state_json == current.state_json &&
+std::optional<Transition> Executor::transition_for(InstanceRun& run, const InstanceRecord& current,
+                                                   const WorkflowDefinition& def, Pending& pending) {
+  pending.next = run.record();
+  pending.outbox = run.take_outbox();
+  const InstanceRecord& next = pending.next;
+  if (pending.outbox.empty() && next.status == current.status && next.state_json == current.state_json &&
       next.cursor_json == current.cursor_json && next.due_at_ms == current.due_at_ms) {
-    return true;  // nothing to write
+    return std::nullopt;  // nothing to write
   }
-  next.updated_at_ms = clock_->unix_millis();
+  pending.next.updated_at_ms = clock_->unix_millis();
   Transition t;
   t.expected_revision = current.revision;
-  t.update = next;
-  t.history = outbox.history;
-  t.open_exceptions = outbox.exceptions;
-  t.upsert_approvals = outbox.approvals;
-  t.event_waits = outbox.event_waits;
-  for (const SlaObservation& s : outbox.slas) {
+  t.update = pending.next;
+  t.history = pending.outbox.history;
+  t.open_exceptions = pending.outbox.exceptions;
+  t.upsert_approvals = pending.outbox.approvals;
+  t.event_waits = pending.outbox.event_waits;
+  for (const SlaObservation& s : pending.outbox.slas) {
     t.sla_outcomes.push_back({current.id, def.name, s.sla, current.business_key, s.from_ms, s.at_ms, s.breached,
                               s.finished ? std::optional<std::int64_t>(s.at_ms) : std::nullopt});
   }
-  auto result = commit(std::move(t));
+  return t;
+}
+
+bool Executor::settle(const StoreResult<TransitionOutcome>& result, InstanceRecord& current,
+                      const WorkflowDefinition& def, Pending& pending) {
   if (!result || *result != TransitionOutcome::applied) {
     log::warn("engine.persist_failed", {{"instance", current.id},
                                         {"trace_id", delivery::trace_id_for(current.correlation_id, current.id)},
@@ -316,8 +345,10 @@ bool Executor::persist(InstanceRun& run, InstanceRecord& current, const Workflow
                                         {"correlation_id", current.correlation_id}});
     return false;
   }
+  InstanceRecord& next = pending.next;
+  const Outbox& outbox = pending.outbox;
   metrics_.transitions_total.inc();
-  account(def, current.status, next.status, outbox);
+  account(def, current.status, next.status, pending.outbox);
   if (current.status != next.status && is_terminal(next.status)) {
     log::info("workflow.finished", {{"workflow", def.name}, {"instance", current.id},
                                     {"status", to_string(next.status)}, {"correlation_id", current.correlation_id},
@@ -334,84 +365,163 @@ bool Executor::persist(InstanceRun& run, InstanceRecord& current, const Workflow
   return true;
 }
 
-void Executor::run_instance(const std::string& id) {
-  bool cached = false;
-  auto taken = take_record(id, cached);
-  if (!taken) return;
-  InstanceRecord current = std::move(*taken);
-  if (is_terminal(current.status)) {
-    std::lock_guard lock(mutex_);
-    track(current);
-    return;
-  }
-  const WorkflowDefinition* def = catalog_->find(current.workflow, current.version);
-  if (def == nullptr) {
-    log::error("engine.definition_missing", {{"instance", id}, {"workflow", current.workflow},
-                                             {"version", current.version}});
-    return;
-  }
-  InstanceRun run(*def, jq_, current);
-  if (!run.valid()) {
-    log::error("engine.instance_unreadable", {{"instance", id}, {"error", run.error()}});
-    return;
-  }
-  bool ok = true;
-  for (int round = 0; round < 1000 && ok; ++round) {
-    const std::int64_t now = clock_->unix_millis();
-    std::vector<CallPlan> plans = run.advance(now);
-    // Everything decided so far is persisted before any platform is called.
-    ok = persist(run, current, *def);
-    if (!ok || plans.empty()) break;
+bool Executor::persist(InstanceRun& run, InstanceRecord& current, const WorkflowDefinition& def) {
+  Pending pending;
+  std::optional<Transition> t = transition_for(run, current, def, pending);
+  if (!t) return true;
+  return settle(commit(std::move(*t)), current, def, pending);
+}
 
-    std::vector<ActionOutcome> outcomes(plans.size());
-    std::vector<double> seconds(plans.size());
-    auto call = [&](std::size_t i) {
-      ActionRequest request;
-      request.connector = plans[i].action.connector;
-      request.action = plans[i].action.action;
-      request.input = plans[i].input;
-      request.idempotency_key = plans[i].idempotency_key;
-      request.correlation_id = current.correlation_id;
-      request.instance_id = current.id;
-      request.step_id = plans[i].step_id;
-      // One trace per instance (its id derives from the correlation id), a span per attempt.
-      request.traceparent = delivery::outbound_traceparent(request);
-      const auto started = clock_->monotonic();
-      outcomes[i] = invoker_.invoke(request);
-      seconds[i] = std::chrono::duration<double>(clock_->monotonic() - started).count();
-    };
-    if (plans.size() == 1) {
-      call(0);
-    } else {
-      // Parallel branches call their platforms at the same time.
-      std::vector<std::future<void>> running;
-      for (std::size_t i = 0; i < plans.size(); ++i) running.push_back(std::async(std::launch::async, call, i));
-      for (auto& f : running) f.get();
-    }
-    const std::int64_t after = clock_->unix_millis();
-    for (std::size_t i = 0; i < plans.size(); ++i) {
-      if (const auto* success = std::get_if<ActionSuccess>(&outcomes[i])) {
-        run.complete_call(plans[i], success->output, after, seconds[i]);
-      } else if (const auto* failure = std::get_if<delivery::Failure>(&outcomes[i])) {
-        run.fail_call(plans[i], *failure, after, random_);
-      } else {
-        const auto& deferred = std::get<Deferred>(outcomes[i]);
-        run.defer_call(plans[i], deferred.wait, after, deferred.reason);
-      }
-    }
+// One instance's run while it is in flight (see the header).
+struct Executor::Flight {
+  enum class Stage { committing, calling };
+  std::string id;
+  bool cached = false;  // its record came from memory, not the store
+  InstanceRecord current;
+  const WorkflowDefinition* def = nullptr;
+  std::unique_ptr<InstanceRun> run;
+  int round = 0;
+  std::vector<CallPlan> plans;  // the calls due once the transition is committed
+  Stage stage = Stage::committing;
+  Pending pending;
+  std::optional<StoreResult<TransitionOutcome>> committed;
+  std::vector<ActionOutcome> outcomes;
+  std::vector<double> seconds;
+  std::atomic<std::size_t> calls_left{0};
+};
+
+namespace {
+// Rounds of advance → persist → call in one run, so that a workflow that loops forever
+// without waiting cannot keep its key (and a place among `workers`) for ever.
+constexpr int kMaxRounds = 1000;
+}  // namespace
+
+void Executor::post(FlightPtr flight) {
+  {
+    std::lock_guard lock(mutex_);
+    ready_.push_back(std::move(flight));
   }
-  if (!ok) {
+  work_cv_.notify_one();
+}
+
+void Executor::land(const std::string& id) {
+  {
+    std::lock_guard lock(mutex_);
+    busy_.erase(id);
+    --in_flight_;
+  }
+  idle_cv_.notify_all();  // no system call when nobody waits
+  // run_due() and stop() wait for flights to land; a thread held back by `workers` may go on.
+  work_cv_.notify_one();
+}
+
+void Executor::begin(const std::string& id) {
+  auto flight = std::make_shared<Flight>();
+  flight->id = id;
+  auto taken = take_record(id, flight->cached);
+  if (!taken) return land(id);
+  flight->current = std::move(*taken);
+  if (is_terminal(flight->current.status)) {
+    {
+      std::lock_guard lock(mutex_);
+      track(flight->current);
+    }
+    return land(id);
+  }
+  flight->def = catalog_->find(flight->current.workflow, flight->current.version);
+  if (flight->def == nullptr) {
+    log::error("engine.definition_missing", {{"instance", id}, {"workflow", flight->current.workflow},
+                                             {"version", flight->current.version}});
+    return land(id);
+  }
+  flight->run = std::make_unique<InstanceRun>(*flight->def, jq_, flight->current);
+  if (!flight->run->valid()) {
+    log::error("engine.instance_unreadable", {{"instance", id}, {"error", flight->run->error()}});
+    return land(id);
+  }
+  advance(std::move(flight));
+}
+
+void Executor::advance(FlightPtr flight) {
+  Flight& f = *flight;
+  f.plans = f.run->advance(clock_->unix_millis());
+  // Everything decided so far is persisted before any platform is called.
+  std::optional<Transition> t = transition_for(*f.run, f.current, *f.def, f.pending);
+  if (!t) return dispatch(std::move(flight));
+  f.stage = Flight::Stage::committing;
+  committer_->submit(std::move(*t), [this, flight](StoreResult<TransitionOutcome> r) mutable {
+    flight->committed = std::move(r);
+    post(std::move(flight));
+  });
+}
+
+void Executor::resume(FlightPtr flight) {
+  Flight& f = *flight;
+  if (f.stage == Flight::Stage::calling) return called(std::move(flight));
+  if (!settle(*f.committed, f.current, *f.def, f.pending)) {
     // Someone else changed the instance meanwhile (an approval, a retry): run it again from
     // what is stored. A record from memory that turned out stale runs again at once.
-    auto fresh = store_.load_instance(id);
+    auto fresh = store_.load_instance(f.id);
     if (fresh && fresh->has_value()) {
       InstanceRecord r = **fresh;
-      if (!is_terminal(r.status)) r.due_at_ms = clock_->unix_millis() + (cached ? 0 : 100);
+      if (!is_terminal(r.status)) r.due_at_ms = clock_->unix_millis() + (f.cached ? 0 : 100);
       schedule(r);
     }
-    return;
+    return land(f.id);
   }
-  schedule(current);
+  dispatch(std::move(flight));
+}
+
+void Executor::dispatch(FlightPtr flight) {
+  Flight& f = *flight;
+  if (f.plans.empty()) return finish(std::move(flight));
+  const std::size_t n = f.plans.size();
+  f.outcomes.assign(n, ActionOutcome{});
+  f.seconds.assign(n, 0.0);
+  f.calls_left.store(n);
+  f.stage = Flight::Stage::calling;
+  // Parallel branches call their platforms at the same time. Once the last call is handed
+  // over, the flight may already be going on elsewhere: nothing here touches it after that.
+  for (std::size_t i = 0; i < n; ++i) {
+    ActionRequest request;
+    request.connector = f.plans[i].action.connector;
+    request.action = f.plans[i].action.action;
+    request.input = f.plans[i].input;
+    request.idempotency_key = f.plans[i].idempotency_key;
+    request.correlation_id = f.current.correlation_id;
+    request.instance_id = f.current.id;
+    request.step_id = f.plans[i].step_id;
+    // One trace per instance (its id derives from the correlation id), a span per attempt.
+    request.traceparent = delivery::outbound_traceparent(request);
+    const auto started = clock_->monotonic();
+    invoker_.invoke_async(request, [this, flight, i, started](ActionOutcome outcome) {
+      flight->outcomes[i] = std::move(outcome);
+      flight->seconds[i] = std::chrono::duration<double>(clock_->monotonic() - started).count();
+      if (flight->calls_left.fetch_sub(1) == 1) post(flight);
+    });
+  }
+}
+
+void Executor::called(FlightPtr flight) {
+  Flight& f = *flight;
+  const std::int64_t after = clock_->unix_millis();
+  for (std::size_t i = 0; i < f.plans.size(); ++i) {
+    if (const auto* success = std::get_if<ActionSuccess>(&f.outcomes[i])) {
+      f.run->complete_call(f.plans[i], success->output, after, f.seconds[i]);
+    } else if (const auto* failure = std::get_if<delivery::Failure>(&f.outcomes[i])) {
+      f.run->fail_call(f.plans[i], *failure, after, random_);
+    } else {
+      const auto& deferred = std::get<Deferred>(f.outcomes[i]);
+      f.run->defer_call(f.plans[i], deferred.wait, after, deferred.reason);
+    }
+  }
+  if (++f.round >= kMaxRounds) return finish(std::move(flight));
+  advance(std::move(flight));
+}
+
+void Executor::finish(FlightPtr flight) {
+  schedule(flight->current);
+  land(flight->id);
 }
 
 Result<void, EngineError> Executor::mutate(const std::string& id,

@@ -10,9 +10,15 @@
 // Scheduling: an in-memory timetable of due times mirrors the instances' due_at column (the
 // task table). Instances of one workflow with the same business key run one at a time in
 // event order (an instance waiting for a person or an event does not hold the others up);
-// different keys run concurrently on a bounded pool of worker threads. A newly due instance
-// wakes one idle worker, not all of them (with hundreds of workers, waking all of them for
-// every instance cost more CPU than running the instances).
+// different keys run concurrently, at most `workers` instances at once. A newly due instance
+// wakes one idle thread, not all of them.
+//
+// An instance in flight holds no thread while it waits: its transition goes to the group
+// commit and its calls to the invoker's invoke_async, and when the commit or the last call
+// is done the instance is queued to go on (a Flight). A few threads (`threads`) do all the
+// work in between — advancing instances, building requests, reading outcomes — so that
+// hundreds of instances waiting for platforms cost hundreds of small records, not hundreds
+// of threads and the context switches between them.
 //
 // The record of an instance due now is kept with its timetable entry when the executor has
 // it (it was just persisted here, or created by the event pipeline), so running it reads
@@ -22,9 +28,10 @@
 //
 // Threads: start()/stop() from one thread; schedule(), decide(), deliver(), retry() and
 // discard() from any thread. run_due() drives everything on the caller's thread instead of
-// workers, for deterministic tests with a ManualClock.
+// threads of its own, one instance at a time, for deterministic tests with a ManualClock.
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,9 +69,10 @@ struct EngineMetrics {
 };
 
 struct ExecutorOptions {
-  int workers = 16;
+  int workers = 16;               // instances in flight at most (engine.workers)
   std::uint64_t random_seed = 0;  // 0: from the clock
   GroupCommitOptions commit{};
+  int threads = 0;  // threads that run them; 0: twice the CPUs, at least 4, at most workers
 };
 
 enum class EngineErrc { not_found, invalid_state, conflict, storage };
@@ -86,7 +94,8 @@ class Executor {
 
   // Instances created elsewhere (the event pipeline) that should run now.
   void schedule(const InstanceRecord& record);
-  // Runs every instance due now on this thread until none is; returns how many runs.
+  // Runs every instance due now on this thread, one at a time, until none is; returns how
+  // many runs.
   int run_due();
   // The earliest due time, if any (tests advance a ManualClock to it).
   std::optional<std::int64_t> next_due() const;
@@ -116,20 +125,53 @@ class Executor {
     std::optional<InstanceRecord> record;
   };
 
-  void run_instance(const std::string& id);
+  struct Flight;
+  using FlightPtr = std::shared_ptr<Flight>;
+  // An instance's run, from taking it off the timetable to scheduling it again: advance,
+  // persist, call, read the outcomes, advance … Each step runs on whichever thread took the
+  // flight from ready_; waiting for a commit or a call takes none.
+  void begin(const std::string& id);
+  void advance(FlightPtr flight);
+  void resume(FlightPtr flight);  // after its commit or its calls
+  void dispatch(FlightPtr flight);
+  void called(FlightPtr flight);
+  void finish(FlightPtr flight);
+  void post(FlightPtr flight);
+  // With `lock` on mutex_: resumes the first ready flight (unlocking meanwhile); false when
+  // none is ready.
+  bool resume_ready(std::unique_lock<std::mutex>& lock);
+  // Caller holds mutex_: an instance due at `now` that may run, taken off the timetable and
+  // marked busy; empty when none. `due_seen` counts due instances looked at.
+  std::string take_due(std::int64_t now, std::int64_t* due_seen);
   // The cached record of `id` (taken out of its entry; `cached` true), else the stored one.
   std::optional<InstanceRecord> take_record(const std::string& id, bool& cached);
   // Marks `id` no longer running; wakes whoever waits for that.
   void release(const std::string& id);
+  // release() for an instance that was in flight.
+  void land(const std::string& id);
   // The exception, when it exists and is still open.
   Result<ExceptionRecord, EngineError> open_exception(const std::string& exception_id);
   // Applies `fn` to the instance under its lock and persists the result.
   Result<void, EngineError> mutate(const std::string& id,
                                    const std::function<Result<void, std::string>(InstanceRun&)>& fn);
+  // What a transition carries besides the record, for settle() once it is committed.
+  struct Pending {
+    InstanceRecord next;
+    Outbox outbox;
+  };
+  // The transition that persists what `run` decided since `current`; nullopt when nothing
+  // changed.
+  std::optional<Transition> transition_for(InstanceRun& run, const InstanceRecord& current,
+                                           const WorkflowDefinition& def, Pending& pending);
+  // After the commit: metrics and logs, and `current` becomes the new record. False when it
+  // was not applied (a revision conflict or a storage error).
+  bool settle(const StoreResult<TransitionOutcome>& result, InstanceRecord& current,
+              const WorkflowDefinition& def, Pending& pending);
+  // Both, waiting for the commit.
   bool persist(InstanceRun& run, InstanceRecord& current, const WorkflowDefinition& def);
   void track(const InstanceRecord& record);
   bool may_run(const std::string& id);
-  void worker_loop();
+  void thread_loop();
   bool lock_instance(const std::string& id);
   void unlock_instance(const std::string& id);
   void account(const WorkflowDefinition& def, InstanceStatus before, InstanceStatus after, Outbox& outbox);
@@ -145,15 +187,17 @@ class Executor {
   std::unique_ptr<GroupCommit<Transition, TransitionOutcome>> committer_;
 
   mutable std::mutex mutex_;
-  std::condition_variable work_cv_;  // workers: an instance may have become due
+  std::condition_variable work_cv_;  // threads: an instance became due, a flight ready or landed
   std::condition_variable idle_cv_;  // mutate(): an instance stopped running
   std::multimap<std::int64_t, std::string> timetable_;  // due → instance
   std::map<std::string, std::int64_t> due_of_;          // instance → its timetable slot
   std::map<std::string, Entry> entries_;                 // every unfinished instance
   std::map<std::pair<std::string, std::string>, std::set<std::int64_t>> key_holders_;
   std::set<std::string> busy_;                           // instances being run right now
+  std::deque<FlightPtr> ready_;  // flights whose commit or calls are done
+  int in_flight_ = 0;            // instances taken off the timetable and not yet landed
   bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace weft::engine

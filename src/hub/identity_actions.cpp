@@ -54,6 +54,11 @@ engine::ActionOutcome IdentityActions::invoke(const engine::ActionRequest& reque
   return refused("connector identity has no action '" + request.action + "'; known: get_entity");
 }
 
+void IdentityActions::invoke_async(const engine::ActionRequest& request, engine::ActionDone done) {
+  if (request.connector != kIdentityConnector) return platforms_.invoke_async(request, std::move(done));
+  done(invoke(request));
+}
+
 engine::ActionOutcome IdentityActions::get_entity(const engine::ActionRequest& request) {
   const json* id =
       request.input.is_object() && request.input.contains("id") ? &request.input["id"] : nullptr;

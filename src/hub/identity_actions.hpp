@@ -42,6 +42,8 @@ class IdentityActions : public engine::ActionInvoker {
       : platforms_(platforms), identity_(identity) {}
 
   engine::ActionOutcome invoke(const engine::ActionRequest& request) override;
+  // Platform calls go on asynchronously; identity reads answer on the caller's thread.
+  void invoke_async(const engine::ActionRequest& request, engine::ActionDone done) override;
 
  private:
   engine::ActionOutcome get_entity(const engine::ActionRequest& request);

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -232,10 +233,31 @@ nlohmann::json echoed(const Attempt& a) {
   return nlohmann::json::parse(a.response.body);
 }
 
-TEST(CurlTransport, PostRoundTripsHeadersAndBody) {
+// Every exchange below runs both ways: send() on the test's thread, and send_async() on the
+// transport's event loop (awaited here). They must report alike.
+enum class Sending { blocking, event_loop };
+
+class CurlTransportSends : public ::testing::TestWithParam<Sending> {
+ protected:
+  Attempt send(CurlTransport& transport, const OutboundRequest& request) {
+    if (GetParam() == Sending::blocking) return transport.send(request);
+    std::promise<Attempt> promise;
+    auto answer = promise.get_future();
+    transport.send_async(request, [&promise](Attempt a) { promise.set_value(std::move(a)); });
+    return answer.get();
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(BothWays, CurlTransportSends,
+                         ::testing::Values(Sending::blocking, Sending::event_loop),
+                         [](const ::testing::TestParamInfo<Sending>& param_info) {
+                           return param_info.param == Sending::blocking ? "Blocking" : "EventLoop";
+                         });
+
+TEST_P(CurlTransportSends, PostRoundTripsHeadersAndBody) {
   TestServer server(echo);
   CurlTransport transport;
-  const Attempt a = transport.send(request_to(server.url("/effects?x=1")));
+  const Attempt a = send(transport, request_to(server.url("/effects?x=1")));
   ASSERT_EQ(a.transport, Transport::ok) << a.transport_detail;
   EXPECT_EQ(a.response.status, 200);
   EXPECT_EQ(a.response.headers.get("X-Reply").value_or(""), "yes");
@@ -250,26 +272,26 @@ TEST(CurlTransport, PostRoundTripsHeadersAndBody) {
   EXPECT_FALSE(seen["headers"].contains("Expect"));
 }
 
-TEST(CurlTransport, MethodsWithAndWithoutBodies) {
+TEST_P(CurlTransportSends, MethodsWithAndWithoutBodies) {
   TestServer server(echo);
   CurlTransport transport;
-  auto get = echoed(transport.send(request_to(server.url("/r"), "GET", "")));
+  auto get = echoed(send(transport, request_to(server.url("/r"), "GET", "")));
   EXPECT_EQ(get["method"], "GET");
   EXPECT_EQ(get["body"], "");
-  auto del = echoed(transport.send(request_to(server.url("/r"), "DELETE", "")));
+  auto del = echoed(send(transport, request_to(server.url("/r"), "DELETE", "")));
   EXPECT_EQ(del["method"], "DELETE");
   EXPECT_FALSE(del["headers"].contains("Content-Type"));
-  auto patch = echoed(transport.send(request_to(server.url("/r"), "PATCH", R"({"a":1})")));
+  auto patch = echoed(send(transport, request_to(server.url("/r"), "PATCH", R"({"a":1})")));
   EXPECT_EQ(patch["method"], "PATCH");
   EXPECT_EQ(patch["body"], R"({"a":1})");
   // A POST without a body says so, and is not labelled a form.
-  auto empty_post = echoed(transport.send(request_to(server.url("/r"), "POST", "")));
+  auto empty_post = echoed(send(transport, request_to(server.url("/r"), "POST", "")));
   EXPECT_EQ(empty_post["method"], "POST");
   EXPECT_EQ(empty_post["headers"]["Content-Length"], "0");
   EXPECT_FALSE(empty_post["headers"].contains("Content-Type"));
 }
 
-TEST(CurlTransport, ErrorStatusesAreAnswersNotTransportFailures) {
+TEST_P(CurlTransportSends, ErrorStatusesAreAnswersNotTransportFailures) {
   TestServer server([](const Received& r) {
     Reply reply;
     reply.status = r.target == "/missing" ? 404 : 503;
@@ -278,20 +300,20 @@ TEST(CurlTransport, ErrorStatusesAreAnswersNotTransportFailures) {
     return reply;
   });
   CurlTransport transport;
-  const Attempt missing = transport.send(request_to(server.url("/missing")));
+  const Attempt missing = send(transport, request_to(server.url("/missing")));
   EXPECT_EQ(missing.transport, Transport::ok);
   EXPECT_EQ(missing.response.status, 404);
-  const Attempt busy = transport.send(request_to(server.url("/busy")));
+  const Attempt busy = send(transport, request_to(server.url("/busy")));
   EXPECT_EQ(busy.response.status, 503);
   EXPECT_EQ(busy.response.headers.get("Retry-After").value_or(""), "7");
   EXPECT_EQ(busy.response.body, "nope");
 }
 
-TEST(CurlTransport, SequentialCallsReuseOneConnection) {
+TEST_P(CurlTransportSends, SequentialCallsReuseOneConnection) {
   TestServer server(echo);
   CurlTransport transport;
   for (int i = 0; i < 50; ++i) {
-    ASSERT_EQ(transport.send(request_to(server.url("/effects"))).response.status, 200);
+    ASSERT_EQ(send(transport, request_to(server.url("/effects"))).response.status, 200);
   }
   EXPECT_EQ(server.accepted(), 1);
   EXPECT_EQ(server.requests(), 50);
@@ -299,7 +321,7 @@ TEST(CurlTransport, SequentialCallsReuseOneConnection) {
   EXPECT_EQ(transport.stats().handles, 1u);
 }
 
-TEST(CurlTransport, ConcurrentCallsFromEightThreads) {
+TEST_P(CurlTransportSends, ConcurrentCallsFromEightThreads) {
   TestServer server(echo);
   CurlTransport transport;
   constexpr int kThreads = 8;
@@ -310,7 +332,7 @@ TEST(CurlTransport, ConcurrentCallsFromEightThreads) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kCalls; ++i) {
         const std::string body = "{\"t\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}";
-        const Attempt a = transport.send(request_to(server.url("/effects"), "POST", body));
+        const Attempt a = send(transport, request_to(server.url("/effects"), "POST", body));
         if (a.transport == Transport::ok && a.response.status == 200 &&
             nlohmann::json::parse(a.response.body)["body"] == body) {
           ++ok;
@@ -325,43 +347,43 @@ TEST(CurlTransport, ConcurrentCallsFromEightThreads) {
   EXPECT_LE(transport.stats().handles, static_cast<std::size_t>(kThreads));
 }
 
-TEST(CurlTransport, RefusedConnectionIsConnectFailed) {
+TEST_P(CurlTransportSends, RefusedConnectionIsConnectFailed) {
   const std::uint16_t port = test::free_loopback_port();
   CurlTransport transport;
   const Attempt a =
-      transport.send(request_to("http://127.0.0.1:" + std::to_string(port) + "/effects"));
+      send(transport, request_to("http://127.0.0.1:" + std::to_string(port) + "/effects"));
   EXPECT_EQ(a.transport, Transport::connect_failed);
   EXPECT_FALSE(a.transport_detail.empty());
 }
 
-TEST(CurlTransport, ServerThatNeverAnswersIsTimeoutAfterSend) {
+TEST_P(CurlTransportSends, ServerThatNeverAnswersIsTimeoutAfterSend) {
   TestServer server([](const Received&) { return without_answer(Reply::Then::hang); });
   CurlTransport transport;
   auto request = request_to(server.url("/effects"));
   request.timeout = 300ms;
-  const Attempt a = transport.send(request);
+  const Attempt a = send(transport, request);
   EXPECT_EQ(a.transport, Transport::timeout_after_send) << a.transport_detail;
   EXPECT_EQ(server.requests(), 1);
 }
 
-TEST(CurlTransport, ServerThatHangsUpAfterTheRequestIsResetAfterSend) {
+TEST_P(CurlTransportSends, ServerThatHangsUpAfterTheRequestIsResetAfterSend) {
   TestServer server([](const Received&) { return without_answer(Reply::Then::hang_up); });
   CurlTransport transport;
-  const Attempt a = transport.send(request_to(server.url("/effects")));
+  const Attempt a = send(transport, request_to(server.url("/effects")));
   EXPECT_EQ(a.transport, Transport::connection_reset_after_send) << a.transport_detail;
 }
 
-TEST(CurlTransport, BodyTheServerNeverReadsIsTimeoutBeforeSend) {
+TEST_P(CurlTransportSends, BodyTheServerNeverReadsIsTimeoutBeforeSend) {
   // More than loopback's socket buffers hold: the request cannot be fully written.
   TestServer server(echo, TestServer::Reading::nothing);
   CurlTransport transport;
   auto request = request_to(server.url("/upload"), "POST", std::string(64u << 20, 'x'));
   request.timeout = 500ms;
-  const Attempt a = transport.send(request);
+  const Attempt a = send(transport, request);
   EXPECT_EQ(a.transport, Transport::timeout_before_send) << a.transport_detail;
 }
 
-TEST(CurlTransport, RedirectKeepsMethodAndBody) {
+TEST_P(CurlTransportSends, RedirectKeepsMethodAndBody) {
   TestServer server([](const Received& r) {
     if (r.target == "/old") {
       Reply reply;
@@ -372,13 +394,13 @@ TEST(CurlTransport, RedirectKeepsMethodAndBody) {
     return echo(r);
   });
   CurlTransport transport;
-  const auto seen = echoed(transport.send(request_to(server.url("/old"))));
+  const auto seen = echoed(send(transport, request_to(server.url("/old"))));
   EXPECT_EQ(seen["method"], "POST");
   EXPECT_EQ(seen["target"], "/new");
   EXPECT_EQ(seen["body"], R"({"amount":1250})");
 }
 
-TEST(CurlTransport, EndlessRedirectsReachTheClassifierAsA3xx) {
+TEST_P(CurlTransportSends, EndlessRedirectsReachTheClassifierAsA3xx) {
   TestServer server([](const Received&) {
     Reply reply;
     reply.status = 307;
@@ -386,13 +408,13 @@ TEST(CurlTransport, EndlessRedirectsReachTheClassifierAsA3xx) {
     return reply;
   });
   CurlTransport transport;
-  const Attempt a = transport.send(request_to(server.url("/start")));
+  const Attempt a = send(transport, request_to(server.url("/start")));
   EXPECT_EQ(a.transport, Transport::ok);
   EXPECT_EQ(a.response.status, 307);
   EXPECT_EQ(server.requests(), 4);  // the first and max_redirects (3) more
 }
 
-TEST(CurlTransport, OversizedResponseIsNotReadAndTheOutcomeIsUnknown) {
+TEST_P(CurlTransportSends, OversizedResponseIsNotReadAndTheOutcomeIsUnknown) {
   TestServer server([](const Received&) {
     Reply reply;
     reply.body = std::string(4096, 'y');
@@ -401,19 +423,81 @@ TEST(CurlTransport, OversizedResponseIsNotReadAndTheOutcomeIsUnknown) {
   CurlTransportOptions options;
   options.max_response_bytes = 1024;
   CurlTransport transport(options);
-  const Attempt a = transport.send(request_to(server.url("/big")));
+  const Attempt a = send(transport, request_to(server.url("/big")));
   EXPECT_EQ(a.transport, Transport::connection_reset_after_send);
   EXPECT_NE(a.transport_detail.find("over 1024 bytes"), std::string::npos) << a.transport_detail;
 }
 
-TEST(CurlTransport, HeaderWithALineBreakIsNotSent) {
+TEST_P(CurlTransportSends, HeaderWithALineBreakIsNotSent) {
   TestServer server(echo);
   CurlTransport transport;
   auto request = request_to(server.url("/effects"));
   request.headers.add("X-Evil", "a\r\nX-Injected: 1");
-  const Attempt a = transport.send(request);
+  const Attempt a = send(transport, request);
   EXPECT_EQ(a.transport, Transport::connect_failed);
   EXPECT_EQ(server.requests(), 0);
+}
+
+// Many exchanges in flight at once on the one loop thread: the server answers none until
+// all have arrived, so a transport that ran them one after another would never finish.
+TEST(CurlTransportEventLoop, RunsManyExchangesAtOnceOnOneThread) {
+  constexpr int kCalls = 24;
+  std::mutex mutex;
+  std::condition_variable all_arrived;
+  int arrived = 0;
+  bool gave_up = false;  // then every request is answered 503 at once, and the test fails
+  TestServer server([&](const Received& r) {
+    std::unique_lock lock(mutex);
+    if (++arrived == kCalls) all_arrived.notify_all();
+    if (gave_up || !all_arrived.wait_for(lock, 10s, [&] { return arrived >= kCalls; })) {
+      gave_up = true;
+      Reply busy;
+      busy.status = 503;
+      return busy;
+    }
+    return echo(r);
+  });
+  CurlTransport transport;
+  std::vector<std::promise<std::pair<Attempt, std::thread::id>>> answers(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    transport.send_async(request_to(server.url("/effects"), "POST", "{\"i\":" + std::to_string(i) + "}"),
+                         [&answers, i](Attempt a) {
+                           answers[static_cast<std::size_t>(i)].set_value({std::move(a), std::this_thread::get_id()});
+                         });
+  }
+  std::set<std::thread::id> threads;
+  for (int i = 0; i < kCalls; ++i) {
+    auto [attempt, thread] = answers[static_cast<std::size_t>(i)].get_future().get();
+    ASSERT_EQ(attempt.transport, Transport::ok) << attempt.transport_detail;
+    ASSERT_EQ(attempt.response.status, 200) << "the exchanges did not run at once";
+    EXPECT_EQ(nlohmann::json::parse(attempt.response.body)["body"], "{\"i\":" + std::to_string(i) + "}");
+    threads.insert(thread);
+  }
+  EXPECT_EQ(arrived, kCalls);
+  EXPECT_EQ(server.accepted(), kCalls);
+  ASSERT_EQ(threads.size(), 1u);
+  EXPECT_NE(*threads.begin(), std::this_thread::get_id());
+  // Afterwards the loop keeps those connections: the next exchanges open none.
+  const auto opened = transport.stats().connections_opened;
+  std::promise<Attempt> again;
+  transport.send_async(request_to(server.url("/effects")), [&again](Attempt a) { again.set_value(std::move(a)); });
+  EXPECT_EQ(again.get_future().get().response.status, 200);
+  EXPECT_EQ(transport.stats().connections_opened, opened);
+}
+
+// A transport going away still tells every caller how its exchange ended.
+TEST(CurlTransportEventLoop, DestructionWaitsForExchangesInFlight) {
+  TestServer server([](const Received&) { return without_answer(Reply::Then::hang); });
+  std::promise<Attempt> answer;
+  {
+    CurlTransport transport;
+    auto request = request_to(server.url("/effects"));
+    request.timeout = 300ms;
+    transport.send_async(request, [&answer](Attempt a) { answer.set_value(std::move(a)); });
+  }
+  auto outcome = answer.get_future();
+  ASSERT_EQ(outcome.wait_for(0s), std::future_status::ready);
+  EXPECT_EQ(outcome.get().transport, Transport::timeout_after_send);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -54,6 +55,38 @@ class FakeTransport final : public HttpTransport {
     return respond(200, R"({"id":"ok"})");
   }
 
+  // After hold(), send_async keeps each exchange in flight until answer() ends it, the way
+  // the real transport's event loop does (invoke() would wait for ever: only invoke_async).
+  void send_async(OutboundRequest request, SendDone done) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (holding_) {
+        sent_.push_back(std::move(request));
+        held_.push_back(std::move(done));
+        return;
+      }
+    }
+    done(send(request));
+  }
+  void hold() {
+    std::lock_guard lock(mutex_);
+    holding_ = true;
+  }
+  std::size_t held() const {
+    std::lock_guard lock(mutex_);
+    return held_.size();
+  }
+  // Ends the oldest exchange in flight with `attempt`.
+  void answer(Attempt attempt) {
+    SendDone done;
+    {
+      std::lock_guard lock(mutex_);
+      done = std::move(held_.front());
+      held_.pop_front();
+    }
+    done(std::move(attempt));
+  }
+
   void then(Step step) {
     std::lock_guard lock(mutex_);
     script_.push_back(std::move(step));
@@ -74,6 +107,8 @@ class FakeTransport final : public HttpTransport {
   mutable std::mutex mutex_;
   std::deque<Step> script_;
   std::vector<OutboundRequest> sent_;
+  bool holding_ = false;
+  std::deque<SendDone> held_;
 };
 
 // A call that stays in flight until the test lets it finish.
@@ -257,6 +292,38 @@ TEST_F(DeliveryInvokerTest, ConcurrencyCapDefersWhileACallIsInFlight) {
   gate.release.set_value();
   first.join();
   EXPECT_TRUE(std::holds_alternative<engine::ActionSuccess>(invoker->invoke(call())));
+}
+
+// invoke_async returns while the platform has the request: the attempt keeps its slot until
+// the answer comes (on the transport's thread, here the test's), and then says how it went.
+TEST_F(DeliveryInvokerTest, InvokeAsyncHoldsItsSlotUntilThePlatformAnswers) {
+  make(std::string(kTarget) + "    max_concurrency: 1\n");
+  fake->hold();
+  std::optional<engine::ActionOutcome> first, second, third;
+  invoker->invoke_async(call(), [&](engine::ActionOutcome o) { first = std::move(o); });
+  EXPECT_FALSE(first.has_value());
+  ASSERT_EQ(fake->held(), 1u);
+  EXPECT_EQ(fake->sent()[0].headers.get("Idempotency-Key").value_or(""), "wf-1234:credit");
+
+  invoker->invoke_async(call(), [&](engine::ActionOutcome o) { second = std::move(o); });
+  ASSERT_TRUE(second.has_value());  // answered at once, on the caller's thread
+  EXPECT_EQ(deferred_of(*second).reason, "concurrency limit");
+  EXPECT_EQ(fake->calls(), 1u);
+
+  std::thread platform([&] { fake->answer(respond(200, R"({"id":"cn_1"})")); });
+  platform.join();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(std::holds_alternative<engine::ActionSuccess>(*first));
+  EXPECT_EQ(std::get<engine::ActionSuccess>(*first).output["id"], "cn_1");
+
+  // The slot is free again; a failed answer comes back the same way, classified.
+  invoker->invoke_async(call(), [&](engine::ActionOutcome o) { third = std::move(o); });
+  ASSERT_EQ(fake->held(), 1u);
+  fake->answer(respond(503, "{}", {{"Retry-After", "2"}}));
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ(failure_of(*third).cls, FailureClass::transient);
+  EXPECT_TRUE(has_line(R"(weft_outbound_requests_total{connector="target",action="create_effect",outcome="success"} 1)"));
+  EXPECT_TRUE(has_line(R"(weft_outbound_requests_total{connector="target",action="create_effect",outcome="deferred"} 1)"));
 }
 
 DeliveryOptions breaker_of_three() {

@@ -1,0 +1,199 @@
+// The executor with its own threads: an instance waiting for a platform or for its commit
+// holds no thread, `workers` bounds the instances in flight, and every instance still runs
+// to the end with each effect called once. The invoker holds every call until the test
+// answers it, the way the real transport's event loop does.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "engine/executor.hpp"
+#include "store/memory/memory_workflow_store.hpp"
+
+namespace weft::engine {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+// Keeps every call in flight until answer_all(); invoke() (blocking) must not be used.
+class HeldInvoker final : public ActionInvoker {
+ public:
+  ActionOutcome invoke(const ActionRequest& request) override {
+    ADD_FAILURE() << "the engine called " << request.step_id << " blocking";
+    return delivery::Failure{};
+  }
+  void invoke_async(const ActionRequest& request, ActionDone done) override {
+    std::lock_guard lock(mutex_);
+    keys_.push_back(request.idempotency_key);
+    held_.push_back({request.step_id, std::move(done)});
+    peak_ = std::max(peak_, held_.size());
+    changed_.notify_all();
+  }
+  // Waits (at most 10 s, against a hang) until `n` calls are in flight; false if never.
+  bool wait_for_held(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return held_.size() >= n; });
+  }
+  // Answers every call in flight with success, from this thread.
+  std::vector<std::string> answer_all() {
+    std::deque<std::pair<std::string, ActionDone>> answering;
+    {
+      std::lock_guard lock(mutex_);
+      answering.swap(held_);
+    }
+    std::vector<std::string> steps;
+    for (auto& [step, done] : answering) {
+      steps.push_back(step);
+      done(ActionSuccess{json{{"id", step}}});
+    }
+    return steps;
+  }
+  std::size_t peak() {
+    std::lock_guard lock(mutex_);
+    return peak_;
+  }
+  std::vector<std::string> keys() {
+    std::lock_guard lock(mutex_);
+    return keys_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::pair<std::string, ActionDone>> held_;
+  std::vector<std::string> keys_;
+  std::size_t peak_ = 0;
+};
+
+constexpr const char* kThreeSteps = R"(name: three-steps
+version: 1
+trigger: {event: invoice.paid}
+steps:
+  - {id: credit, call: billing.create_credit_note}
+  - {id: post, call: erp.post_journal}
+  - {id: tell, call: support.add_comment}
+)";
+
+constexpr const char* kFanOut = R"(name: fan-out
+version: 1
+trigger: {event: invoice.paid}
+steps:
+  - id: everywhere
+    parallel:
+      - {name: erp, steps: [{id: post, call: erp.post_journal}]}
+      - {name: support, steps: [{id: tell, call: support.add_comment}]}
+)";
+
+class ExecutorFlights : public ::testing::Test {
+ protected:
+  void load(const char* workflow) {
+    auto def = load_definition(workflow, "test.yaml", ValidationOptions{});
+    ASSERT_TRUE(def.ok()) << config::format_errors(def.error());
+    definition = std::make_shared<WorkflowDefinition>(*def);
+    catalog = std::make_shared<WorkflowCatalog>();
+    ASSERT_TRUE(catalog->add(*def).ok());
+  }
+
+  // Creates `n` instances with keys k0 … k<n-1>, due now, and hands them to the executor.
+  void create(Executor& executor, int n) {
+    for (int i = 0; i < n; ++i) {
+      const std::string key = "k" + std::to_string(i);
+      json event = {{"id", "ce_" + key},
+                    {"type", "invoice.paid"},
+                    {"business_key", key},
+                    {"payload", json::object()}};
+      InstanceRecord record = InstanceRun::start(*definition, "wf_" + key, event, key, "ce_" + key,
+                                                 i + 1, "corr-" + key, clock->unix_millis());
+      Transition t;
+      t.create = record;
+      ASSERT_EQ(store.apply(std::span<const Transition>(&t, 1)).value()[0],
+                TransitionOutcome::applied);
+      record.revision = 1;
+      executor.schedule(record);
+    }
+  }
+
+  // An executor running `workers` instances at most on `threads` threads of its own.
+  std::unique_ptr<Executor> start(int workers, int threads) {
+    ExecutorOptions options;
+    options.workers = workers;
+    options.threads = threads;
+    options.random_seed = 7;
+    auto executor = std::make_unique<Executor>(store, catalog, invoker, metrics, clock, options);
+    EXPECT_TRUE(executor->start().ok());
+    return executor;
+  }
+
+  std::size_t completed(int n) {
+    std::size_t done = 0;
+    for (int i = 0; i < n; ++i) {
+      auto r = store.load_instance("wf_k" + std::to_string(i)).value();
+      if (r && r->status == InstanceStatus::completed) ++done;
+    }
+    return done;
+  }
+
+  ClockPtr clock = system_clock();
+  metrics::Registry registry;
+  EngineMetrics metrics{registry};
+  MemoryWorkflowStore store;
+  HeldInvoker invoker;
+  std::shared_ptr<WorkflowDefinition> definition;
+  std::shared_ptr<WorkflowCatalog> catalog;
+};
+
+TEST_F(ExecutorFlights, InstancesWaitingForPlatformsHoldNoThread) {
+  load(kThreeSteps);
+  auto executor = start(16, 1);
+  create(*executor, 8);
+  // One thread has all eight instances waiting for their first call at once, then their
+  // second, then their third.
+  for (const char* step : {"credit", "post", "tell"}) {
+    ASSERT_TRUE(invoker.wait_for_held(8)) << "waiting for the calls of " << step;
+    const auto answered = invoker.answer_all();
+    ASSERT_EQ(answered.size(), 8u);
+    for (const auto& s : answered) EXPECT_EQ(s, step);
+  }
+  executor->stop();
+  EXPECT_EQ(completed(8), 8u);
+  // Each effect was called once, each with its own idempotency key.
+  const auto keys = invoker.keys();
+  EXPECT_EQ(keys.size(), 24u);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 24u);
+}
+
+TEST_F(ExecutorFlights, WorkersBoundTheInstancesInFlight) {
+  load(kThreeSteps);
+  auto executor = start(3, 2);
+  create(*executor, 8);
+  // Three instances start; the other five wait for a place however long those take.
+  ASSERT_TRUE(invoker.wait_for_held(3));
+  std::size_t answered = 0;
+  while (answered < 24) {
+    ASSERT_TRUE(invoker.wait_for_held(1)) << answered << " calls answered";
+    answered += invoker.answer_all().size();
+  }
+  executor->stop();
+  EXPECT_EQ(completed(8), 8u);
+  EXPECT_EQ(invoker.peak(), 3u);  // never more than `workers` at once
+}
+
+TEST_F(ExecutorFlights, ParallelBranchesCallAtOnceWithoutThreadsOfTheirOwn) {
+  load(kFanOut);
+  auto executor = start(4, 1);
+  create(*executor, 1);
+  ASSERT_TRUE(invoker.wait_for_held(2));
+  auto steps = invoker.answer_all();
+  std::sort(steps.begin(), steps.end());
+  EXPECT_EQ(steps, (std::vector<std::string>{"post", "tell"}));
+  executor->stop();
+  EXPECT_EQ(completed(1), 1u);
+}
+
+}  // namespace
+}  // namespace weft::engine
