@@ -79,8 +79,8 @@ struct LogConfig {
 };
 
 struct EngineConfig {
-  // Threads that run workflow instances. A worker waits for each platform call it makes, so
-  // this bounds the calls in flight: 64 keeps ~13,000 calls/s going at 5 ms per call.
+  // Workflow instances in flight at once (waiting for a platform or a commit takes no
+  // thread), so this bounds the calls in flight: 64 keeps ~12,000 calls/s going at 5 ms each.
   int workers = 64;
   std::size_t max_batch = 1024;   // workflow transitions per group commit
   std::size_t max_queue = 65536;  // queued transitions beyond which one is refused and its instance retried
