@@ -24,7 +24,8 @@
 // Errors: an unknown or empty id is a validation failure (no retry: the workbench); a store
 // error is transient (retried like a platform that did not answer).
 //
-// Threads: invoke() may be called from any worker thread; the store is thread-safe.
+// Threads: invoke() and invoke_async() may be called from any thread; the store is
+// thread-safe. An identity read answers on the caller's thread (an engine thread).
 
 #include <string_view>
 
