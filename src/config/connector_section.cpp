@@ -112,6 +112,21 @@ const std::array<std::pair<std::string_view, Secret ConnectorConfig::*>, 10> kCr
     {"client_secret", &ConnectorConfig::client_secret},
 }};
 
+// Whole-number settings and the range each may take.
+struct IntSetting {
+  std::string_view key;
+  int ConnectorConfig::*member;
+  int min, max;
+};
+const std::array<IntSetting, 6> kIntSettings{{
+    {"signature_tolerance_seconds", &ConnectorConfig::signature_tolerance_seconds, 1, 86400},
+    {"burst", &ConnectorConfig::burst, 0, 1000000},
+    {"max_concurrency", &ConnectorConfig::max_concurrency, 0, 10000},
+    {"timeout_seconds", &ConnectorConfig::timeout_seconds, 1, 3600},
+    {"poll_interval_seconds", &ConnectorConfig::poll_interval_seconds, 0, 86400},
+    {"poll_look_back_seconds", &ConnectorConfig::poll_look_back_seconds, 0, 30 * 86400},
+}};
+
 }  // namespace
 
 Keys connector_keys() { return kConnectorKeys; }
@@ -161,16 +176,18 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
     const std::string& k = e.key;
     const auto credential = std::find_if(kCredentials.begin(), kCredentials.end(),
                                          [&](const auto& known) { return known.first == k; });
+    const auto setting = std::find_if(kIntSettings.begin(), kIntSettings.end(),
+                                      [&](const IntSetting& known) { return known.key == k; });
     if (credential != kCredentials.end()) {
       c.*(credential->second) = Secret(*s);
+    } else if (setting != kIntSettings.end()) {
+      parse_int(e, *s, c.*(setting->member), setting->min, setting->max);
     } else if (k == "type") {
       c.type = *s;
       type_entry = e;
     } else if (k == "base_url") {
       c.base_url = *s;
       base_url_entry = e;
-    } else if (k == "signature_tolerance_seconds") {
-      parse_int(e, *s, c.signature_tolerance_seconds, 1, 86400);
     } else if (k == "api_version") {
       c.api_version = *s;
       api_version_entry = e;
@@ -202,16 +219,6 @@ ConnectorConfig Loader::read_connector(const Entry& entry) {
       audience_entry = e;
     } else if (k == "rate_per_second") {
       parse_double(e, *s, c.rate_per_second, 0, 1e6);
-    } else if (k == "burst") {
-      parse_int(e, *s, c.burst, 0, 1000000);
-    } else if (k == "max_concurrency") {
-      parse_int(e, *s, c.max_concurrency, 0, 10000);
-    } else if (k == "timeout_seconds") {
-      parse_int(e, *s, c.timeout_seconds, 1, 3600);
-    } else if (k == "poll_interval_seconds") {
-      parse_int(e, *s, c.poll_interval_seconds, 0, 86400);
-    } else if (k == "poll_look_back_seconds") {
-      parse_int(e, *s, c.poll_look_back_seconds, 0, 30 * 86400);
     }
   });
 

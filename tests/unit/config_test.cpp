@@ -308,6 +308,30 @@ TEST(ConfigErrors, WrongTypes) {
   EXPECT_EQ(only_error(kValidStripe + "    max_concurrency: -1\n").where.line, 7);
 }
 
+// Every whole-number connector setting: its bounds are accepted, one past them is an error
+// naming the range at the key's line.
+TEST(ConfigErrors, ConnectorWholeNumbersKeepToTheirRanges) {
+  struct Range {
+    const char* key;
+    int min, max;
+  };
+  for (const Range& r : {Range{"signature_tolerance_seconds", 1, 86400}, Range{"burst", 0, 1000000},
+                         Range{"max_concurrency", 0, 10000}, Range{"timeout_seconds", 1, 3600},
+                         Range{"poll_interval_seconds", 0, 86400},
+                         Range{"poll_look_back_seconds", 0, 30 * 86400}}) {
+    SCOPED_TRACE(r.key);
+    const auto with = [&](int v) { return kValidStripe + "    " + r.key + ": " + std::to_string(v) + "\n"; };
+    EXPECT_TRUE(parse(with(r.min), "test.yaml").ok());
+    EXPECT_TRUE(parse(with(r.max), "test.yaml").ok());
+    const std::string range = "from " + std::to_string(r.min) + " to " + std::to_string(r.max);
+    for (int v : {r.min - 1, r.max + 1}) {
+      const auto e = only_error(with(v));
+      EXPECT_EQ(e.where.line, 7);
+      EXPECT_NE(e.to_string().find(range), std::string::npos) << e.to_string();
+    }
+  }
+}
+
 TEST(EngineSection, DefaultsAndValues) {
   const auto defaults = parse("", "test.yaml");
   ASSERT_TRUE(defaults.ok());
