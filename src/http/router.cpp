@@ -1,5 +1,8 @@
 #include "http/router.hpp"
 
+#include <chrono>
+#include <cstdio>
+
 #include "crypto/hmac.hpp"
 #include "http/problem.hpp"
 
@@ -110,7 +113,17 @@ std::string correlation_id_for(const Headers& headers) {
       if (is_hex(trace) && trace != std::string(32, '0')) return std::string(trace);
     }
   }
-  return crypto::random_hex(16);
+  return new_trace_id();
+}
+
+std::string new_trace_id() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  char time[16];
+  std::snprintf(time, sizeof time, "%012llx",
+                static_cast<unsigned long long>(ms) & 0xffffffffffffULL);
+  return time + crypto::random_hex(10);
 }
 
 }  // namespace weft::http

@@ -44,7 +44,13 @@ class Router final : public Handler {
 };
 
 // The correlation id for a request: a valid X-Correlation-Id, else the trace id of a valid
-// W3C traceparent, else a new random id.
+// W3C traceparent, else a new id (new_trace_id).
 std::string correlation_id_for(const Headers& headers);
+
+// A new W3C trace id (32 hex digits) that sorts by time: 48 bits of Unix milliseconds, then
+// 80 random bits (so its right-most 7 bytes are random, as W3C Trace Context asks). The
+// instances an id starts are indexed by it: ids of one time land on the same index pages
+// instead of one random page each.
+std::string new_trace_id();
 
 }  // namespace weft::http

@@ -1,5 +1,8 @@
 #include "pipeline/raw_event_router.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "crypto/hmac.hpp"
 #include "engine/instance_run.hpp"
 
@@ -9,14 +12,19 @@ using nlohmann::json;
 
 namespace {
 
-std::string hashed_id(std::string_view prefix, std::initializer_list<std::string_view> parts) {
+// The first `digits` hex digits of the parts' SHA-256.
+std::string hash_hex(std::initializer_list<std::string_view> parts, std::size_t digits) {
   std::string key;
   for (std::string_view part : parts) {
     key += part;
     key.push_back('\0');
   }
+  return crypto::to_hex(crypto::sha256(key)).substr(0, digits);
+}
+
+std::string hashed_id(std::string_view prefix, std::initializer_list<std::string_view> parts) {
   // 96 bits: collisions are out of reach for any event log, and the ids stay readable.
-  return std::string(prefix) + crypto::to_hex(crypto::sha256(key)).substr(0, 24);
+  return std::string(prefix) + hash_hex(parts, 24);
 }
 
 json raw_context(const RawEvent& raw) {
@@ -80,8 +88,16 @@ RawEventRouter::RawEventRouter(std::shared_ptr<const mapping::MappingSet> mappin
   connector_types_.emplace(mapping::kApiConnector, mapping::kApiConnector);
 }
 
-std::string RawEventRouter::instance_id(std::string_view workflow, std::string_view event_id) {
-  return hashed_id("wf_", {workflow, event_id});
+std::string RawEventRouter::instance_id(std::int64_t raw_seq, std::string_view workflow,
+                                        std::string_view event_id) {
+  // 12 hex digits of the log's position (more only past 2^48 events), then 48 bits of hash,
+  // which tell apart the instances of one raw event: as long as the ids of before (all hash).
+  // A replay of an event mapped before this scheme still starts nothing twice: the store
+  // refuses a second instance of one (workflow, triggering event), whatever its id.
+  char position[24];
+  std::snprintf(position, sizeof position, "%012llx",
+                static_cast<unsigned long long>(std::max<std::int64_t>(raw_seq, 0)));
+  return std::string("wf_") + position + hash_hex({workflow, event_id}, 12);
 }
 
 Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityWrites* identity) const {
@@ -220,7 +236,7 @@ void RawEventRouter::start_instances(const RawEvent& raw, const CanonicalEventRe
       continue;
     }
     Transition start;
-    start.create = engine::InstanceRun::start(*def, instance_id(def->name, event.id), event_json, *key, event.id,
+    start.create = engine::InstanceRun::start(*def, instance_id(raw.seq, def->name, event.id), event_json, *key, event.id,
                                               order_seq, event.correlation_id, now_ms);
     out.record.starts.push_back(std::move(start));
     ++out.summary.instances;

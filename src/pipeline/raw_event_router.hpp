@@ -66,8 +66,13 @@ class RawEventRouter {
   // IdentityStage); null, or a router without an IdentityStage, resolves nothing.
   Routed route(const RawEvent& raw, std::int64_t now_ms, IdentityWrites* identity = nullptr) const;
 
-  // The id an instance of `workflow` started by canonical event `event_id` gets.
-  static std::string instance_id(std::string_view workflow, std::string_view event_id);
+  // The id an instance of `workflow` started by canonical event `event_id`, mapped from raw
+  // event `raw_seq`, gets: the same on every replay. It leads with the raw event's place in
+  // the log, so that ids sort in the order instances start and the indexes on them (the
+  // table's key, the console's lists by status, the step history by instance) grow at their
+  // ends: a commit then rewrites the few pages there rather than one random page per
+  // instance (an 8 KiB page into the WAL, and again at the checkpoint).
+  static std::string instance_id(std::int64_t raw_seq, std::string_view workflow, std::string_view event_id);
 
  private:
   void start_instances(const RawEvent& raw, const CanonicalEventRecord& event, const nlohmann::json& event_json,

@@ -3,6 +3,9 @@
 // that change nothing. In memory, with a ManualClock and the executor driven by run_due().
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -235,12 +238,41 @@ TEST_F(EventPipelineTest, RawEventBecomesCanonicalEventAndCompletedInstance) {
   EXPECT_EQ(started[0].status, InstanceStatus::completed);
   EXPECT_EQ(started[0].business_key, "cus_1");
   EXPECT_EQ(started[0].trigger_event_id, canonical[0].id);
-  EXPECT_EQ(started[0].id, RawEventRouter::instance_id("post-payment", canonical[0].id));
+  EXPECT_EQ(started[0].id, RawEventRouter::instance_id(canonical[0].raw_seq, "post-payment", canonical[0].id));
   ASSERT_EQ(invoker_.calls.size(), 1u);
   EXPECT_EQ(invoker_.calls[0].input, (json{{"invoice", "in_1"}, {"amount", 500}}));
   EXPECT_EQ(invoker_.calls[0].correlation_id, "corr-evt_1");
   EXPECT_TRUE(instances("await-dispute").empty()) << "its filter wants 1000 or more";
   EXPECT_EQ(routed_count("routed"), 1);
+}
+
+// Instance ids lead with their raw event's place in the log, so that the indexes on them grow
+// at their ends; and an id is the same for the same raw event, workflow and canonical event.
+TEST_F(EventPipelineTest, InstanceIdsRunInTheOrderOfTheLog) {
+  for (int i = 1; i <= 12; ++i) {
+    const std::string n = std::to_string(i);
+    append(stripe_event("evt_" + n, "invoice.paid", "cus_" + n, "in_" + n, 500));
+  }
+  drain();
+  std::vector<std::pair<std::int64_t, std::string>> by_seq;  // raw seq → instance id
+  for (int i = 1; i <= 12; ++i) {
+    const auto canonical = workflows_.canonical_events("cus_" + std::to_string(i), 10).value();
+    ASSERT_EQ(canonical.size(), 1u);
+    char position[16];
+    std::snprintf(position, sizeof position, "%012llx", static_cast<unsigned long long>(canonical[0].raw_seq));
+    const std::string id = RawEventRouter::instance_id(canonical[0].raw_seq, "post-payment", canonical[0].id);
+    EXPECT_EQ(id.substr(0, 15), std::string("wf_") + position);
+    EXPECT_EQ(id.size(), 27u) << "as long as the ids of before";
+    by_seq.emplace_back(canonical[0].raw_seq, id);
+  }
+  std::sort(by_seq.begin(), by_seq.end());
+  std::vector<std::string> started;
+  for (const InstanceRecord& r : instances("post-payment")) started.push_back(r.id);
+  std::sort(started.begin(), started.end());
+  ASSERT_EQ(started.size(), by_seq.size());
+  for (std::size_t i = 0; i < started.size(); ++i) {
+    EXPECT_EQ(started[i], by_seq[i].second) << "sorted by id is sorted by the log, at " << i;
+  }
 }
 
 TEST_F(EventPipelineTest, TriggerFilterThatDoesNotMatchStartsNothing) {

@@ -1,6 +1,13 @@
 // Routing, 404/405 answers and correlation ids.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+
 #include <nlohmann/json.hpp>
 
 #include "http/router.hpp"
@@ -75,6 +82,32 @@ TEST(Router, CorrelationIdIsTakenFromTheCallerOrGenerated) {
   EXPECT_EQ(generated->size(), 32u);
   // Errors carry it too.
   EXPECT_TRUE(call(router, "GET", "/nope", given).headers.get("X-Correlation-Id").has_value());
+}
+
+// Generated ids are W3C trace ids that sort by the millisecond they were made in, and differ
+// within one millisecond.
+TEST(Router, NewTraceIdsSortByTimeAndAreNeverTheSame) {
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const auto before = now_ms();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1000; ++i) ids.push_back(new_trace_id());
+  const auto after = now_ms();
+  for (const std::string& id : ids) {
+    ASSERT_EQ(id.size(), 32u);
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+    const auto made = static_cast<std::int64_t>(std::stoull(id.substr(0, 12), nullptr, 16));
+    EXPECT_GE(made, before);
+    EXPECT_LE(made, after);
+  }
+  for (std::size_t i = 1; i < ids.size(); ++i) {
+    EXPECT_LE(ids[i - 1].substr(0, 12), ids[i].substr(0, 12)) << "in the order made, at " << i;
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "an id came twice";
 }
 
 }  // namespace
