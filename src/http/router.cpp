@@ -1,8 +1,8 @@
 #include "http/router.hpp"
 
 #include <chrono>
-#include <cstdio>
 
+#include "core/ordered_id.hpp"
 #include "crypto/hmac.hpp"
 #include "http/problem.hpp"
 
@@ -120,10 +120,7 @@ std::string new_trace_id() {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-  char time[16];
-  std::snprintf(time, sizeof time, "%012llx",
-                static_cast<unsigned long long>(ms) & 0xffffffffffffULL);
-  return time + crypto::random_hex(10);
+  return hex_position(static_cast<std::uint64_t>(ms) & 0xffffffffffffULL) + crypto::random_hex(10);
 }
 
 }  // namespace weft::http

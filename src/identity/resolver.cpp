@@ -4,7 +4,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "crypto/hmac.hpp"
+#include "core/ordered_id.hpp"
 #include "identity/normalise.hpp"
 #include "identity/similarity.hpp"
 
@@ -56,11 +56,11 @@ Resolver::Resolver(IdentityStore& store, const config::IdentityConfig& config)
   }
 }
 
-std::string Resolver::canonical_id(std::string_view kind, std::string_view connector, std::string_view platform_id) {
-  std::string key;
-  for (std::string_view part : {kind, connector, platform_id}) key.append(part).push_back('\0');
-  // 96 bits, as the pipeline's ids: out of reach of collisions, and still readable.
-  return std::string(kind) + "_" + crypto::to_hex(crypto::sha256(key)).substr(0, 24);
+std::string Resolver::canonical_id(std::string_view kind, std::string_view connector, std::string_view platform_id,
+                                   std::int64_t log_position) {
+  // 12 hex digits of the log's position, then 48 bits of hash, which tell apart the entities
+  // one raw event creates: as long as the all-hash ids of before.
+  return ordered_id(std::string(kind) + "_", log_position, {kind, connector, platform_id});
 }
 
 // The record's normalised attributes, as keys of `canonical_id`.
@@ -244,7 +244,7 @@ StoreResult<Resolution> Resolver::link(std::string_view kind, const PlatformReco
 
 StoreResult<Resolution> Resolver::create(std::string_view kind, const PlatformRecord& record,
                                          IdentityWrites& pending, std::int64_t now_ms) const {
-  Resolution r{Outcome::created, canonical_id(kind, record.connector, record.platform_id), "new", 1.0, {}, {}};
+  Resolution r{Outcome::created, canonical_id(kind, record.connector, record.platform_id, record.log_position), "new", 1.0, {}, {}};
   pending.entities.push_back(IdentityEntity{r.canonical_id, std::string(kind), now_ms, ""});
   plan_link(kind, record, r, pending, now_ms);
   return r;

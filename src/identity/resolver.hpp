@@ -38,6 +38,9 @@ struct PlatformRecord {
   std::string email;        // an address or a website; only its domain counts
   std::string tax_id;
   std::string name;
+  // The seq of the raw event that carries it (0: none). An entity it creates gets an id that
+  // leads with it, so that entity ids run in the order of the log (core/ordered_id.hpp).
+  std::int64_t log_position = 0;
 };
 
 enum class Outcome {
@@ -78,8 +81,9 @@ class Resolver {
   StoreResult<Resolution> create(std::string_view kind, const PlatformRecord& record, IdentityWrites& pending,
                                  std::int64_t now_ms) const;
 
-  // The id of the entity a record of (kind, connector, platform_id) creates.
-  static std::string canonical_id(std::string_view kind, std::string_view connector, std::string_view platform_id);
+  // The id of the entity a record of (kind, connector, platform_id) at `log_position` creates.
+  static std::string canonical_id(std::string_view kind, std::string_view connector, std::string_view platform_id,
+                                  std::int64_t log_position);
 
  private:
   StoreResult<std::vector<IdentityKey>> keys(std::string_view kind, std::string_view attribute,

@@ -23,7 +23,7 @@ std::string text_at(const json& payload, const std::string& pointer) {
 }  // namespace
 
 StoreResult<std::optional<IdentityProblem>> IdentityStage::resolve(mapping::CanonicalEvent& event,
-                                                                   IdentityWrites& pending,
+                                                                   std::int64_t raw_seq, IdentityWrites& pending,
                                                                    std::int64_t now_ms) const {
   struct Named {
     std::string kind, id;
@@ -33,6 +33,7 @@ StoreResult<std::optional<IdentityProblem>> IdentityStage::resolve(mapping::Cano
   for (const canonical::EntityRole& role : schemas_->roles(event.type, event.schema_version)) {
     identity::PlatformRecord record;
     record.connector = event.source_connector;
+    record.log_position = raw_seq;
     record.platform_id = text_at(event.payload, role.platform_id);
     if (record.platform_id.empty()) continue;  // the event names no such entity
     record.external_id = text_at(event.payload, role.external_id);

@@ -34,9 +34,10 @@ class IdentityStage {
       : resolver_(std::move(resolver)), schemas_(std::move(schemas)) {}
 
   // Fills `event.canonical_ids`; a possible duplicate is a problem (and nothing of it is
-  // planned); a storage error fails the batch.
-  StoreResult<std::optional<IdentityProblem>> resolve(mapping::CanonicalEvent& event, IdentityWrites& pending,
-                                                      std::int64_t now_ms) const;
+  // planned); a storage error fails the batch. `raw_seq`: the raw event the event was mapped
+  // from, whose place in the log leads the ids of the entities it creates.
+  StoreResult<std::optional<IdentityProblem>> resolve(mapping::CanonicalEvent& event, std::int64_t raw_seq,
+                                                      IdentityWrites& pending, std::int64_t now_ms) const;
 
  private:
   std::shared_ptr<const identity::Resolver> resolver_;

@@ -1,9 +1,6 @@
 #include "pipeline/raw_event_router.hpp"
 
-#include <algorithm>
-#include <cstdio>
-
-#include "crypto/hmac.hpp"
+#include "core/ordered_id.hpp"
 #include "engine/instance_run.hpp"
 
 namespace weft::pipeline {
@@ -11,16 +8,6 @@ namespace weft::pipeline {
 using nlohmann::json;
 
 namespace {
-
-// The first `digits` hex digits of the parts' SHA-256.
-std::string hash_hex(std::initializer_list<std::string_view> parts, std::size_t digits) {
-  std::string key;
-  for (std::string_view part : parts) {
-    key += part;
-    key.push_back('\0');
-  }
-  return crypto::to_hex(crypto::sha256(key)).substr(0, digits);
-}
 
 std::string hashed_id(std::string_view prefix, std::initializer_list<std::string_view> parts) {
   // 96 bits: collisions are out of reach for any event log, and the ids stay readable.
@@ -90,14 +77,10 @@ RawEventRouter::RawEventRouter(std::shared_ptr<const mapping::MappingSet> mappin
 
 std::string RawEventRouter::instance_id(std::int64_t raw_seq, std::string_view workflow,
                                         std::string_view event_id) {
-  // 12 hex digits of the log's position (more only past 2^48 events), then 48 bits of hash,
-  // which tell apart the instances of one raw event: as long as the ids of before (all hash).
-  // A replay of an event mapped before this scheme still starts nothing twice: the store
-  // refuses a second instance of one (workflow, triggering event), whatever its id.
-  char position[24];
-  std::snprintf(position, sizeof position, "%012llx",
-                static_cast<unsigned long long>(std::max<std::int64_t>(raw_seq, 0)));
-  return std::string("wf_") + position + hash_hex({workflow, event_id}, 12);
+  // As long as the ids of before (all hash). A replay of an event mapped before this scheme
+  // still starts nothing twice: the store refuses a second instance of one (workflow,
+  // triggering event), whatever its id.
+  return ordered_id("wf_", raw_seq, {workflow, event_id});
 }
 
 Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityWrites* identity) const {
@@ -166,7 +149,7 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityW
     // identity behind.
     const IdentityWrites::Mark before = identity->mark();
     for (mapping::CanonicalEvent& c : *mapped) {
-      auto problem = identity_->resolve(c, *identity, now_ms);
+      auto problem = identity_->resolve(c, raw.seq, *identity, now_ms);
       if (!problem) {
         identity->truncate(before);
         out.error = std::move(problem).error();

@@ -6,6 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+
 #include "identity/normalise.hpp"
 #include "identity/record_planner.hpp"
 #include "identity/record_update.hpp"
@@ -89,11 +95,34 @@ TEST(IdentitySimilarity, NamesAreComparedWordByWord) {
 TEST_F(ResolverTest, AKnownPlatformIdResolvesToItsEntity) {
   const Resolution created = resolve(record("stripe", "cus_1", "Acme Widgets"));
   EXPECT_EQ(created.outcome, Outcome::created);
-  EXPECT_EQ(created.canonical_id, Resolver::canonical_id("customer", "stripe", "cus_1"));
+  EXPECT_EQ(created.canonical_id, Resolver::canonical_id("customer", "stripe", "cus_1", 0));
   EXPECT_EQ(created.canonical_id.rfind("customer_", 0), 0u);
   const Resolution again = resolve(record("stripe", "cus_1", "Renamed Completely"));
   EXPECT_EQ(again.outcome, Outcome::linked);
   EXPECT_EQ(again.canonical_id, created.canonical_id);
+}
+
+// A new entity's id leads with the place in the log of the raw event that carried its first
+// record, so that ids (and the identity tables keyed by them) run in log order; the same
+// record at the same place always gives the same id.
+TEST_F(ResolverTest, NewEntityIdsRunInTheOrderOfTheLog) {
+  std::vector<std::string> ids;
+  for (std::int64_t seq : {7, 8, 300, 4096}) {
+    PlatformRecord r = record("stripe", "cus_" + std::to_string(seq), "Customer " + std::to_string(seq));
+    r.log_position = seq;
+    const Resolution created = resolve(r);
+    ASSERT_EQ(created.outcome, Outcome::created);
+    EXPECT_EQ(created.canonical_id, Resolver::canonical_id("customer", "stripe", r.platform_id, seq));
+    EXPECT_EQ(created.canonical_id.size(), std::string("customer_").size() + 24) << "as long as before";
+    ids.push_back(created.canonical_id);
+  }
+  EXPECT_EQ(ids[0].substr(0, 21), "customer_000000000007");
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_NE(Resolver::canonical_id("customer", "stripe", "cus_1", 5),
+            Resolver::canonical_id("customer", "stripe", "cus_2", 5))
+      << "the records of one raw event get ids of their own";
+  EXPECT_NE(Resolver::canonical_id("customer", "stripe", "cus_1", 5),
+            Resolver::canonical_id("invoice", "stripe", "cus_1", 5));
 }
 
 TEST_F(ResolverTest, EachRuleLinksAnotherPlatformsRecordToTheSameEntity) {
@@ -146,8 +175,8 @@ TEST(IdentityRules, RulesApplyInTheConfiguredOrderAndOnlyThoseConfigured) {
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : Resolution{};
   };
-  const std::string taxed = Resolver::canonical_id("customer", "stripe", "cus_1");
-  const std::string domained = Resolver::canonical_id("customer", "stripe", "cus_2");
+  const std::string taxed = Resolver::canonical_id("customer", "stripe", "cus_1", 0);
+  const std::string domained = Resolver::canonical_id("customer", "stripe", "cus_2", 0);
   EXPECT_EQ(resolve_with({"email_domain", "tax_id"}).canonical_id, domained);
   EXPECT_EQ(resolve_with({"tax_id", "email_domain"}).canonical_id, taxed);
   EXPECT_EQ(resolve_with({}).outcome, Outcome::created);
