@@ -103,10 +103,16 @@ void Executor::stop() {
   work_cv_.notify_all();
   idle_cv_.notify_all();
   // The threads leave once every flight has landed: a call in flight ends within its
-  // connector's timeout, and its outcome is persisted before the commit thread stops.
+  // connector's timeout, and its outcome is persisted before the commit thread stops; no
+  // flight makes a new call meanwhile (dispatch).
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (committer_) committer_->stop();
+}
+
+bool Executor::stopping() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
 }
 
 StoreResult<TransitionOutcome> Executor::commit(Transition transition) {
@@ -475,6 +481,10 @@ void Executor::resume(FlightPtr flight) {
 void Executor::dispatch(FlightPtr flight) {
   Flight& f = *flight;
   if (f.plans.empty()) return finish(std::move(flight));
+  // Stopping: no new effects. Everything that led here is persisted, or is the instance's
+  // creation (a first call needs nothing more): the next start makes these calls, as after a
+  // crash, with the same idempotency keys.
+  if (stopping()) return finish(std::move(flight));
   const std::size_t n = f.plans.size();
   f.outcomes.assign(n, ActionOutcome{});
   f.seconds.assign(n, 0.0);

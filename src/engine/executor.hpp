@@ -90,7 +90,13 @@ class Executor {
   // Loads every unfinished instance from the store and schedules it. With `threads`, starts
   // the workers; without, the caller drives with run_due().
   Result<void, EngineError> start(bool threads = true);
+  // Makes no new calls from now on: the calls in flight end (within their connector's
+  // timeout) and their outcomes are committed; an instance that would call next is left due,
+  // for the next start to call with the same idempotency keys. Returns once every instance in
+  // flight has landed.
   void stop();
+  // Whether stop() has begun.
+  bool stopping() const;
 
   // Instances created elsewhere (the event pipeline) that should run now.
   void schedule(const InstanceRecord& record);

@@ -4,12 +4,17 @@
 // answers it, the way the real transport's event loop does.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/executor.hpp"
 #include "store/memory/memory_workflow_store.hpp"
@@ -193,6 +198,48 @@ TEST_F(ExecutorFlights, ParallelBranchesCallAtOnceWithoutThreadsOfTheirOwn) {
   EXPECT_EQ(steps, (std::vector<std::string>{"post", "tell"}));
   executor->stop();
   EXPECT_EQ(completed(1), 1u);
+}
+
+// stop() lets the calls in flight end and commits their outcomes, but makes no new call: the
+// next start makes them, once each, with the keys they would have had.
+TEST_F(ExecutorFlights, StoppingEndsTheCallsInFlightAndStartsNoNewOnes) {
+  load(kThreeSteps);
+  auto executor = start(16, 1);
+  create(*executor, 4);
+  ASSERT_TRUE(invoker.wait_for_held(4));
+  auto stopped = std::async(std::launch::async, [&] { executor->stop(); });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!executor->stopping() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_TRUE(executor->stopping());
+  const auto first = invoker.answer_all();
+  if (stopped.wait_for(10s) != std::future_status::ready) {
+    ADD_FAILURE() << "stop() did not return: it waits for calls made after it began";
+    while (stopped.wait_for(10ms) != std::future_status::ready) invoker.answer_all();
+  }
+  EXPECT_EQ(first, (std::vector<std::string>(4, "credit")));
+  EXPECT_EQ(invoker.keys().size(), 4u) << "no call of the next step after stop()";
+  for (int i = 0; i < 4; ++i) {
+    const auto r = store.load_instance("wf_k" + std::to_string(i)).value();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, InstanceStatus::running);
+    std::vector<std::string> done;
+    for (const StepEventRecord& e : store.history(r->id).value()) {
+      if (e.kind == "completed") done.push_back(e.step_id);
+    }
+    EXPECT_EQ(done, std::vector<std::string>{"credit"}) << "the first call's outcome is committed";
+  }
+
+  // The next start goes on from there: two calls more per instance, each once.
+  auto again = start(16, 1);
+  for (const char* step : {"post", "tell"}) {
+    ASSERT_TRUE(invoker.wait_for_held(4)) << "waiting for the calls of " << step;
+    for (const auto& s : invoker.answer_all()) EXPECT_EQ(s, step);
+  }
+  again->stop();
+  EXPECT_EQ(completed(4), 4u);
+  const auto keys = invoker.keys();
+  EXPECT_EQ(keys.size(), 12u);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 12u);
 }
 
 }  // namespace
