@@ -110,10 +110,7 @@ void Executor::stop() {
   if (committer_) committer_->stop();
 }
 
-bool Executor::stopping() const {
-  std::lock_guard lock(mutex_);
-  return stopping_;
-}
+bool Executor::stopping() const { return stopping_.load(); }
 
 StoreResult<TransitionOutcome> Executor::commit(Transition transition) {
   std::promise<StoreResult<TransitionOutcome>> promise;

@@ -30,6 +30,7 @@
 // discard() from any thread. run_due() drives everything on the caller's thread instead of
 // threads of its own, one instance at a time, for deterministic tests with a ManualClock.
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -202,7 +203,9 @@ class Executor {
   std::set<std::string> busy_;                           // instances being run right now
   std::deque<FlightPtr> ready_;  // flights whose commit or calls are done
   int in_flight_ = 0;            // instances taken off the timetable and not yet landed
-  bool stopping_ = false;
+  // Set under mutex_ (the threads wait on it); atomic so that dispatch, which runs once per
+  // step, reads it without taking the lock.
+  std::atomic<bool> stopping_ = false;
   std::vector<std::thread> threads_;
 };
 

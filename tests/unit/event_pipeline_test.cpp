@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-
 #include <mutex>
 #include <nlohmann/json.hpp>
 

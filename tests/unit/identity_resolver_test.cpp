@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-
 #include "identity/normalise.hpp"
 #include "identity/record_planner.hpp"
 #include "identity/record_update.hpp"

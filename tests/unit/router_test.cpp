@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-
 #include <nlohmann/json.hpp>
 
 #include "http/router.hpp"
