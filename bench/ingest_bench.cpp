@@ -16,9 +16,6 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -39,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/answering_server.hpp"
 #include "support/cpu.hpp"
 #include "support/hub_process.hpp"
 #include "support/load_generator.hpp"
@@ -49,11 +47,7 @@
 namespace {
 
 using namespace weft::bench;
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 namespace fs = std::filesystem;
-using tcp = net::ip::tcp;
 
 constexpr std::string_view kConnector = "stripe";
 constexpr std::string_view kSecret = "whsec_bench";
@@ -159,78 +153,6 @@ Workload make_workload(std::string_view run_id, char phase, std::size_t count, d
     w.requests.push_back(stripe_webhook_request(host, kConnector, kSecret, due, body));
   }
   return w;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The null hub: `ingest_bench serve -c FILE --listen HOST:PORT` answers every request at once
-// (200, an accepted-looking body) on one thread. `--null-hub` runs the benchmark against it,
-// which measures the load generator alone: what it can offer, and the latency floor of this
-// machine's loopback.
-
-class NullSession : public std::enable_shared_from_this<NullSession> {
- public:
-  explicit NullSession(tcp::socket socket) : socket_(std::move(socket)) {
-    buffer_.reserve(64 * 1024);
-  }
-  void read() {
-    parser_.emplace();
-    parser_->body_limit(16 * 1024 * 1024);
-    bhttp::async_read(socket_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        if (!ec) self->write();
-                      });
-  }
-
- private:
-  void write() {
-    const bool keep_alive = parser_->get().keep_alive();
-    const bool metrics = parser_->get().target() == "/metrics";
-    response_ = {};
-    response_.result(bhttp::status::ok);
-    response_.version(11);
-    response_.set(bhttp::field::content_type, metrics ? "text/plain" : "application/json");
-    response_.body() = metrics ? "" : R"({"status":"accepted","connector":"stripe"})";
-    response_.keep_alive(keep_alive);
-    response_.prepare_payload();
-    bhttp::async_write(socket_, response_,
-                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                         if (!ec && keep_alive) self->read();
-                       });
-  }
-
-  tcp::socket socket_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bhttp::response<bhttp::string_body> response_;
-};
-
-int run_null_hub(int argc, char** argv) {
-  std::string listen;
-  for (int i = 2; i + 1 < argc; ++i) {
-    if (std::string_view(argv[i]) == "--listen") listen = argv[i + 1];
-  }
-  const std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) {
-    std::cerr << "null hub: --listen HOST:PORT is required\n";
-    return 2;
-  }
-  net::io_context ioc(1);
-  tcp::acceptor acceptor(
-      ioc, tcp::endpoint(net::ip::make_address(listen.substr(0, colon)),
-                         static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)))));
-  std::function<void()> accept = [&] {
-    acceptor.async_accept([&](beast::error_code ec, tcp::socket socket) {
-      if (!ec) {
-        beast::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<NullSession>(std::move(socket))->read();
-      }
-      accept();
-    });
-  };
-  accept();
-  ioc.run();
-  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -618,7 +540,8 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string_view(argv[1]) == "serve") return run_null_hub(argc, argv);
+  // The null hub (`--null-hub`): this program answering every request at once, as `weft serve`.
+  if (argc > 1 && std::string_view(argv[1]) == "serve") return run_answering_server(argc, argv, nullptr);
   Options options;
   CLI::App app{"Weft ingest benchmark: signed Stripe webhooks against `weft serve`"};
   app.add_option("--weft", options.weft, "The weft binary")->capture_default_str();

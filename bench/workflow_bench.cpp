@@ -33,6 +33,7 @@
 #include "support/hub_process.hpp"
 #include "support/load_generator.hpp"
 #include "support/metrics_scrape.hpp"
+#include "support/relay_hub.hpp"
 #include "support/report.hpp"
 #include "support/stripe_workload.hpp"
 #include "support/workflow_hub.hpp"
@@ -509,6 +510,8 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The relay hub (`--relay-hub`): this program in the hub's place, as `weft serve`.
+  if (argc > 1 && std::string_view(argv[1]) == "serve") return run_relay_hub(argc, argv);
   Options options;
   CLI::App app{
       "Weft engine benchmark: webhook → mapping → 3-step workflow against a local target"};
@@ -561,7 +564,12 @@ int main(int argc, char** argv) {
   app.add_flag("--keep", options.keep, "Keep the temporary directory (config, database, hub log)");
   app.add_flag("--json", options.json, "One JSON line per phase instead of the report");
   app.add_flag("--check-budget", options.check_budget, "Exit 3 when the budget is missed");
+  bool relay_hub = false;
+  app.add_flag("--relay-hub", relay_hub,
+               "Diagnostics: the hub is this program relaying each webhook's three calls, with no storage, "
+               "mapping or engine (the ceiling of this flow on this machine)");
   CLI11_PARSE(app, argc, argv);
+  if (relay_hub) options.weft = std::filesystem::read_symlink("/proc/self/exe").string();
   if (options.rate <= 0 || options.duration <= 0 || options.max_start <= 0) {
     std::cerr << "workflow_bench: rates and durations must be positive\n";
     return 2;

@@ -1,16 +1,24 @@
 #include "delivery/curl_transport.hpp"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "core/file_descriptor.hpp"
 #include "core/thread_role.hpp"
 #include "delivery/curl_exchange.hpp"
 
@@ -84,7 +92,14 @@ struct CurlTransport::Impl {
   std::mutex queue_mutex;
   std::vector<std::unique_ptr<Queued>> queued;  // submitted, not yet on the multi handle
   bool loop_stopping = false;
+  // Wakes the loop from epoll_wait. Set by the first submit after the loop last looked at the
+  // queue, so that a burst of submits costs one wake-up, not one each.
+  FileDescriptor wake;
+  std::atomic<bool> wake_pending{false};
   // The loop thread's own.
+  FileDescriptor epoll;
+  // When curl wants CURL_SOCKET_TIMEOUT next (its timer callback); none: no timer.
+  std::optional<std::chrono::steady_clock::time_point> curl_deadline;
   std::map<CURL*, std::unique_ptr<Queued>> running;
   std::vector<std::unique_ptr<Exchange>> loop_idle;
   std::atomic<std::size_t> loop_handles{0};
@@ -95,7 +110,7 @@ struct CurlTransport::Impl {
         std::lock_guard lock(queue_mutex);
         loop_stopping = true;
       }
-      curl_multi_wakeup(multi.get());
+      wake_loop();
       loop_thread.join();
     }
     // Easy handles detach from the multi and the share before those are cleaned up.
@@ -144,10 +159,32 @@ struct CurlTransport::Impl {
     // Connections kept alive between exchanges: as many as blocking sends may keep.
     curl_multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS,
                       static_cast<long>(std::max<std::size_t>(1, options.max_idle_handles)));
+    // curl tells which sockets to watch and when its next timeout is; epoll reports only the
+    // sockets that are ready, so a loop turn costs what happened, not what is in flight
+    // (curl_multi_perform and curl_multi_poll visit every running exchange on every turn).
+    curl_multi_setopt(multi.get(), CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+    curl_multi_setopt(multi.get(), CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi.get(), CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+    curl_multi_setopt(multi.get(), CURLMOPT_TIMERDATA, this);
+    epoll = FileDescriptor(epoll_create1(EPOLL_CLOEXEC));
+    wake = FileDescriptor(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!epoll.valid() || !wake.valid()) throw std::runtime_error("cannot create the outbound event loop's descriptors");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake.get();
+    if (epoll_ctl(epoll.get(), EPOLL_CTL_ADD, wake.get(), &ev) != 0) {
+      throw std::runtime_error("cannot watch the outbound event loop's wake-up descriptor");
+    }
     loop_thread = std::thread([this] {
       set_thread_role("http-out");
       loop();
     });
+  }
+
+  void wake_loop() {
+    if (wake_pending.exchange(true, std::memory_order_acq_rel)) return;  // one is on its way
+    const std::uint64_t one = 1;
+    (void)!write(wake.get(), &one, sizeof one);  // cannot fail short of EAGAIN: already awake
   }
 
   void submit(std::unique_ptr<Queued> q) {
@@ -155,7 +192,33 @@ struct CurlTransport::Impl {
       std::lock_guard lock(queue_mutex);
       queued.push_back(std::move(q));
     }
-    curl_multi_wakeup(multi.get());
+    wake_loop();
+  }
+
+  static int on_socket(CURL* /*easy*/, curl_socket_t socket, int what, void* self, void* /*socketp*/) {
+    auto& impl = *static_cast<Impl*>(self);
+    if (what == CURL_POLL_REMOVE) {
+      // Also when curl closes it, in which case the kernel has dropped it already.
+      epoll_ctl(impl.epoll.get(), EPOLL_CTL_DEL, socket, nullptr);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    ev.data.fd = socket;
+    if (epoll_ctl(impl.epoll.get(), EPOLL_CTL_MOD, socket, &ev) != 0 && errno == ENOENT) {
+      epoll_ctl(impl.epoll.get(), EPOLL_CTL_ADD, socket, &ev);
+    }
+    return 0;
+  }
+
+  static int on_timer(CURLM* /*multi*/, long timeout_ms, void* self) {
+    auto& impl = *static_cast<Impl*>(self);
+    if (timeout_ms < 0) {
+      impl.curl_deadline.reset();
+    } else {
+      impl.curl_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
   }
 
   // Ends an exchange of the loop: its handle idles, `done` hears the outcome.
@@ -196,9 +259,35 @@ struct CurlTransport::Impl {
     running.emplace(x.handle(), std::move(q));
   }
 
+  void complete_finished() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* easy = msg->easy_handle;
+      const CURLcode rc = msg->data.result;
+      curl_multi_remove_handle(multi.get(), easy);
+      auto it = running.find(easy);
+      if (it == running.end()) continue;
+      std::unique_ptr<Queued> q = std::move(it->second);
+      running.erase(it);
+      Attempt attempt = finish(*q->exchange, rc);
+      complete(std::move(q), std::move(attempt));
+    }
+  }
+
+  // Milliseconds epoll may sleep: until curl's deadline, at most a second.
+  int wait_millis() const {
+    if (!curl_deadline) return 1000;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*curl_deadline - std::chrono::steady_clock::now());
+    return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, 1000));
+  }
+
   void loop() {
     std::vector<std::unique_ptr<Queued>> batch;
+    std::array<epoll_event, 64> events{};
+    int still_running = 0;
     for (;;) {
+      wake_pending.store(false, std::memory_order_release);  // submits from here on wake us again
       {
         std::lock_guard lock(queue_mutex);
         // On the way out, exchanges already submitted still run to their end (each has a
@@ -206,25 +295,28 @@ struct CurlTransport::Impl {
         if (loop_stopping && queued.empty() && running.empty()) return;
         batch.swap(queued);
       }
+      // Adding a handle sets curl's timer to now: the timeout action below starts them.
       for (auto& q : batch) start_queued(std::move(q));
       batch.clear();
-      int still_running = 0;
-      curl_multi_perform(multi.get(), &still_running);
-      int left = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left)) {
-        if (msg->msg != CURLMSG_DONE) continue;
-        CURL* easy = msg->easy_handle;
-        const CURLcode rc = msg->data.result;
-        curl_multi_remove_handle(multi.get(), easy);
-        auto it = running.find(easy);
-        if (it == running.end()) continue;
-        std::unique_ptr<Queued> q = std::move(it->second);
-        running.erase(it);
-        Attempt attempt = finish(*q->exchange, rc);
-        complete(std::move(q), std::move(attempt));
+      if (curl_deadline && wait_millis() == 0) {
+        curl_deadline.reset();
+        curl_multi_socket_action(multi.get(), CURL_SOCKET_TIMEOUT, 0, &still_running);
+        complete_finished();
       }
-      // Sleeps until a socket is ready, curl's next timeout, or curl_multi_wakeup.
-      curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
+      const int n = epoll_wait(epoll.get(), events.data(), static_cast<int>(events.size()), wait_millis());
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake.get()) {
+          std::uint64_t count = 0;
+          (void)!read(fd, &count, sizeof count);
+          continue;
+        }
+        const std::uint32_t e = events[i].events;
+        const int action = (e & (EPOLLIN | EPOLLHUP) ? CURL_CSELECT_IN : 0) | (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                           (e & EPOLLERR ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(multi.get(), fd, action, &still_running);
+      }
+      complete_finished();
     }
   }
 };
