@@ -73,9 +73,24 @@ struct SchemaStatus {
   bool up_to_date() const { return current_version == expected_version; }
 };
 
+// Held while the thread that asked for it reads on one snapshot (Store::read_snapshot).
+class ReadScope {
+ public:
+  virtual ~ReadScope() = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // For a run of reads that belong together (the mapping stage routing a batch): while the
+  // returned scope lives, reads on the calling thread — through this store and every store
+  // sharing its database (workflows, identity) — see one committed state, from one
+  // transaction, without taking the connection each read shares with other threads. They do
+  // not see what is written meanwhile, by this thread either. One thread at a time holds it
+  // (another asking waits). nullptr: the store has nothing to gain (every read sees the last
+  // state anyway), or the thread holds one already.
+  virtual std::unique_ptr<ReadScope> read_snapshot() { return nullptr; }
 
   // Appends raw events in one transaction and one durable commit. All or nothing: on error
   // nothing of the batch is written. An event whose (connector, event_id) is already in the

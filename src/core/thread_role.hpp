@@ -34,6 +34,9 @@ void set_thread_role(std::string_view role, ThreadRank rank = ThreadRank::foregr
 class ForegroundWhileHeld {
  public:
   ForegroundWhileHeld();
+  // For a lock no foreground thread waits for: changes nothing.
+  struct NotNeeded {};
+  explicit ForegroundWhileHeld(NotNeeded) {}
   ~ForegroundWhileHeld();
   ForegroundWhileHeld(const ForegroundWhileHeld&) = delete;
   ForegroundWhileHeld& operator=(const ForegroundWhileHeld&) = delete;

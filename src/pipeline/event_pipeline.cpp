@@ -103,6 +103,9 @@ void EventPipeline::loop() {
 }
 
 StoreResult<std::size_t> EventPipeline::run_once() {
+  // The batch's reads (the batch itself, then the identity lookups of each event) on one
+  // snapshot, ended before the batch is written.
+  auto snapshot = events_.read_snapshot();
   RawEventQuery query;
   query.processed = false;
   query.limit = options_.batch;
@@ -123,6 +126,7 @@ StoreResult<std::size_t> EventPipeline::run_once() {
     records.push_back(std::move(routed.record));
     summaries.push_back(routed.summary);
   }
+  snapshot.reset();
   auto outcomes = workflows_.record_mappings(records, identity, now);
   if (!outcomes) return fail(outcomes.error());
 

@@ -436,6 +436,48 @@ TEST_F(SqliteStoreTest, ProcessedMarksSurviveReopen) {
             std::optional<std::int64_t>(5000));
 }
 
+TEST_F(SqliteStoreTest, ReadSnapshotSeesOneStateOnItsThreadOnly) {
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  const NewRawEvent first = make_event("stripe", "evt_1");
+  const NewRawEvent second = make_event("stripe", "evt_2");
+  ASSERT_TRUE(store->append_raw_events({&first, 1}).ok());
+
+  auto snapshot = store->read_snapshot();
+  ASSERT_NE(snapshot, nullptr);
+  EXPECT_EQ(store->read_snapshot(), nullptr) << "this thread holds one already";
+  auto before = store->query_raw_events({});
+  ASSERT_TRUE(before.ok()) << before.error().message;
+  EXPECT_EQ(ids_of(*before), (std::vector<std::string>{"evt_1"}));
+
+  // Written meanwhile, by this thread: not in the snapshot, but other threads read it.
+  ASSERT_TRUE(store->append_raw_events({&second, 1}).ok());
+  auto inside = store->query_raw_events({});
+  ASSERT_TRUE(inside.ok()) << inside.error().message;
+  EXPECT_EQ(ids_of(*inside), (std::vector<std::string>{"evt_1"}));
+  auto found = store->find_raw_event("stripe", "evt_2");
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(found->has_value());
+  std::vector<std::string> elsewhere;
+  std::thread([&] {
+    if (auto all = store->query_raw_events({}); all.ok()) elsewhere = ids_of(*all);
+  }).join();
+  EXPECT_EQ(elsewhere, (std::vector<std::string>{"evt_1", "evt_2"}));
+
+  snapshot.reset();
+  auto after = store->query_raw_events({});
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(ids_of(*after), (std::vector<std::string>{"evt_1", "evt_2"}));
+}
+
+TEST(ReadSnapshotTest, StoresWithOneConnectionHaveNone) {
+  auto in_memory = open_store("sqlite::memory:");
+  ASSERT_TRUE(in_memory.ok()) << in_memory.error().message;
+  EXPECT_EQ((*in_memory)->read_snapshot(), nullptr);
+  MemoryStore memory;
+  EXPECT_EQ(memory.read_snapshot(), nullptr);
+}
+
 TEST_F(SqliteStoreTest, ConcurrentAppendsLandExactlyOnce) {
   auto store = open();
   ASSERT_NE(store, nullptr);

@@ -52,6 +52,8 @@ class FaultInjectingStore : public Store {
   StoreResult<std::optional<std::string>> load_cursor(std::string_view name) override;
   StoreResult<void> save_cursor(std::string_view name, std::string_view value,
                                 std::int64_t at_ms) override;
+  // The inner store's: reads inside it fail as injected all the same.
+  std::unique_ptr<ReadScope> read_snapshot() override { return inner_.read_snapshot(); }
 
  private:
   std::optional<StoreError> injected();

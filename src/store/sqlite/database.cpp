@@ -13,6 +13,12 @@ namespace weft::store::sqlite {
 
 namespace {
 
+// The database whose read snapshot the calling thread holds, if any (Database::read_snapshot).
+struct ActiveSnapshot {
+  const Database* database = nullptr;
+};
+thread_local ActiveSnapshot active_snapshot;
+
 // 8 KiB pages for a new database (one already created keeps its own: README, operations). A
 // commit writes every page it touched to the WAL, so the page size trades the bytes of one
 // random touch (each insert lands on a random leaf of the indexes) against how well rows fill
@@ -126,7 +132,7 @@ StoreResult<std::shared_ptr<Database>> Database::open(const std::filesystem::pat
   }
 
   if (in_memory) {
-    return std::make_shared<Database>(Private{}, std::move(*writer), Connection(), Connection(),
+    return std::make_shared<Database>(Private{}, std::move(*writer), Connection(), Connection(), Connection(),
                                       kPageSize);
   }
 
@@ -135,6 +141,8 @@ StoreResult<std::shared_ptr<Database>> Database::open(const std::filesystem::pat
   auto reader = Connection::open(file, SQLITE_OPEN_READONLY, options.busy_timeout_ms);
   if (!reader) return fail(std::move(reader).error());
   if (auto r = set_pragma(*reader, "foreign_keys", 1); !r) return fail(r.error());
+  auto snapshot = Connection::open(file, SQLITE_OPEN_READONLY, options.busy_timeout_ms);
+  if (!snapshot) return fail(std::move(snapshot).error());
 
   auto checkpoints = Connection::open(file, SQLITE_OPEN_READWRITE, options.busy_timeout_ms);
   if (!checkpoints) return fail(std::move(checkpoints).error());
@@ -143,13 +151,13 @@ StoreResult<std::shared_ptr<Database>> Database::open(const std::filesystem::pat
   // An existing database keeps the page size it was created with.
   auto page_bytes = page_size(*checkpoints);
   if (!page_bytes) return fail(std::move(page_bytes).error());
-  return std::make_shared<Database>(Private{}, std::move(*writer), std::move(*reader),
+  return std::make_shared<Database>(Private{}, std::move(*writer), std::move(*reader), std::move(*snapshot),
                                     std::move(*checkpoints), *page_bytes);
 }
 
-Database::Database(Private, Connection writer, Connection reader, Connection checkpoints,
-                   std::int64_t page_bytes)
-    : writer_(std::move(writer)), reader_(std::move(reader)) {
+Database::Database(Private, Connection writer, Connection reader, Connection snapshot,
+                   Connection checkpoints, std::int64_t page_bytes)
+    : writer_(std::move(writer)), reader_(std::move(reader)), snapshot_(std::move(snapshot)) {
   if (checkpoints.get() != nullptr) {
     checkpointer_ =
         std::make_unique<Checkpointer>(std::move(checkpoints), write_mutex_, page_bytes);
@@ -169,8 +177,43 @@ Database::~Database() {
 Database::Access Database::writer() { return {{std::unique_lock(write_mutex_), {}}, writer_}; }
 
 Database::Access Database::reader() {
+  if (active_snapshot.database == this) {
+    // The thread holds snapshot_mutex_ already, and no other thread waits for this connection.
+    return {{std::unique_lock<std::mutex>(), ForegroundWhileHeld(ForegroundWhileHeld::NotNeeded{})}, snapshot_};
+  }
   if (reader_.get() == nullptr) return writer();  // in memory
   return {{std::unique_lock(read_mutex_), {}}, reader_};
+}
+
+// The read transaction of Database::read_snapshot: BEGIN when it opens (SQLite takes the
+// snapshot at the first read), COMMIT when it ends.
+class SnapshotScope final : public ReadScope {
+ public:
+  explicit SnapshotScope(Database& database) : database_(database), lock_(database.snapshot_mutex_) {}
+  bool begin() {
+    if (!database_.snapshot_.exec("BEGIN", "begin a read snapshot")) return false;
+    active_snapshot.database = &database_;
+    return true;
+  }
+  ~SnapshotScope() override {
+    if (active_snapshot.database != &database_) return;  // never began
+    active_snapshot.database = nullptr;
+    // Only ends a read: it cannot lose anything, and a failure leaves nothing to undo.
+    (void)database_.snapshot_.exec("COMMIT", "end a read snapshot");
+  }
+  SnapshotScope(const SnapshotScope&) = delete;
+  SnapshotScope& operator=(const SnapshotScope&) = delete;
+
+ private:
+  Database& database_;
+  std::unique_lock<std::mutex> lock_;
+};
+
+std::unique_ptr<ReadScope> Database::read_snapshot() {
+  if (snapshot_.get() == nullptr || active_snapshot.database != nullptr) return nullptr;
+  auto scope = std::make_unique<SnapshotScope>(*this);
+  if (!scope->begin()) return nullptr;  // reads go to the shared reader, as without one
+  return scope;
 }
 
 }  // namespace weft::store::sqlite

@@ -29,6 +29,7 @@
 namespace weft::store::sqlite {
 
 class Checkpointer;
+class SnapshotScope;
 
 class Database {
   // Passkey: the constructor is public for std::make_shared, yet only open() can call it.
@@ -42,7 +43,7 @@ class Database {
   static StoreResult<std::shared_ptr<Database>> open(const std::filesystem::path& path,
                                                      const StoreOptions& options);
   // No `checkpoints` connection, nor reader, for an in-memory database.
-  Database(Private, Connection writer, Connection reader, Connection checkpoints,
+  Database(Private, Connection writer, Connection reader, Connection snapshot, Connection checkpoints,
            std::int64_t page_bytes);
   ~Database();
   Database(const Database&) = delete;
@@ -60,16 +61,27 @@ class Database {
     Connection& connection;
   };
   Access writer();
-  // The connection reads go through: the reader, or the writer for an in-memory database.
+  // The connection reads go through: the reader, or the writer for an in-memory database; on
+  // a thread holding a read snapshot of this database, the snapshot's connection.
   Access reader();
 
+  // Store::read_snapshot for every store in this database: a third connection (read-only),
+  // one transaction from the first read to the scope's end. Its pages stay cached for the
+  // whole scope, where the shared reader starts cold after every commit (SQLite drops a
+  // connection's cache when it begins a read after another connection wrote). nullptr for an
+  // in-memory database (one connection) and when this thread holds one already.
+  std::unique_ptr<ReadScope> read_snapshot();
+
  private:
+  friend class SnapshotScope;
   std::mutex write_mutex_;
   Connection writer_;  // guarded by write_mutex_
   std::mutex read_mutex_;
   // Declared after writer_ so that it closes before it: the writer, closing last, checkpoints
   // what is left of the WAL into the database file and removes it.
   Connection reader_;  // guarded by read_mutex_; none for an in-memory database
+  std::mutex snapshot_mutex_;  // held by the thread whose read snapshot is open
+  Connection snapshot_;        // guarded by snapshot_mutex_; none for an in-memory database
   // Last, so that it stops before the other connections close. None for an in-memory database.
   std::unique_ptr<Checkpointer> checkpointer_;
 };

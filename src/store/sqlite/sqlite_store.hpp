@@ -35,6 +35,7 @@ class SqliteStore final : public Store {
   StoreResult<std::optional<std::string>> load_cursor(std::string_view name) override;
   StoreResult<void> save_cursor(std::string_view name, std::string_view value,
                                 std::int64_t at_ms) override;
+  std::unique_ptr<ReadScope> read_snapshot() override { return database_->read_snapshot(); }
 
  private:
   std::shared_ptr<Database> database_;
