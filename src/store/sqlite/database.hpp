@@ -3,15 +3,16 @@
 // live in it (the raw event log, the workflow state): whichever of them is destroyed last
 // closes it, so their destruction order does not matter.
 //
-// Two connections, each with a mutex: one writer, through which every write goes, and one
+// Connections, each with a mutex: one writer, through which every write goes, and one
 // reader (read-only), so that reads see the last commit (WAL snapshot) without waiting for a
 // write in progress: the ingest's group commit does not stall the console, the engine's reads
-// or the mapping stage. Each connection caches its prepared statements. An in-memory database
-// (":memory:", for tests) exists only in its one connection, so there the writer serves reads
-// too.
+// or the mapping stage. Another connection (read-only) serves read snapshots: one thread's run
+// of reads in one transaction (read_snapshot), for the mapping stage's batches. Each
+// connection caches its prepared statements. An in-memory database (":memory:", for tests)
+// exists only in its one connection, so there the writer serves reads too.
 //
 // Durability: synchronous=FULL by default, so a write that returns success has been fsynced.
-// Checkpoints run on a background thread with a third connection (see checkpointer.hpp).
+// Checkpoints run on a background thread with a connection of their own (checkpointer.hpp).
 //
 // Threads: writer() and reader() may be called from any thread; the connection an Access
 // lends is usable by that thread only, for as long as the Access lives. Do not ask for the
