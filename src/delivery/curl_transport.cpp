@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -98,8 +97,6 @@ struct CurlTransport::Impl {
   std::atomic<bool> wake_pending{false};
   // The loop thread's own.
   FileDescriptor epoll;
-  // When curl wants CURL_SOCKET_TIMEOUT next (its timer callback); none: no timer.
-  std::optional<std::chrono::steady_clock::time_point> curl_deadline;
   std::map<CURL*, std::unique_ptr<Queued>> running;
   std::vector<std::unique_ptr<Exchange>> loop_idle;
   std::atomic<std::size_t> loop_handles{0};
@@ -159,13 +156,11 @@ struct CurlTransport::Impl {
     // Connections kept alive between exchanges: as many as blocking sends may keep.
     curl_multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS,
                       static_cast<long>(std::max<std::size_t>(1, options.max_idle_handles)));
-    // curl tells which sockets to watch and when its next timeout is; epoll reports only the
-    // sockets that are ready, so a loop turn costs what happened, not what is in flight
+    // curl tells which sockets to watch (and curl_multi_timeout when it next wants the time
+    // to be looked at); epoll reports only the sockets that are ready, so a loop turn costs what happened, not what is in flight
     // (curl_multi_perform and curl_multi_poll visit every running exchange on every turn).
     curl_multi_setopt(multi.get(), CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
     curl_multi_setopt(multi.get(), CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi.get(), CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
-    curl_multi_setopt(multi.get(), CURLMOPT_TIMERDATA, this);
     epoll = FileDescriptor(epoll_create1(EPOLL_CLOEXEC));
     wake = FileDescriptor(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!epoll.valid() || !wake.valid()) throw std::runtime_error("cannot create the outbound event loop's descriptors");
@@ -207,16 +202,6 @@ struct CurlTransport::Impl {
     ev.data.fd = socket;
     if (epoll_ctl(impl.epoll.get(), EPOLL_CTL_MOD, socket, &ev) != 0 && errno == ENOENT) {
       epoll_ctl(impl.epoll.get(), EPOLL_CTL_ADD, socket, &ev);
-    }
-    return 0;
-  }
-
-  static int on_timer(CURLM* /*multi*/, long timeout_ms, void* self) {
-    auto& impl = *static_cast<Impl*>(self);
-    if (timeout_ms < 0) {
-      impl.curl_deadline.reset();
-    } else {
-      impl.curl_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     }
     return 0;
   }
@@ -275,11 +260,20 @@ struct CurlTransport::Impl {
     }
   }
 
-  // Milliseconds epoll may sleep: until curl's deadline, at most a second.
-  int wait_millis() const {
-    if (!curl_deadline) return 1000;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*curl_deadline - std::chrono::steady_clock::now());
-    return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, 1000));
+  // Runs what curl has due now (new exchanges, timeouts, retries); the milliseconds until
+  // it next wants the time looked at, at most a second. Asked of curl each turn rather than
+  // kept from its timer callback: curl calls that only when its earliest timer changes, so a
+  // timer looked at a little early (the callback rounds to whole milliseconds) would be lost.
+  int run_due() {
+    long due_ms = -1;
+    curl_multi_timeout(multi.get(), &due_ms);
+    if (due_ms == 0) {
+      int still_running = 0;
+      curl_multi_socket_action(multi.get(), CURL_SOCKET_TIMEOUT, 0, &still_running);
+      complete_finished();
+      curl_multi_timeout(multi.get(), &due_ms);
+    }
+    return due_ms < 0 ? 1000 : static_cast<int>(std::min<long>(due_ms, 1000));
   }
 
   void loop() {
@@ -295,15 +289,11 @@ struct CurlTransport::Impl {
         if (loop_stopping && queued.empty() && running.empty()) return;
         batch.swap(queued);
       }
-      // Adding a handle sets curl's timer to now: the timeout action below starts them.
+      // Adding a handle makes it due at once: run_due starts them.
       for (auto& q : batch) start_queued(std::move(q));
       batch.clear();
-      if (curl_deadline && wait_millis() == 0) {
-        curl_deadline.reset();
-        curl_multi_socket_action(multi.get(), CURL_SOCKET_TIMEOUT, 0, &still_running);
-        complete_finished();
-      }
-      const int n = epoll_wait(epoll.get(), events.data(), static_cast<int>(events.size()), wait_millis());
+      const int wait_ms = run_due();
+      const int n = epoll_wait(epoll.get(), events.data(), static_cast<int>(events.size()), wait_ms);
       for (int i = 0; i < n; ++i) {
         const int fd = events[i].data.fd;
         if (fd == wake.get()) {
