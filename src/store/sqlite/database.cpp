@@ -192,14 +192,19 @@ class SnapshotScope final : public ReadScope {
   explicit SnapshotScope(Database& database) : database_(database), lock_(database.snapshot_mutex_) {}
   bool begin() {
     if (!database_.snapshot_.exec("BEGIN", "begin a read snapshot")) return false;
+    began_ = true;
     active_snapshot.database = &database_;
     return true;
   }
   ~SnapshotScope() override {
-    if (active_snapshot.database != &database_) return;  // never began
-    active_snapshot.database = nullptr;
-    // Only ends a read: it cannot lose anything, and a failure leaves nothing to undo.
-    (void)database_.snapshot_.exec("COMMIT", "end a read snapshot");
+    if (!began_) return;
+    if (active_snapshot.database == &database_) active_snapshot.database = nullptr;
+    // Only ends a read: nothing to lose. Should COMMIT fail (a statement left running),
+    // ROLLBACK ends the transaction all the same: an old snapshot left open would keep the
+    // checkpoints from ever starting the WAL over.
+    if (!database_.snapshot_.exec("COMMIT", "end a read snapshot")) {
+      (void)database_.snapshot_.exec("ROLLBACK", "end a read snapshot");
+    }
   }
   SnapshotScope(const SnapshotScope&) = delete;
   SnapshotScope& operator=(const SnapshotScope&) = delete;
@@ -207,6 +212,7 @@ class SnapshotScope final : public ReadScope {
  private:
   Database& database_;
   std::unique_lock<std::mutex> lock_;
+  bool began_ = false;
 };
 
 std::unique_ptr<ReadScope> Database::read_snapshot() {
