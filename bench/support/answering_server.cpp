@@ -19,15 +19,17 @@ using Handler = std::function<void(const AnsweredRequest&)>;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Handler& on_request) : socket_(std::move(socket)), on_request_(on_request) {
+  Session(tcp::socket socket, const Handler& on_request)
+      : socket_(std::move(socket)), on_request_(on_request) {
     buffer_.reserve(64 * 1024);
   }
   void read() {
     parser_.emplace();
     parser_->body_limit(16 * 1024 * 1024);
-    bhttp::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (!ec) self->write();
-    });
+    bhttp::async_read(socket_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (!ec) self->write();
+                      });
   }
 
  private:
@@ -37,7 +39,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool metrics = request.target() == "/metrics";
     if (on_request_) {
       on_request_({std::string_view(request.method_string().data(), request.method_string().size()),
-                   std::string_view(request.target().data(), request.target().size()), request.body()});
+                   std::string_view(request.target().data(), request.target().size()),
+                   request.body()});
     }
     response_ = {};
     response_.result(bhttp::status::ok);
@@ -46,9 +49,10 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.body() = metrics ? "" : R"({"status":"accepted","connector":"stripe"})";
     response_.keep_alive(keep_alive);
     response_.prepare_payload();
-    bhttp::async_write(socket_, response_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-      if (!ec && keep_alive) self->read();
-    });
+    bhttp::async_write(socket_, response_,
+                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                         if (!ec && keep_alive) self->read();
+                       });
   }
 
   tcp::socket socket_;
@@ -75,8 +79,9 @@ int run_answering_server(int argc, char** argv, const Handler& on_request) {
     return 2;
   }
   net::io_context ioc(1);
-  tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address(listen.substr(0, colon)),
-                                            static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)))));
+  tcp::acceptor acceptor(
+      ioc, tcp::endpoint(net::ip::make_address(listen.substr(0, colon)),
+                         static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)))));
   std::function<void()> accept = [&] {
     acceptor.async_accept([&](beast::error_code ec, tcp::socket socket) {
       if (!ec) {

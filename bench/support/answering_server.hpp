@@ -21,7 +21,8 @@ struct AnsweredRequest {
 
 // `argv` as `weft serve` gets it: "--listen HOST:PORT" (and -c FILE, read by the caller).
 // Returns the process's exit status: 2 when --listen is missing or bad.
-int run_answering_server(int argc, char** argv, const std::function<void(const AnsweredRequest&)>& on_request);
+int run_answering_server(int argc, char** argv,
+                         const std::function<void(const AnsweredRequest&)>& on_request);
 
 // The value following `flag` in argv, or "" when absent.
 std::string argument_after(int argc, char** argv, std::string_view flag);

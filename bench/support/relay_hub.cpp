@@ -25,7 +25,9 @@ constexpr std::size_t kMaxInFlight = 256;
 class Relays {
  public:
   Relays(delivery::CurlTransport& transport, std::string effects_url, std::size_t max_in_flight)
-      : transport_(transport), effects_url_(std::move(effects_url)), max_in_flight_(max_in_flight) {}
+      : transport_(transport),
+        effects_url_(std::move(effects_url)),
+        max_in_flight_(max_in_flight) {}
 
   void start(std::string instance, std::string invoice) {
     {
@@ -57,7 +59,8 @@ class Relays {
     request.body = body.dump();
     transport_.send_async(std::move(request), [this, w, step](delivery::Attempt attempt) {
       if (attempt.transport != delivery::Transport::ok) {
-        std::cerr << "relay hub: " << w->instance << " step " << step << ": " << attempt.transport_detail << '\n';
+        std::cerr << "relay hub: " << w->instance << " step " << step << ": "
+                  << attempt.transport_detail << '\n';
       } else if (step < 2) {
         return call(w, step + 1);
       }
@@ -93,9 +96,11 @@ int run_relay_hub(int argc, char** argv) {
   const std::string config = argument_after(argc, argv, "-c");
   std::string effects_url;
   try {
-    effects_url = YAML::LoadFile(config)["connectors"]["target"]["base_url"].as<std::string>() + "/effects";
+    effects_url =
+        YAML::LoadFile(config)["connectors"]["target"]["base_url"].as<std::string>() + "/effects";
   } catch (const std::exception& e) {
-    std::cerr << "relay hub: cannot read connectors.target.base_url from '" << config << "': " << e.what() << '\n';
+    std::cerr << "relay hub: cannot read connectors.target.base_url from '" << config
+              << "': " << e.what() << '\n';
     return 2;
   }
   delivery::CurlTransport transport;

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -157,13 +157,15 @@ struct CurlTransport::Impl {
     curl_multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS,
                       static_cast<long>(std::max<std::size_t>(1, options.max_idle_handles)));
     // curl tells which sockets to watch (and curl_multi_timeout when it next wants the time
-    // to be looked at); epoll reports only the sockets that are ready, so a loop turn costs what happened, not what is in flight
-    // (curl_multi_perform and curl_multi_poll visit every running exchange on every turn).
+    // to be looked at); epoll reports only the sockets that are ready, so a loop turn costs what
+    // happened, not what is in flight (curl_multi_perform and curl_multi_poll visit every running
+    // exchange on every turn).
     curl_multi_setopt(multi.get(), CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
     curl_multi_setopt(multi.get(), CURLMOPT_SOCKETDATA, this);
     epoll = FileDescriptor(epoll_create1(EPOLL_CLOEXEC));
     wake = FileDescriptor(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!epoll.valid() || !wake.valid()) throw std::runtime_error("cannot create the outbound event loop's descriptors");
+    if (!epoll.valid() || !wake.valid())
+      throw std::runtime_error("cannot create the outbound event loop's descriptors");
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = wake.get();
@@ -190,7 +192,8 @@ struct CurlTransport::Impl {
     wake_loop();
   }
 
-  static int on_socket(CURL* /*easy*/, curl_socket_t socket, int what, void* self, void* /*socketp*/) {
+  static int on_socket(CURL* /*easy*/, curl_socket_t socket, int what, void* self,
+                       void* /*socketp*/) {
     auto& impl = *static_cast<Impl*>(self);
     if (what == CURL_POLL_REMOVE) {
       // Also when curl closes it, in which case the kernel has dropped it already.
@@ -293,7 +296,8 @@ struct CurlTransport::Impl {
       for (auto& q : batch) start_queued(std::move(q));
       batch.clear();
       const int wait_ms = run_due();
-      const int n = epoll_wait(epoll.get(), events.data(), static_cast<int>(events.size()), wait_ms);
+      const int n =
+          epoll_wait(epoll.get(), events.data(), static_cast<int>(events.size()), wait_ms);
       for (int i = 0; i < n; ++i) {
         const int fd = events[i].data.fd;
         if (fd == wake.get()) {
@@ -302,7 +306,8 @@ struct CurlTransport::Impl {
           continue;
         }
         const std::uint32_t e = events[i].events;
-        const int action = (e & (EPOLLIN | EPOLLHUP) ? CURL_CSELECT_IN : 0) | (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+        const int action = (e & (EPOLLIN | EPOLLHUP) ? CURL_CSELECT_IN : 0) |
+                           (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
                            (e & EPOLLERR ? CURL_CSELECT_ERR : 0);
         curl_multi_socket_action(multi.get(), fd, action, &still_running);
       }

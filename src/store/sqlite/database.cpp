@@ -14,10 +14,7 @@ namespace weft::store::sqlite {
 namespace {
 
 // The database whose read snapshot the calling thread holds, if any (Database::read_snapshot).
-struct ActiveSnapshot {
-  const Database* database = nullptr;
-};
-thread_local ActiveSnapshot active_snapshot;
+thread_local const Database* active_snapshot = nullptr;
 
 // 8 KiB pages for a new database (one already created keeps its own: README, operations). A
 // commit writes every page it touched to the WAL, so the page size trades the bytes of one
@@ -132,8 +129,8 @@ StoreResult<std::shared_ptr<Database>> Database::open(const std::filesystem::pat
   }
 
   if (in_memory) {
-    return std::make_shared<Database>(Private{}, std::move(*writer), Connection(), Connection(), Connection(),
-                                      kPageSize);
+    return std::make_shared<Database>(Private{}, std::move(*writer), Connection(), Connection(),
+                                      Connection(), kPageSize);
   }
 
   // Read-only: a read path can never write by mistake. Opened after the migrations, so it
@@ -151,8 +148,8 @@ StoreResult<std::shared_ptr<Database>> Database::open(const std::filesystem::pat
   // An existing database keeps the page size it was created with.
   auto page_bytes = page_size(*checkpoints);
   if (!page_bytes) return fail(std::move(page_bytes).error());
-  return std::make_shared<Database>(Private{}, std::move(*writer), std::move(*reader), std::move(*snapshot),
-                                    std::move(*checkpoints), *page_bytes);
+  return std::make_shared<Database>(Private{}, std::move(*writer), std::move(*reader),
+                                    std::move(*snapshot), std::move(*checkpoints), *page_bytes);
 }
 
 Database::Database(Private, Connection writer, Connection reader, Connection snapshot,
@@ -177,9 +174,10 @@ Database::~Database() {
 Database::Access Database::writer() { return {{std::unique_lock(write_mutex_), {}}, writer_}; }
 
 Database::Access Database::reader() {
-  if (active_snapshot.database == this) {
+  if (active_snapshot == this) {
     // The thread holds snapshot_mutex_ already, and no other thread waits for this connection.
-    return {{std::unique_lock<std::mutex>(), ForegroundWhileHeld(ForegroundWhileHeld::NotNeeded{})}, snapshot_};
+    return {{std::unique_lock<std::mutex>(), ForegroundWhileHeld(ForegroundWhileHeld::NotNeeded{})},
+            snapshot_};
   }
   if (reader_.get() == nullptr) return writer();  // in memory
   return {{std::unique_lock(read_mutex_), {}}, reader_};
@@ -189,16 +187,17 @@ Database::Access Database::reader() {
 // snapshot at the first read), COMMIT when it ends.
 class SnapshotScope final : public ReadScope {
  public:
-  explicit SnapshotScope(Database& database) : database_(database), lock_(database.snapshot_mutex_) {}
+  explicit SnapshotScope(Database& database)
+      : database_(database), lock_(database.snapshot_mutex_) {}
   bool begin() {
     if (!database_.snapshot_.exec("BEGIN", "begin a read snapshot")) return false;
     began_ = true;
-    active_snapshot.database = &database_;
+    active_snapshot = &database_;
     return true;
   }
   ~SnapshotScope() override {
     if (!began_) return;
-    if (active_snapshot.database == &database_) active_snapshot.database = nullptr;
+    if (active_snapshot == &database_) active_snapshot = nullptr;
     // Only ends a read: nothing to lose. Should COMMIT fail (a statement left running),
     // ROLLBACK ends the transaction all the same: an old snapshot left open would keep the
     // checkpoints from ever starting the WAL over.
@@ -216,7 +215,7 @@ class SnapshotScope final : public ReadScope {
 };
 
 std::unique_ptr<ReadScope> Database::read_snapshot() {
-  if (snapshot_.get() == nullptr || active_snapshot.database != nullptr) return nullptr;
+  if (snapshot_.get() == nullptr || active_snapshot != nullptr) return nullptr;
   auto scope = std::make_unique<SnapshotScope>(*this);
   if (!scope->begin()) return nullptr;  // reads go to the shared reader, as without one
   return scope;

@@ -44,8 +44,8 @@ class Database {
   static StoreResult<std::shared_ptr<Database>> open(const std::filesystem::path& path,
                                                      const StoreOptions& options);
   // No `checkpoints` connection, nor reader, for an in-memory database.
-  Database(Private, Connection writer, Connection reader, Connection snapshot, Connection checkpoints,
-           std::int64_t page_bytes);
+  Database(Private, Connection writer, Connection reader, Connection snapshot,
+           Connection checkpoints, std::int64_t page_bytes);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -80,7 +80,7 @@ class Database {
   std::mutex read_mutex_;
   // Declared after writer_ so that it closes before it: the writer, closing last, checkpoints
   // what is left of the WAL into the database file and removes it.
-  Connection reader_;  // guarded by read_mutex_; none for an in-memory database
+  Connection reader_;          // guarded by read_mutex_; none for an in-memory database
   std::mutex snapshot_mutex_;  // held by the thread whose read snapshot is open
   Connection snapshot_;        // guarded by snapshot_mutex_; none for an in-memory database
   // Last, so that it stops before the other connections close. None for an in-memory database.
