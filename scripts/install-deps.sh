@@ -21,6 +21,7 @@ build_packages=(
   libcli11-dev            # command line
   libcurl4-openssl-dev    # outbound HTTP
   libjq-dev libonig-dev   # mappings and predicates
+  libjemalloc-dev         # the weft program's allocator (faster than glibc's under its load)
   curl                    # make demo waits for the hub and the sandbox with it
 )
 test_packages=(
