@@ -36,7 +36,8 @@ void configure(Level min_level, const std::string& sink = "stderr");
 bool parse_level(std::string_view text, Level& out);
 bool enabled(Level level);
 
-// Writes `{"ts":…,"level":…,"event":<event>,…fields}` as one line.
+// Writes `{"ts":…,"level":…,"event":<event>,…fields}` as one line. A field named like one of
+// the line's own keys (ts, level, event) is written as `<name>_field`.
 void write(Level level, std::string_view event, Fields fields = {});
 inline void debug(std::string_view event, Fields fields = {}) { write(Level::debug, event, fields); }
 inline void info(std::string_view event, Fields fields = {}) { write(Level::info, event, fields); }

@@ -79,6 +79,17 @@ class ReadScope {
   virtual ~ReadScope() = default;
 };
 
+// Held while the thread that asked for it writes in one shared transaction
+// (Store::write_scope). Destroyed without a successful commit(), it undoes everything written
+// in it.
+class WriteScope {
+ public:
+  virtual ~WriteScope() = default;
+  // Makes everything written in the scope durable at once (one commit, one fsync), or on
+  // error none of it. Called at most once; the scope is over either way.
+  virtual StoreResult<void> commit() = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -91,6 +102,15 @@ class Store {
   // (another asking waits). nullptr: the store has nothing to gain (every read sees the last
   // state anyway), or the thread holds one already.
   virtual std::unique_ptr<ReadScope> read_snapshot() { return nullptr; }
+
+  // For writes from several writers that may share one durable commit (store/commit_writer):
+  // while the returned scope lives, each write on the calling thread — through this store and
+  // every store sharing its database — joins one transaction instead of committing on its own.
+  // Each write keeps its own all or nothing (a write that fails undoes itself only), but none
+  // is durable, nor seen by other threads, until the scope's commit(). The scope holds the
+  // database's writer meanwhile: other threads' writes wait. nullptr: every write commits on
+  // its own (a store with nothing to gain), or the thread holds one already.
+  virtual std::unique_ptr<WriteScope> write_scope() { return nullptr; }
 
   // Appends raw events in one transaction and one durable commit. All or nothing: on error
   // nothing of the batch is written. An event whose (connector, event_id) is already in the

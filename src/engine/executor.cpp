@@ -58,7 +58,7 @@ Executor::Executor(WorkflowStore& store, std::shared_ptr<const WorkflowCatalog> 
   committer_ = std::make_unique<GroupCommit<Transition, TransitionOutcome>>(
       "engine", [this](std::span<const Transition> batch) { return store_.apply(batch); },
       GroupCommitMetrics{&metrics_.transition_commit_seconds, &metrics_.transition_batch_size}, clock_,
-      options_.commit);
+      options_.commit, options_.commit_writer);
 }
 
 Executor::~Executor() { stop(); }
@@ -590,7 +590,7 @@ void Executor::deliver(const CanonicalEventRecord& event) {
   if (!catalog_->awaited(event.type)) return;
   auto waits = store_.event_waits(event.type, event.business_key);
   if (!waits) {
-    log::error("engine.event_waits_failed", {{"error", waits.error().message}, {"event", event.id}});
+    log::error("engine.event_waits_failed", {{"error", waits.error().message}, {"event_id", event.id}});
     return;
   }
   if (waits->empty()) return;
@@ -604,10 +604,10 @@ void Executor::deliver(const CanonicalEventRecord& event) {
       return {};
     });
     if (!r && r.error().code != EngineErrc::invalid_state) {
-      log::warn("engine.deliver_failed", {{"instance", w.instance_id}, {"event", event.id},
+      log::warn("engine.deliver_failed", {{"instance", w.instance_id}, {"event_id", event.id},
                                           {"error", r.error().message}});
     } else if (matched) {
-      log::info("engine.event_delivered", {{"instance", w.instance_id}, {"step", w.step_id}, {"event", event.id}});
+      log::info("engine.event_delivered", {{"instance", w.instance_id}, {"step", w.step_id}, {"event_id", event.id}});
     }
   }
 }

@@ -73,6 +73,9 @@ struct ExecutorOptions {
   int workers = 16;               // instances in flight at most (engine.workers)
   std::uint64_t random_seed = 0;  // 0: from the clock
   GroupCommitOptions commit{};
+  // The writer its transitions are committed by, shared with the hub's other writers (ingest),
+  // which must outlive the executor; nullptr: a writer of its own.
+  CommitWriter* commit_writer = nullptr;
   int threads = 0;  // threads that run them; 0: twice the CPUs, at least 4, at most workers
 };
 

@@ -38,6 +38,9 @@ struct Hub::Impl {
   ApiStorePtr api_store;
   AlertStorePtr alert_store;
   ReconciliationStorePtr reconciliation_store;
+  // Makes ingest's raw events and the engine's transitions durable, sharing one commit per
+  // round between them (store/commit_writer.hpp); outlives both.
+  std::unique_ptr<CommitWriter> commit_writer;
   std::unique_ptr<engine::ActionInvoker> invoker;
   delivery::DeliveryInvoker* delivery_invoker = nullptr;  // `invoker`, for its connectors' health
   std::unique_ptr<WorkflowRuntime> runtime;
@@ -153,7 +156,9 @@ Result<void, std::string> Hub::start() {
   } catch (const std::invalid_argument& e) {
     return fail(std::string("outbound delivery: ") + e.what());
   }
-  auto runtime = WorkflowRuntime::create(s.config, *s.store, *s.workflow_store, *s.identity_store, *s.invoker, s.registry,
+  s.commit_writer = std::make_unique<CommitWriter>([&store = *s.store] { return store.write_scope(); });
+  auto runtime = WorkflowRuntime::create(s.config, *s.store, *s.workflow_store, *s.identity_store, *s.invoker,
+                                         *s.commit_writer, s.registry,
                                          s.ingest_metrics.events_unprocessed, s.clock);
   if (!runtime) return fail(runtime.error());
   s.runtime = std::move(*runtime);
@@ -173,16 +178,13 @@ Result<void, std::string> Hub::start() {
   s.reconcile = std::make_unique<reconcile::ReconcileService>(*s.reconciler);
 
   // Each commit of webhooks wakes the event pipeline, so events are routed at once.
-  auto append = ingest::append_to(*s.store);
-  auto append_then_route = [append, runtime = s.runtime.get()](std::span<const NewRawEvent> batch) {
-    auto outcomes = append(batch);
-    if (outcomes) runtime->events_committed(batch.size());
-    return outcomes;
-  };
   s.committer = std::make_unique<ingest::RawEventCommitter>(
-      "ingest", append_then_route,
+      "ingest", ingest::append_to(*s.store),
       GroupCommitMetrics{&s.ingest_metrics.commit_seconds, &s.ingest_metrics.commit_batch_size},
-      s.clock, GroupCommitOptions{s.config.storage.max_batch, s.config.storage.max_queue});
+      s.clock, GroupCommitOptions{s.config.storage.max_batch, s.config.storage.max_queue},
+      s.commit_writer.get(), [runtime = s.runtime.get()](std::size_t committed) {
+        runtime->events_committed(committed);
+      });
 
   std::vector<std::string> skipped;
   s.connectors = connectors::make_inbound_connectors(s.config, &skipped);
@@ -272,6 +274,9 @@ void Hub::stop() {
   s.reconciler.reset();
   s.overview.reset();
   s.runtime.reset();
+  // Its lanes (ingest, the engine) have stopped, everything they held written.
+  if (s.commit_writer) s.commit_writer->stop();
+  s.commit_writer.reset();
   s.invoker.reset();
   s.workflow_store.reset();
   s.identity_store.reset();

@@ -11,7 +11,7 @@ WorkflowRuntime::~WorkflowRuntime() { stop(); }
 
 Result<std::unique_ptr<WorkflowRuntime>, std::string> WorkflowRuntime::create(
     const config::Config& config, Store& events, WorkflowStore& workflows, IdentityStore& identity,
-    engine::ActionInvoker& invoker,
+    engine::ActionInvoker& invoker, CommitWriter& commit_writer,
     metrics::Registry& registry, metrics::Gauge& events_unprocessed, ClockPtr clock) {
   std::unique_ptr<WorkflowRuntime> r(new WorkflowRuntime());
   // Without a mappings_dir every event is an exception ("no mapping"), which is what an
@@ -47,6 +47,7 @@ Result<std::unique_ptr<WorkflowRuntime>, std::string> WorkflowRuntime::create(
   engine::ExecutorOptions options;
   options.workers = config.engine.workers;
   options.commit = GroupCommitOptions{config.engine.max_batch, config.engine.max_queue};
+  options.commit_writer = &commit_writer;
   // Steps reach the platforms, and `identity.*` calls the identity store (read-only).
   r->actions_ = std::make_unique<IdentityActions>(invoker, identity);
   r->executor_ = std::make_unique<engine::Executor>(workflows, r->catalog_, *r->actions_, *r->engine_metrics_, clock,

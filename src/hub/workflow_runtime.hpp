@@ -20,7 +20,7 @@ class WorkflowRuntime {
   // file:line: message) and builds the engine over the given stores and invoker.
   static Result<std::unique_ptr<WorkflowRuntime>, std::string> create(
       const config::Config& config, Store& events, WorkflowStore& workflows, IdentityStore& identity,
-      engine::ActionInvoker& invoker,
+      engine::ActionInvoker& invoker, CommitWriter& commit_writer,
       metrics::Registry& registry, metrics::Gauge& events_unprocessed, ClockPtr clock);
   ~WorkflowRuntime();
 

@@ -102,7 +102,13 @@ std::string format_line(Level level, std::string_view event, Fields fields, std:
   append_escaped(out, event);
   for (const Field& f : fields) {
     out += ',';
-    append_escaped(out, f.key);
+    // A field must not take the place of the line's own keys: JSON readers keep the last of
+    // two equal keys, and the line would lose its event name.
+    if (f.key == "ts" || f.key == "level" || f.key == "event") {
+      append_escaped(out, std::string(f.key) + "_field");
+    } else {
+      append_escaped(out, f.key);
+    }
     out += ':';
     std::visit(
         [&out](const auto& v) {

@@ -145,7 +145,7 @@ StoreResult<std::size_t> EventPipeline::run_once() {
         created.revision = 1;  // every store writes a created instance at revision 1
         executor_.schedule(created);
         log::info("workflow.started", {{"workflow", t.create->workflow}, {"instance", t.create->id},
-                                       {"key", t.create->business_key}, {"event", t.create->trigger_event_id},
+                                       {"key", t.create->business_key}, {"trigger_event", t.create->trigger_event_id},
                                        {"correlation_id", t.create->correlation_id},
                                        {"trace_id", delivery::trace_id_for(t.create->correlation_id, t.create->id)}});
       }

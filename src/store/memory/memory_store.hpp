@@ -54,6 +54,8 @@ class FaultInjectingStore : public Store {
                                 std::int64_t at_ms) override;
   // The inner store's: reads inside it fail as injected all the same.
   std::unique_ptr<ReadScope> read_snapshot() override { return inner_.read_snapshot(); }
+  // The inner store's: writes inside it fail as injected all the same.
+  std::unique_ptr<WriteScope> write_scope() override { return inner_.write_scope(); }
 
  private:
   std::optional<StoreError> injected();

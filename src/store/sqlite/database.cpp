@@ -1,6 +1,7 @@
 #include "store/sqlite/database.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -8,6 +9,7 @@
 #include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "weft/clock.hpp"
+#include "weft/log.hpp"
 
 namespace weft::store::sqlite {
 
@@ -15,6 +17,8 @@ namespace {
 
 // The database whose read snapshot the calling thread holds, if any (Database::read_snapshot).
 thread_local const Database* active_snapshot = nullptr;
+// The database whose writer the calling thread holds in a write scope, if any.
+thread_local const Database* active_write_scope = nullptr;
 
 // 8 KiB pages for a new database (one already created keeps its own: README, operations). A
 // commit writes every page it touched to the WAL, so the page size trades the bytes of one
@@ -171,7 +175,14 @@ Database::~Database() {
                nullptr);
 }
 
-Database::Access Database::writer() { return {{std::unique_lock(write_mutex_), {}}, writer_}; }
+Database::Access Database::writer() {
+  if (active_write_scope == this) {
+    // The thread holds write_mutex_ already, for its write scope.
+    return {{std::unique_lock<std::mutex>(), ForegroundWhileHeld(ForegroundWhileHeld::NotNeeded{})},
+            writer_};
+  }
+  return {{std::unique_lock(write_mutex_), {}}, writer_};
+}
 
 Database::Access Database::reader() {
   if (active_snapshot == this) {
@@ -218,6 +229,73 @@ std::unique_ptr<ReadScope> Database::read_snapshot() {
   if (snapshot_.get() == nullptr || active_snapshot != nullptr) return nullptr;
   auto scope = std::make_unique<SnapshotScope>(*this);
   if (!scope->begin()) return nullptr;  // reads go to the shared reader, as without one
+  return scope;
+}
+
+// The shared transaction of Database::write_scope. It holds the writer from its begin to its
+// commit or end, whichever comes first: once over, it touches the database no more (it may
+// outlive it).
+class SharedWriteScope final : public WriteScope {
+ public:
+  explicit SharedWriteScope(Database& database)
+      : database_(database), lock_(database.write_mutex_) {
+    priority_.emplace();
+  }
+  StoreResult<void> begin() {
+    Connection& writer = database_.writer_;
+    // A transaction left open by a failed rollback (I/O error) is undone first, as
+    // Transaction does.
+    if (sqlite3_get_autocommit(writer.get()) == 0) rollback();
+    if (auto begun = writer.exec("BEGIN IMMEDIATE", "begin a shared write"); !begun) return begun;
+    writer.set_in_write_scope(true);
+    active_write_scope = &database_;
+    return {};
+  }
+  StoreResult<void> commit() override {
+    if (!lock_.owns_lock()) {
+      return fail(StoreError{StoreErrc::internal, "the shared write has ended already"});
+    }
+    database_.writer_.set_in_write_scope(false);
+    auto committed = database_.writer_.exec("COMMIT", "commit a shared write");
+    if (!committed) rollback();  // COMMIT can fail and leave the transaction open (SQLITE_BUSY)
+    end();
+    return committed;
+  }
+  ~SharedWriteScope() override {
+    if (!lock_.owns_lock()) return;
+    database_.writer_.set_in_write_scope(false);
+    rollback();
+    end();
+  }
+  SharedWriteScope(const SharedWriteScope&) = delete;
+  SharedWriteScope& operator=(const SharedWriteScope&) = delete;
+
+ private:
+  void rollback() {
+    // Some errors (SQLITE_FULL, IOERR, NOMEM) have already rolled the transaction back.
+    if (sqlite3_get_autocommit(database_.writer_.get()) == 0) {
+      sqlite3_exec(database_.writer_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+  void end() {
+    if (active_write_scope == &database_) active_write_scope = nullptr;
+    priority_.reset();
+    lock_.unlock();
+  }
+
+  Database& database_;
+  // The writer's lock while the scope is open, as Database::Lock holds it.
+  std::unique_lock<std::mutex> lock_;
+  std::optional<ForegroundWhileHeld> priority_;
+};
+
+std::unique_ptr<WriteScope> Database::write_scope() {
+  if (active_write_scope == this) return nullptr;
+  auto scope = std::make_unique<SharedWriteScope>(*this);
+  if (auto begun = scope->begin(); !begun) {
+    log::warn("store.shared_write_unavailable", {{"error", begun.error().message}});
+    return nullptr;  // each write commits on its own, as without one
+  }
   return scope;
 }
 

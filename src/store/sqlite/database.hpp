@@ -73,8 +73,15 @@ class Database {
   // in-memory database (one connection) and when this thread holds one already.
   std::unique_ptr<ReadScope> read_snapshot();
 
+  // Store::write_scope for every store in this database: BEGIN IMMEDIATE on the writer, held
+  // (with its lock) until the scope commits or ends; meanwhile writer() on this thread lends
+  // the writer without locking it again, and each Transaction on it is a savepoint. nullptr
+  // when this thread holds one already.
+  std::unique_ptr<WriteScope> write_scope();
+
  private:
   friend class SnapshotScope;
+  friend class SharedWriteScope;
   std::mutex write_mutex_;
   Connection writer_;  // guarded by write_mutex_
   std::mutex read_mutex_;

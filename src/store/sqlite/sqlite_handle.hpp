@@ -177,6 +177,11 @@ class Connection {
     return StmtLease(lent);
   }
 
+  // Whether a shared transaction (Store::write_scope) is open on this connection: the
+  // writes begun meanwhile (Transaction) join it as savepoints.
+  bool in_write_scope() const { return in_write_scope_; }
+  void set_in_write_scope(bool open) { in_write_scope_ = open; }
+
   // Runs SQL that returns no rows needed by the caller (pragmas, DDL, several statements).
   StoreResult<void> exec(const char* sql, std::string_view what) {
     const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
@@ -191,6 +196,7 @@ class Connection {
   };
 
   DbHandle db_;
+  bool in_write_scope_ = false;
   // Declared after db_ so that statements are finalized before the connection closes.
   std::unordered_map<std::string, StmtHandle, StringHash, std::equal_to<>> cache_;
 };
@@ -207,8 +213,16 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
 
   // IMMEDIATE takes the write lock up front, so a busy database fails here (after the busy
-  // timeout) rather than half-way through the batch.
+  // timeout) rather than half-way through the batch. Inside a shared transaction (the
+  // connection's write scope, Store::write_scope) it is a savepoint instead: its commit joins
+  // the shared transaction, its rollback undoes only what it wrote.
   StoreResult<void> begin_immediate() {
+    if (connection_.in_write_scope()) {
+      if (auto begun = connection_.exec("SAVEPOINT write", "begin a write"); !begun) return begun;
+      open_ = true;
+      savepoint_ = true;
+      return {};
+    }
     // A rollback that failed (I/O error) leaves the connection inside the old transaction;
     // undo it now rather than fail every write from here on.
     if (sqlite3_get_autocommit(connection_.get()) == 0) rollback();
@@ -221,6 +235,13 @@ class Transaction {
   }
 
   StoreResult<void> commit() {
+    if (savepoint_) {
+      if (auto released = connection_.exec("RELEASE write", "commit a write"); !released) {
+        return released;
+      }
+      open_ = false;
+      return {};
+    }
     auto stmt = connection_.prepare("COMMIT");
     if (!stmt) return fail(std::move(stmt).error());
     const int rc = stmt->step();
@@ -232,14 +253,19 @@ class Transaction {
  private:
   void rollback() noexcept {
     open_ = false;
-    // Some errors (SQLITE_FULL, IOERR, NOMEM) have already rolled the transaction back.
-    if (sqlite3_get_autocommit(connection_.get()) == 0) {
+    // Some errors (SQLITE_FULL, IOERR, NOMEM) have already rolled the transaction back, the
+    // shared one included: the scope's commit then fails.
+    if (sqlite3_get_autocommit(connection_.get()) != 0) return;
+    if (savepoint_) {
+      sqlite3_exec(connection_.get(), "ROLLBACK TO write; RELEASE write", nullptr, nullptr, nullptr);
+    } else {
       sqlite3_exec(connection_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     }
   }
 
   Connection& connection_;
   bool open_ = false;
+  bool savepoint_ = false;  // inside the connection's shared transaction
 };
 
 // Runs one write statement on `db` with the parameters `bind` sets (it returns SQLite's code);

@@ -36,6 +36,7 @@ class SqliteStore final : public Store {
   StoreResult<void> save_cursor(std::string_view name, std::string_view value,
                                 std::int64_t at_ms) override;
   std::unique_ptr<ReadScope> read_snapshot() override { return database_->read_snapshot(); }
+  std::unique_ptr<WriteScope> write_scope() override { return database_->write_scope(); }
 
  private:
   std::shared_ptr<Database> database_;
