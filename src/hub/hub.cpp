@@ -275,7 +275,6 @@ void Hub::stop() {
   s.overview.reset();
   s.runtime.reset();
   // Its lanes (ingest, the engine) have stopped, everything they held written.
-  if (s.commit_writer) s.commit_writer->stop();
   s.commit_writer.reset();
   s.invoker.reset();
   s.workflow_store.reset();

@@ -243,10 +243,8 @@ class SharedWriteScope final : public WriteScope {
   }
   StoreResult<void> begin() {
     Connection& writer = database_.writer_;
-    // A transaction left open by a failed rollback (I/O error) is undone first, as
-    // Transaction does.
-    if (sqlite3_get_autocommit(writer.get()) == 0) rollback();
-    if (auto begun = writer.exec("BEGIN IMMEDIATE", "begin a shared write"); !begun) return begun;
+    writer.rollback_open_transaction();  // as Transaction does
+    if (auto begun = writer.run("BEGIN IMMEDIATE", "begin a shared write"); !begun) return begun;
     writer.set_in_write_scope(true);
     active_write_scope = &database_;
     return {};
@@ -255,29 +253,23 @@ class SharedWriteScope final : public WriteScope {
     if (!lock_.owns_lock()) {
       return fail(StoreError{StoreErrc::internal, "the shared write has ended already"});
     }
-    database_.writer_.set_in_write_scope(false);
-    auto committed = database_.writer_.exec("COMMIT", "commit a shared write");
-    if (!committed) rollback();  // COMMIT can fail and leave the transaction open (SQLITE_BUSY)
+    auto committed = database_.writer_.run("COMMIT", "commit a shared write");
+    // COMMIT can fail and leave the transaction open (SQLITE_BUSY).
+    if (!committed) database_.writer_.rollback_open_transaction();
     end();
     return committed;
   }
   ~SharedWriteScope() override {
     if (!lock_.owns_lock()) return;
-    database_.writer_.set_in_write_scope(false);
-    rollback();
+    database_.writer_.rollback_open_transaction();
     end();
   }
   SharedWriteScope(const SharedWriteScope&) = delete;
   SharedWriteScope& operator=(const SharedWriteScope&) = delete;
 
  private:
-  void rollback() {
-    // Some errors (SQLITE_FULL, IOERR, NOMEM) have already rolled the transaction back.
-    if (sqlite3_get_autocommit(database_.writer_.get()) == 0) {
-      sqlite3_exec(database_.writer_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-  }
   void end() {
+    database_.writer_.set_in_write_scope(false);
     if (active_write_scope == &database_) active_write_scope = nullptr;
     priority_.reset();
     lock_.unlock();

@@ -182,6 +182,25 @@ class Connection {
   bool in_write_scope() const { return in_write_scope_; }
   void set_in_write_scope(bool open) { in_write_scope_ = open; }
 
+  // Runs one statement that returns no rows, prepared once and cached: the transaction
+  // statements every write runs (BEGIN, COMMIT, SAVEPOINT, RELEASE).
+  StoreResult<void> run(std::string_view sql, const char* what) {
+    auto stmt = prepare(sql);
+    if (!stmt) return fail(std::move(stmt).error());
+    const int rc = stmt->step();
+    if (rc != SQLITE_DONE) return fail(sqlite_error(db_.get(), rc, what));
+    return {};
+  }
+
+  // Ends the transaction open on this connection, if any, undoing it. Some errors (SQLITE_FULL,
+  // IOERR, NOMEM) roll a transaction back themselves; a rollback that failed (I/O error) leaves
+  // one open, which the next write must undo rather than fail from there on.
+  void rollback_open_transaction() noexcept {
+    if (sqlite3_get_autocommit(db_.get()) == 0) {
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+
   // Runs SQL that returns no rows needed by the caller (pragmas, DDL, several statements).
   StoreResult<void> exec(const char* sql, std::string_view what) {
     const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
@@ -217,49 +236,30 @@ class Transaction {
   // connection's write scope, Store::write_scope) it is a savepoint instead: its commit joins
   // the shared transaction, its rollback undoes only what it wrote.
   StoreResult<void> begin_immediate() {
-    if (connection_.in_write_scope()) {
-      if (auto begun = connection_.exec("SAVEPOINT write", "begin a write"); !begun) return begun;
-      open_ = true;
-      savepoint_ = true;
-      return {};
-    }
-    // A rollback that failed (I/O error) leaves the connection inside the old transaction;
-    // undo it now rather than fail every write from here on.
-    if (sqlite3_get_autocommit(connection_.get()) == 0) rollback();
-    auto stmt = connection_.prepare("BEGIN IMMEDIATE");
-    if (!stmt) return fail(std::move(stmt).error());
-    const int rc = stmt->step();
-    if (rc != SQLITE_DONE) return fail(sqlite_error(connection_.get(), rc, "begin transaction"));
-    open_ = true;
-    return {};
+    savepoint_ = connection_.in_write_scope();
+    if (!savepoint_) connection_.rollback_open_transaction();
+    auto begun = savepoint_ ? connection_.run("SAVEPOINT write", "begin a write")
+                            : connection_.run("BEGIN IMMEDIATE", "begin transaction");
+    open_ = begun.ok();
+    return begun;
   }
 
   StoreResult<void> commit() {
-    if (savepoint_) {
-      if (auto released = connection_.exec("RELEASE write", "commit a write"); !released) {
-        return released;
-      }
-      open_ = false;
-      return {};
-    }
-    auto stmt = connection_.prepare("COMMIT");
-    if (!stmt) return fail(std::move(stmt).error());
-    const int rc = stmt->step();
-    if (rc != SQLITE_DONE) return fail(sqlite_error(connection_.get(), rc, "commit"));
-    open_ = false;
-    return {};
+    auto committed = savepoint_ ? connection_.run("RELEASE write", "commit a write")
+                                : connection_.run("COMMIT", "commit");
+    if (committed) open_ = false;
+    return committed;
   }
 
  private:
   void rollback() noexcept {
     open_ = false;
-    // Some errors (SQLITE_FULL, IOERR, NOMEM) have already rolled the transaction back, the
-    // shared one included: the scope's commit then fails.
-    if (sqlite3_get_autocommit(connection_.get()) != 0) return;
-    if (savepoint_) {
+    if (!savepoint_) {
+      connection_.rollback_open_transaction();
+    } else if (sqlite3_get_autocommit(connection_.get()) == 0) {
+      // Unless an error rolled back the shared transaction itself (the scope's commit then
+      // fails), undo this write's part only.
       sqlite3_exec(connection_.get(), "ROLLBACK TO write; RELEASE write", nullptr, nullptr, nullptr);
-    } else {
-      sqlite3_exec(connection_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     }
   }
 
