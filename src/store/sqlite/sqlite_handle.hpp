@@ -259,7 +259,8 @@ class Transaction {
     } else if (sqlite3_get_autocommit(connection_.get()) == 0) {
       // Unless an error rolled back the shared transaction itself (the scope's commit then
       // fails), undo this write's part only.
-      sqlite3_exec(connection_.get(), "ROLLBACK TO write; RELEASE write", nullptr, nullptr, nullptr);
+      sqlite3_exec(connection_.get(), "ROLLBACK TO write; RELEASE write", nullptr, nullptr,
+                   nullptr);
     }
   }
 
