@@ -74,6 +74,7 @@ struct Options {
   // Diagnostics: what the budget is measured with is the default, a file with synchronous=FULL.
   std::string storage;               // a storage URL instead of the temporary file
   std::string synchronous = "full";  // storage.synchronous
+  double commit_interval_ms = -1;    // storage.commit_interval_ms; below 0: the hub's default
   // What the hub's mapping stage does with the events while ingest runs: "shipped" maps them with
   // the repository's mappings and canonical schemas, as a production hub does; "none" gives it no
   // mappings, so every event becomes a no_mapping exception (and a warning in the log).
@@ -415,7 +416,11 @@ void write_config(const fs::path& path, const std::string& storage_url, const Op
   out << "hub:\n  listen: 127.0.0.1:0\n";
   if (options.hub_threads > 0) out << "  threads: " << options.hub_threads << "\n";
   out << "storage:\n  url: \"" << storage_url << "\"\n  synchronous: " << options.synchronous
-      << "\n"
+      << "\n";
+  if (options.commit_interval_ms >= 0) {
+    out << "  commit_interval_ms: " << options.commit_interval_ms << "\n";
+  }
+  out
       << "connectors:\n  " << kConnector << ":\n    type: stripe\n"
       << "    base_url: http://127.0.0.1:7171\n    api_key: sk_test_bench\n"
       << "    webhook_secret: " << kSecret << "\n";
@@ -581,6 +586,9 @@ int main(int argc, char** argv) {
                  "Diagnostics: storage.synchronous (full, normal)")
       ->capture_default_str()
       ->check(CLI::IsMember({"full", "normal"}));
+  app.add_option("--commit-interval-ms", options.commit_interval_ms,
+                 "Diagnostics: storage.commit_interval_ms (below 0: the hub's default)")
+      ->capture_default_str();
   app.add_option("--mapping", options.mapping,
                  "What the hub's mapping stage uses: shipped (mappings/, schemas/) or none")
       ->capture_default_str()

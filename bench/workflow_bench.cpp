@@ -67,6 +67,7 @@ struct Options {
   int hub_cpu = -1;           // -1: the hub may use every CPU
   int nice = -20;
   std::string synchronous = "full";
+  double commit_interval_ms = -1;  // below 0: the hub's default
   std::string dir;
   bool keep = false;
   bool json = false;
@@ -402,6 +403,7 @@ int run(const Options& options) {
   hub_options.engine_workers = options.workers;
   hub_options.engine_max_batch = options.engine_max_batch;
   hub_options.synchronous = options.synchronous;
+  if (options.commit_interval_ms >= 0) hub_options.commit_interval_ms = options.commit_interval_ms;
   weft::test::write_workflow_hub(dir, port, target.base_url(), std::string(kSecret), hub_options);
 
   AutogroupNice autogroup_nice;
@@ -559,6 +561,9 @@ int main(int argc, char** argv) {
   app.add_option("--synchronous", options.synchronous, "Diagnostics: storage.synchronous")
       ->capture_default_str()
       ->check(CLI::IsMember({"full", "normal"}));
+  app.add_option("--commit-interval-ms", options.commit_interval_ms,
+                 "Diagnostics: storage.commit_interval_ms (below 0: the hub's default)")
+      ->capture_default_str();
   app.add_option("--dir", options.dir, "Parent of the temporary directory holding the database")
       ->capture_default_str();
   app.add_flag("--keep", options.keep, "Keep the temporary directory (config, database, hub log)");

@@ -150,7 +150,9 @@ struct Transition {
   // At most one of create (a new instance; a second one for the same (workflow,
   // trigger_event_id) is skipped as a duplicate, not an error) or update (an existing one at
   // expected_revision). With neither, the transition only records exceptions (for example
-  // an event that no mapping accepts).
+  // an event that no mapping accepts). An update sets status, state, cursors, due and update
+  // times; the rest (workflow, version, key, trigger, order, correlation id, creation time) is
+  // what the instance was created with.
   std::optional<InstanceRecord> create;
   std::optional<InstanceRecord> update;
   std::int64_t expected_revision = 0;

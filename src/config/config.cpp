@@ -47,8 +47,8 @@ constexpr std::array<std::string_view, 5> kHubKeys{"listen", "threads", "max_bod
 constexpr std::array<std::string_view, 4> kTlsKeys{"cert_file", "key_file", "client_ca_file",
                                                    "min_version"};
 constexpr std::array<std::string_view, 2> kTlsVersions{"1.2", "1.3"};
-constexpr std::array<std::string_view, 4> kStorageKeys{"url", "synchronous", "max_batch",
-                                                       "max_queue"};
+constexpr std::array<std::string_view, 5> kStorageKeys{"url", "synchronous", "max_batch",
+                                                       "max_queue", "commit_interval_ms"};
 constexpr std::array<std::string_view, 2> kLogKeys{"level", "sink"};
 constexpr std::array<std::string_view, 3> kEngineKeys{"workers", "max_batch", "max_queue"};
 constexpr std::array<std::string_view, 4> kIdentityKeys{"rules", "name_threshold",
@@ -261,6 +261,8 @@ void Loader::read_storage(const Entry& section, StorageConfig& storage) {
       parse_int(e, *s, storage.max_batch, 1, std::size_t{1} << 20);
     } else if (e.key == "max_queue") {
       parse_int(e, *s, storage.max_queue, 1, std::size_t{1} << 24);
+    } else if (e.key == "commit_interval_ms") {
+      parse_double(e, *s, storage.commit_interval_ms, 0, 1000);
     }
   });
 }

@@ -1,5 +1,7 @@
 #include "hub/hub.hpp"
 
+#include <chrono>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -156,7 +158,10 @@ Result<void, std::string> Hub::start() {
   } catch (const std::invalid_argument& e) {
     return fail(std::string("outbound delivery: ") + e.what());
   }
-  s.commit_writer = std::make_unique<CommitWriter>([&store = *s.store] { return store.write_scope(); });
+  s.commit_writer = std::make_unique<CommitWriter>(
+      [&store = *s.store] { return store.write_scope(); },
+      CommitWriterOptions{std::chrono::microseconds(
+          std::llround(s.config.storage.commit_interval_ms * 1000))});
   auto runtime = WorkflowRuntime::create(s.config, *s.store, *s.workflow_store, *s.identity_store, *s.invoker,
                                          *s.commit_writer, s.registry,
                                          s.ingest_metrics.events_unprocessed, s.clock);

@@ -6,7 +6,8 @@
 
 namespace weft {
 
-CommitWriter::CommitWriter(OpenScope open_scope) : open_scope_(std::move(open_scope)) {
+CommitWriter::CommitWriter(OpenScope open_scope, CommitWriterOptions options)
+    : open_scope_(std::move(open_scope)), options_(options) {
   thread_ = std::thread([this] {
     set_thread_role("commit");
     run();
@@ -26,11 +27,15 @@ void CommitWriter::detach(CommitLane& lane) {
 }
 
 void CommitWriter::wake() {
+  bool news = false;
   {
     std::lock_guard lock(mutex_);
+    news = !work_;
     work_ = true;
   }
-  cv_.notify_one();
+  // Work already signalled is seen by the writer without being woken again, which matters
+  // while it paces: every submit of a busy hub would wake it only to wait on.
+  if (news) cv_.notify_one();
 }
 
 void CommitWriter::stop() {
@@ -48,15 +53,23 @@ void CommitWriter::stop() {
 }
 
 void CommitWriter::run() {
+  const auto interval = options_.min_interval;
+  // As if the last round was long ago: the first one starts at once.
+  auto last_start = std::chrono::steady_clock::now() - interval;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
       cv_.wait(lock, [this] { return work_ || stopping_; });
       if (!work_) return;  // stopping, and every lane is written out
+      // Pacing; stopping ends it, so that the lanes are written out at once.
+      if (interval.count() > 0) {
+        cv_.wait_until(lock, last_start + interval, [this] { return stopping_; });
+      }
       work_ = false;
     }
+    if (interval.count() > 0) last_start = std::chrono::steady_clock::now();
     // What arrives meanwhile waits for the next round, which starts as soon as this one's
-    // commit returns.
+    // commit returns, or once the interval since this one started has passed.
     if (round()) {
       std::lock_guard lock(mutex_);
       work_ = true;

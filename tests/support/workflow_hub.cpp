@@ -57,10 +57,14 @@ void write_workflow_hub(const std::filesystem::path& dir, std::uint16_t port, co
     if (options.engine_workers > 0) engine += "  workers: " + std::to_string(options.engine_workers) + "\n";
     if (options.engine_max_batch > 0) engine += "  max_batch: " + std::to_string(options.engine_max_batch) + "\n";
   }
+  std::string storage = "storage:\n  url: \"sqlite:" + (dir / "weft.db").string() + "\"\n  synchronous: " +
+                        options.synchronous + "\n";
+  if (options.commit_interval_ms) {
+    storage += "  commit_interval_ms: " + std::to_string(*options.commit_interval_ms) + "\n";
+  }
   write_file(dir / "weft.yaml", "hub:\n  listen: \"127.0.0.1:" + std::to_string(port) + "\"\n  threads: " +
                                     std::to_string(options.hub_threads) + "\n" +
-                                    "storage:\n  url: \"sqlite:" + (dir / "weft.db").string() +
-                                    "\"\n  synchronous: " + options.synchronous + "\n" +
+                                    storage +
                                     "log:\n  level: " + options.log_level + "\n  sink: " + options.log_sink + "\n" +
                                     engine +
                                     "mappings_dir: mappings\nworkflows_dir: workflows\n"

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace weft::test {
@@ -21,6 +22,7 @@ struct WorkflowHubOptions {
   int engine_workers = 0;       // 0: the hub's default
   std::size_t engine_max_batch = 0;  // 0: the hub's default
   std::string synchronous = "full";
+  std::optional<double> commit_interval_ms;  // nullopt: the hub's default
   std::string log_level = "warn";
   std::string log_sink = "stderr";
 };

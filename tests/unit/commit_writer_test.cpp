@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +41,13 @@ class Journal {
   std::mutex mutex_;
   std::vector<std::string> entries_;
 };
+
+// A lane's write as the journal shows it: "a:1,2".
+std::string entry_of(const std::string& lane, std::span<const int> items) {
+  std::string entry = lane + ":";
+  for (std::size_t i = 0; i < items.size(); ++i) entry += (i ? "," : "") + std::to_string(items[i]);
+  return entry;
+}
 
 class FakeScope : public WriteScope {
  public:
@@ -121,10 +131,7 @@ struct Fixture {
         gated = false;
         gate.wait_here();
       }
-      std::string entry = name + ":";
-      for (std::size_t i = 0; i < items.size(); ++i)
-        entry += (i ? "," : "") + std::to_string(items[i]);
-      journal.add(entry);
+      journal.add(entry_of(name, items));
       if (name == "bad") return fail(StoreError{StoreErrc::conflict, "refused"});
       return std::vector<int>(items.begin(), items.end());
     };
@@ -210,6 +217,34 @@ TEST(CommitWriter, ALaneStoppedAloneIsWrittenOutWhileTheOthersGoOn) {
   EXPECT_EQ(answers.ok, 2);
   f.a.reset();  // detaches from the writer, which serves the rest
   f.b.reset();
+}
+
+// Paced: a round starts at once after a quiet spell, and what arrives within the interval after
+// it waits and shares the next round. (An hour: nothing here can reach the next round but stop.)
+TEST(CommitWriter, APacedWriterCommitsAtOnceAfterAQuietSpellAndGathersWhatFollowsIntoOneRound) {
+  Journal journal;
+  CommitWriter writer({}, CommitWriterOptions{std::chrono::hours(1)});
+  auto commit = [&journal](std::span<const int> items) -> StoreResult<std::vector<int>> {
+    journal.add(entry_of("a", items));
+    return std::vector<int>(items.begin(), items.end());
+  };
+  Lane lane("a", commit, GroupCommitMetrics{}, std::make_shared<ManualClock>(),
+            GroupCommitOptions{}, &writer);
+
+  std::promise<void> durable;
+  lane.submit(1, [&durable](StoreResult<int> r) {
+    EXPECT_TRUE(r.ok());
+    durable.set_value();
+  });
+  ASSERT_EQ(durable.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready)
+      << "the first write after a quiet spell waited for the interval";
+
+  Answers answers;
+  for (int i = 2; i <= 4; ++i) lane.submit(i, answers.done());
+  EXPECT_EQ(answers.ok, 0);  // the next round is an hour away
+  writer.stop();             // does not wait for it: writes everything out now
+  EXPECT_EQ(answers.ok, 3);
+  EXPECT_EQ(journal.entries(), (std::vector<std::string>{"a:1", "a:2,3,4"}));
 }
 
 }  // namespace

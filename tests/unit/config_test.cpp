@@ -345,6 +345,21 @@ TEST(EngineSection, DefaultsAndValues) {
   EXPECT_EQ(set->engine.max_queue, 5000u);
 }
 
+TEST(StorageSection, CommitIntervalDefaultsToFourMillisecondsAndTakesFractions) {
+  const auto defaults = parse("", "test.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->storage.commit_interval_ms, 4);
+  const auto set = parse("storage:\n  commit_interval_ms: 0.5\n", "test.yaml");
+  ASSERT_TRUE(set.ok()) << format_errors(set.error());
+  EXPECT_EQ(set->storage.commit_interval_ms, 0.5);
+  const auto off = parse("storage:\n  commit_interval_ms: 0\n", "test.yaml");
+  ASSERT_TRUE(off.ok()) << format_errors(off.error());
+  EXPECT_EQ(off->storage.commit_interval_ms, 0);
+  EXPECT_EQ(only_error("storage:\n  commit_interval_ms: -1\n").to_string(),
+            "test.yaml:2: storage.commit_interval_ms must be a number from 0 to 1000 (got '-1')");
+  EXPECT_EQ(only_error("storage:\n\n  commit_interval_ms: soon\n").where.line, 3);
+}
+
 TEST(EngineSection, BadValuesAreReportedAtTheirLines) {
   EXPECT_EQ(only_error("engine:\n  workers: 0\n").to_string(),
             "test.yaml:2: engine.workers must be an integer from 1 to 1024 (got '0')");

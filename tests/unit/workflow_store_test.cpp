@@ -267,7 +267,6 @@ TEST_P(WorkflowStoreContract, UpdateAppliesOnlyAtTheExpectedRevision) {
   next.status = InstanceStatus::waiting;
   next.state_json = R"({"posted":true})";
   next.cursor_json = R"({"step":"wait"})";
-  next.correlation_id = "corr-later";
   next.updated_at_ms = 5000;
   next.due_at_ms.reset();
   // What identifies the instance stays as created, whatever an update carries.
@@ -277,6 +276,7 @@ TEST_P(WorkflowStoreContract, UpdateAppliesOnlyAtTheExpectedRevision) {
   next.version = 9;
   next.order_seq = 99;
   next.created_at_ms = 4000;
+  next.correlation_id = "corr-later";
   EXPECT_EQ(apply({update(next, 1)}), Outcomes{kApplied});
 
   auto got = load("wf_1");
@@ -285,7 +285,6 @@ TEST_P(WorkflowStoreContract, UpdateAppliesOnlyAtTheExpectedRevision) {
   EXPECT_EQ(got->status, InstanceStatus::waiting);
   EXPECT_EQ(got->state_json, R"({"posted":true})");
   EXPECT_EQ(got->cursor_json, R"({"step":"wait"})");
-  EXPECT_EQ(got->correlation_id, "corr-later");
   EXPECT_EQ(got->updated_at_ms, 5000);
   EXPECT_FALSE(got->due_at_ms.has_value());
   EXPECT_EQ(got->workflow, "billing");
@@ -294,6 +293,7 @@ TEST_P(WorkflowStoreContract, UpdateAppliesOnlyAtTheExpectedRevision) {
   EXPECT_EQ(got->version, 3);
   EXPECT_EQ(got->order_seq, 7);
   EXPECT_EQ(got->created_at_ms, 1000);
+  EXPECT_EQ(got->correlation_id, "corr-wf_1");
 
   // A stale revision (another writer got there first) and an unknown instance are conflicts.
   InstanceRecord stale = instance("wf_1");

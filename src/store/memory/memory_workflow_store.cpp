@@ -21,7 +21,6 @@ TransitionOutcome MemoryWorkflowStore::apply_one(const Transition& t) {
     r.status = t.update->status;
     r.state_json = t.update->state_json;
     r.cursor_json = t.update->cursor_json;
-    r.correlation_id = t.update->correlation_id;
     r.updated_at_ms = t.update->updated_at_ms;
     r.due_at_ms = t.update->due_at_ms;
     r.revision = t.expected_revision + 1;

@@ -26,10 +26,12 @@ constexpr const char* kInsertInstance =
     "updated_at_ms, due_at_ms) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING";
 // Sets only what a transition changes: an index whose columns an UPDATE does not name is not
-// touched by it.
+// touched by it, whereas one it names is rewritten (a page written to the WAL) even when the
+// value is the same. What the instance was created with (its workflow, key, trigger,
+// correlation id) never changes.
 constexpr const char* kUpdateInstance =
     "UPDATE workflow_instances SET status = ?2, state_json = ?3, cursor_json = ?4, "
-    "revision = ?5 + 1, correlation_id = ?6, updated_at_ms = ?7, due_at_ms = ?8 "
+    "revision = ?5 + 1, updated_at_ms = ?6, due_at_ms = ?7 "
     "WHERE id = ?1 AND revision = ?5";
 constexpr const char* kInsertStepEvent =
     "INSERT INTO step_events (instance_id, step_id, kind, attempt, at_ms, detail_json) "
@@ -92,7 +94,6 @@ StoreResult<TransitionOutcome> apply_one(Connection& db, const Transition& t) {
               .text(r.state_json)
               .text(r.cursor_json)
               .integer(t.expected_revision)
-              .text(r.correlation_id)
               .integer(r.updated_at_ms)
               .maybe_integer(r.due_at_ms)
               .rc();
