@@ -26,15 +26,16 @@ void CommitWriter::detach(CommitLane& lane) {
   std::erase(lanes_, &lane);
 }
 
-void CommitWriter::wake() {
+void CommitWriter::wake(bool full_batch) {
   bool news = false;
   {
     std::lock_guard lock(mutex_);
-    news = !work_;
+    news = !work_ || (full_batch && !full_);
     work_ = true;
+    full_ = full_ || full_batch;
   }
-  // Work already signalled is seen by the writer without being woken again, which matters
-  // while it paces: every submit of a busy hub would wake it only to wait on.
+  // What the writer knows already it is not woken for again, which matters while it paces:
+  // every lane's first write of a round would wake it only to wait on.
   if (news) cv_.notify_one();
 }
 
@@ -61,18 +62,21 @@ void CommitWriter::run() {
       std::unique_lock lock(mutex_);
       cv_.wait(lock, [this] { return work_ || stopping_; });
       if (!work_) return;  // stopping, and every lane is written out
-      // Pacing; stopping ends it, so that the lanes are written out at once.
+      // Pacing, which a full batch ends, and stopping, so that the lanes are written out at once.
       if (interval.count() > 0) {
-        cv_.wait_until(lock, last_start + interval, [this] { return stopping_; });
+        cv_.wait_until(lock, last_start + interval, [this] { return stopping_ || full_; });
       }
       work_ = false;
+      full_ = false;
     }
     if (interval.count() > 0) last_start = std::chrono::steady_clock::now();
     // What arrives meanwhile waits for the next round, which starts as soon as this one's
-    // commit returns, or once the interval since this one started has passed.
+    // commit returns, or once the interval since this one started has passed. A lane that held
+    // more than a batch has a full one waiting.
     if (round()) {
       std::lock_guard lock(mutex_);
       work_ = true;
+      full_ = true;
     }
   }
 }

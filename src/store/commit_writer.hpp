@@ -11,7 +11,8 @@
 // arrived during a few milliseconds instead of during the last fsync, so there are fewer fsyncs
 // and a page that several writes change (the tail of a table, an index's newest leaf) is written
 // to the log once for all of them, not once per round. A round after a quiet spell starts at
-// once, so pacing costs latency only when rounds follow each other closely.
+// once, so pacing costs latency only when rounds follow each other closely; and a lane with a
+// full batch queued (its max_batch) ends the wait, so pacing never caps a lane's throughput.
 //
 // Threads: wake() from any thread; the lanes are served on the writer's own thread. Lanes attach
 // before their first submit and detach (stopped, drained) before they are destroyed.
@@ -67,8 +68,9 @@ class CommitWriter {
 
   void attach(CommitLane& lane);
   void detach(CommitLane& lane);
-  // A lane has something queued.
-  void wake();
+  // A lane has something queued; `full_batch`: as much as one round takes from it, so a paced
+  // round need not wait any longer.
+  void wake(bool full_batch = false);
   // Closes every lane, writes what they hold, and stops the thread.
   void stop();
 
@@ -81,6 +83,7 @@ class CommitWriter {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool work_ = false;      // guarded by mutex_
+  bool full_ = false;      // guarded by mutex_: a lane has a full batch queued
   bool stopping_ = false;  // guarded by mutex_
   // Held for a whole round: a lane detaches between rounds only.
   std::mutex lanes_mutex_;

@@ -75,6 +75,7 @@ class GroupCommit final : private CommitLane {
 
   void submit(Item item, Done done) {
     const char* refused = nullptr;
+    bool full_batch = false;
     {
       std::lock_guard lock(mutex_);
       if (closed_) {
@@ -83,11 +84,13 @@ class GroupCommit final : private CommitLane {
         refused = "write queue is full";
       } else {
         queue_.push_back({std::move(item), std::move(done)});
-        if (queue_.size() > 1) return;  // the writer was woken for the first one
+        full_batch = queue_.size() == options_.max_batch;
+        // The writer was woken for the first one, and is told once that a batch is full.
+        if (queue_.size() > 1 && !full_batch) return;
       }
     }
     if (refused == nullptr) {
-      writer_->wake();
+      writer_->wake(full_batch);
       return;
     }
     done(fail(StoreError{StoreErrc::unavailable, name_ + ": " + refused}));

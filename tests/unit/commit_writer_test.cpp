@@ -219,32 +219,59 @@ TEST(CommitWriter, ALaneStoppedAloneIsWrittenOutWhileTheOthersGoOn) {
   f.b.reset();
 }
 
-// Paced: a round starts at once after a quiet spell, and what arrives within the interval after
-// it waits and shares the next round. (An hour: nothing here can reach the next round but stop.)
-TEST(CommitWriter, APacedWriterCommitsAtOnceAfterAQuietSpellAndGathersWhatFollowsIntoOneRound) {
+// A writer pacing its rounds an hour apart, with one lane "a": nothing can reach a round after
+// the first but a full batch or stop.
+struct Paced {
+  explicit Paced(std::size_t max_batch = GroupCommitOptions{}.max_batch)
+      : lane(
+            "a",
+            [this](std::span<const int> items) -> StoreResult<std::vector<int>> {
+              journal.add(entry_of("a", items));
+              return std::vector<int>(items.begin(), items.end());
+            },
+            GroupCommitMetrics{}, std::make_shared<ManualClock>(),
+            GroupCommitOptions{.max_batch = max_batch}, &writer) {}
+
+  // Submits `item`; the future is ready once it is durable.
+  std::future<void> submit(int item) {
+    auto promise = std::make_shared<std::promise<void>>();
+    lane.submit(item, [promise](StoreResult<int> r) {
+      EXPECT_TRUE(r.ok());
+      promise->set_value();
+    });
+    return promise->get_future();
+  }
+  static bool ready(std::future<void>& f, std::chrono::seconds within = std::chrono::seconds(60)) {
+    return f.wait_for(within) == std::future_status::ready;
+  }
+
   Journal journal;
-  CommitWriter writer({}, CommitWriterOptions{std::chrono::hours(1)});
-  auto commit = [&journal](std::span<const int> items) -> StoreResult<std::vector<int>> {
-    journal.add(entry_of("a", items));
-    return std::vector<int>(items.begin(), items.end());
-  };
-  Lane lane("a", commit, GroupCommitMetrics{}, std::make_shared<ManualClock>(),
-            GroupCommitOptions{}, &writer);
+  CommitWriter writer{{}, CommitWriterOptions{std::chrono::hours(1)}};
+  Lane lane;  // after the writer: detaches before it goes
+};
 
-  std::promise<void> durable;
-  lane.submit(1, [&durable](StoreResult<int> r) {
-    EXPECT_TRUE(r.ok());
-    durable.set_value();
-  });
-  ASSERT_EQ(durable.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready)
-      << "the first write after a quiet spell waited for the interval";
+TEST(CommitWriter, APacedWriterCommitsAtOnceAfterAQuietSpellAndGathersWhatFollowsIntoOneRound) {
+  Paced p;
+  auto first = p.submit(1);
+  ASSERT_TRUE(Paced::ready(first)) << "the first write after a quiet spell waited for the interval";
+  std::vector<std::future<void>> next;
+  for (int i = 2; i <= 4; ++i) next.push_back(p.submit(i));
+  EXPECT_FALSE(Paced::ready(next[0], std::chrono::seconds(0)));  // the next round is an hour away
+  p.writer.stop();  // does not wait for it: writes everything out now
+  for (auto& f : next) EXPECT_TRUE(Paced::ready(f, std::chrono::seconds(0)));
+  EXPECT_EQ(p.journal.entries(), (std::vector<std::string>{"a:1", "a:2,3,4"}));
+}
 
-  Answers answers;
-  for (int i = 2; i <= 4; ++i) lane.submit(i, answers.done());
-  EXPECT_EQ(answers.ok, 0);  // the next round is an hour away
-  writer.stop();             // does not wait for it: writes everything out now
-  EXPECT_EQ(answers.ok, 3);
-  EXPECT_EQ(journal.entries(), (std::vector<std::string>{"a:1", "a:2,3,4"}));
+// Pacing never caps a lane: once it has a whole batch queued, the round starts.
+TEST(CommitWriter, AFullBatchEndsThePacingWait) {
+  Paced p(2);
+  auto first = p.submit(1);
+  ASSERT_TRUE(Paced::ready(first));
+  auto second = p.submit(2);  // half a batch: waits for the interval
+  auto third = p.submit(3);   // a whole batch: goes now
+  ASSERT_TRUE(Paced::ready(third)) << "a full batch waited for the interval";
+  EXPECT_TRUE(Paced::ready(second, std::chrono::seconds(0)));
+  EXPECT_EQ(p.journal.entries(), (std::vector<std::string>{"a:1", "a:2,3"}));
 }
 
 }  // namespace
