@@ -420,8 +420,7 @@ void write_config(const fs::path& path, const std::string& storage_url, const Op
   if (options.commit_interval_ms >= 0) {
     out << "  commit_interval_ms: " << options.commit_interval_ms << "\n";
   }
-  out
-      << "connectors:\n  " << kConnector << ":\n    type: stripe\n"
+  out << "connectors:\n  " << kConnector << ":\n    type: stripe\n"
       << "    base_url: http://127.0.0.1:7171\n    api_key: sk_test_bench\n"
       << "    webhook_secret: " << kSecret << "\n";
   if (options.mapping == "shipped") {

@@ -69,7 +69,7 @@ void CommitWriter::run() {
       work_ = false;
       full_ = false;
     }
-    if (interval.count() > 0) last_start = std::chrono::steady_clock::now();
+    last_start = std::chrono::steady_clock::now();
     // What arrives meanwhile waits for the next round, which starts as soon as this one's
     // commit returns, or once the interval since this one started has passed. A lane that held
     // more than a batch has a full one waiting.

@@ -68,8 +68,8 @@ class CommitWriter {
 
   void attach(CommitLane& lane);
   void detach(CommitLane& lane);
-  // A lane has something queued; `full_batch`: as much as one round takes from it, so a paced
-  // round need not wait any longer.
+  // A lane has something queued; `full_batch`: as much as one round takes from it, or all the
+  // lane will ever hold (it is stopping), so a paced round need not wait any longer.
   void wake(bool full_batch = false);
   // Closes every lane, writes what they hold, and stops the thread.
   void stop();

@@ -101,6 +101,12 @@ class GroupCommit final : private CommitLane {
     {
       std::unique_lock lock(mutex_);
       closed_ = true;
+      // Nothing more will come: a paced writer need not wait to gather more of this lane.
+      if (!queue_.empty()) {
+        lock.unlock();
+        writer_->wake(true);
+        lock.lock();
+      }
       drained_.wait(lock, [this] { return queue_.empty() && !in_round_; });
     }
     if (own_writer_) own_writer_->stop();

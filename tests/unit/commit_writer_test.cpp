@@ -262,6 +262,20 @@ TEST(CommitWriter, APacedWriterCommitsAtOnceAfterAQuietSpellAndGathersWhatFollow
   EXPECT_EQ(p.journal.entries(), (std::vector<std::string>{"a:1", "a:2,3,4"}));
 }
 
+// A lane stopped on its own (the hub stops ingest and the engine one after the other) holds
+// all it ever will: its last writes go without waiting for the interval.
+TEST(CommitWriter, ALaneStoppedAloneIsWrittenOutWithoutWaitingForThePacedRound) {
+  Paced p;
+  auto first = p.submit(1);
+  ASSERT_TRUE(Paced::ready(first));
+  auto second = p.submit(2);
+  auto third = p.submit(3);
+  p.lane.stop();  // would take an hour if it waited for the next paced round
+  EXPECT_TRUE(Paced::ready(second, std::chrono::seconds(0)));
+  EXPECT_TRUE(Paced::ready(third, std::chrono::seconds(0)));
+  EXPECT_EQ(p.journal.entries(), (std::vector<std::string>{"a:1", "a:2,3"}));
+}
+
 // Pacing never caps a lane: once it has a whole batch queued, the round starts.
 TEST(CommitWriter, AFullBatchEndsThePacingWait) {
   Paced p(2);
