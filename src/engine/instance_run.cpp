@@ -11,6 +11,13 @@ using nlohmann::json;
 
 namespace {
 
+// Who asked, for an approval's record: the triggering event's `requested_by`, when it says.
+std::string requested_by(const json& state) {
+  static const json::json_pointer at("/event/payload/requested_by");
+  if (!state.contains(at) || !state.at(at).is_string()) return {};
+  return state.at(at).get<std::string>();
+}
+
 // The object under `key`, or an empty one. A reference into `j`, so that iterating its
 // items() does not outlive a temporary.
 const json& object_at(const json& j, const char* key) {
@@ -55,7 +62,7 @@ InstanceRecord InstanceRun::start(const WorkflowDefinition& definition, std::str
       {"instance",
        {{"id", r.id}, {"workflow", r.workflow}, {"version", r.version}, {"key", r.business_key}}}};
   if (state["vars"].is_discarded()) state["vars"] = json::object();
-  r.state_json = state.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.state_json = persisted_text(state);
   // Exactly what save_runtime() writes for this runtime, so that the first run of an instance
   // whose first step is a call has nothing to persist before calling (see save_runtime()).
   json cursors = json::array();
@@ -71,7 +78,7 @@ InstanceRecord InstanceRun::start(const WorkflowDefinition& definition, std::str
                   {"milestones", {{std::string(kStartedMilestone), now_ms}}},
                   {"sla_breached", json::array()},
                   {"waits", json::array()}};
-  r.cursor_json = runtime.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.cursor_json = persisted_text(runtime);
   r.correlation_id = std::move(correlation_id);
   r.created_at_ms = r.updated_at_ms = now_ms;
   r.due_at_ms = now_ms;
@@ -80,13 +87,14 @@ InstanceRecord InstanceRun::start(const WorkflowDefinition& definition, std::str
 
 InstanceRun::InstanceRun(const WorkflowDefinition& definition, JqCache& jq, InstanceRecord record)
     : def_(definition), jq_(jq), record_(std::move(record)), status_(record_.status) {
-  state_ = json::parse(record_.state_json, nullptr, false);
+  json state = json::parse(record_.state_json, nullptr, false);
   const json runtime = json::parse(record_.cursor_json, nullptr, false);
-  if (state_.is_discarded() || !state_.is_object() || runtime.is_discarded() ||
+  if (state.is_discarded() || !state.is_object() || runtime.is_discarded() ||
       !runtime.is_object()) {
     error_ = "the stored state of instance " + record_.id + " is not valid JSON";
     return;
   }
+  state_ = StateDocument(std::move(state));
   try {
     load_runtime(runtime);
   } catch (const json::exception& e) {
@@ -225,7 +233,7 @@ void InstanceRun::history(const std::string& step, const std::string& kind, int 
   e.kind = kind;
   e.attempt = attempt;
   e.at_ms = now_ms;
-  e.detail_json = detail.dump(-1, ' ', false, json::error_handler_t::replace);
+  e.detail_json = persisted_text(detail);
   outbox_.history.push_back(std::move(e));
 }
 
@@ -295,7 +303,7 @@ void InstanceRun::enter_wait(Cursor& cursor, const Step& step, const WaitStep& w
       std::string title;
       for (std::size_t i = 0; i < approval->title->exprs.size(); ++i) {
         title += approval->title->literals[i];
-        auto v = jq_.first(approval->title->exprs[i].text, state_);
+        auto v = jq_.first(approval->title->exprs[i].text, state_.for_jq());
         if (v) title += v->is_string() ? v->get<std::string>() : v->dump();
       }
       title += approval->title->literals.back();
@@ -303,15 +311,15 @@ void InstanceRun::enter_wait(Cursor& cursor, const Step& step, const WaitStep& w
     } else {
       a.title = def_.name + ": " + step.id;
     }
-    a.context_json = state_.dump(-1, ' ', false, json::error_handler_t::replace);
-    a.requested_by = state_["event"]["payload"].value("requested_by", "");
+    a.context_json = state_.text();
+    a.requested_by = requested_by(state_.value());
     a.created_at_ms = now_ms;
     outbox_.approvals.push_back(a);
     detail = {{"approval_id", a.id}, {"role", a.role}};
   } else if (const auto* ev = std::get_if<EventWait>(&wait.on)) {
     std::string key = record_.business_key;
     if (ev->key) {
-      auto k = jq_.first(ev->key->text, state_);
+      auto k = jq_.first(ev->key->text, state_.for_jq());
       if (k && k->is_string())
         key = k->get<std::string>();
       else if (k && k->is_number())
@@ -359,7 +367,7 @@ bool InstanceRun::resolve(Cursor& c, std::int64_t now_ms) {
                     json::object(), now_ms);
       return true;
     }
-    state_[wait.output] = {{"timed_out", true}, {"at_ms", now_ms}};
+    state_.set(wait.output, {{"timed_out", true}, {"at_ms", now_ms}});
     if (wait.on_timeout->empty()) {
       advance_past(c, now_ms);
     } else {
@@ -377,7 +385,7 @@ bool InstanceRun::resolve(Cursor& c, std::int64_t now_ms) {
       const DecideBranch& branch = decide->branches[b];
       bool taken = branch.otherwise();
       if (!taken) {
-        auto v = jq_.test(branch.when->text, state_);
+        auto v = jq_.test(branch.when->text, state_.for_jq());
         if (!v) {
           fail_instance(step->id, c.path, "validation",
                         "step " + step->id + ": `when` failed: " + v.error(), json::object(),
@@ -517,7 +525,7 @@ std::vector<CallPlan> InstanceRun::advance(std::int64_t now_ms) {
       if (c.input_override) {
         plan.input = *c.input_override;
       } else if (call->with) {
-        auto input = jq_.first(call->with->text, state_);
+        auto input = jq_.first(call->with->text, state_.for_jq());
         if (!input) {
           fail_instance(step->id, c.path, "validation",
                         "step " + step->id + ": `with` failed: " + input.error(), json::object(),
@@ -553,7 +561,7 @@ std::vector<CallPlan> InstanceRun::advance(std::int64_t now_ms) {
       plan.attempt = next.attempt + 1;
       plan.idempotency_key = key_for(step->id, true);
       if (call->compensate->with) {
-        auto input = jq_.first(call->compensate->with->text, state_);
+        auto input = jq_.first(call->compensate->with->text, state_.for_jq());
         if (!input) {
           history(step->id, "compensation_failed", plan.attempt, now_ms,
                   {{"message", input.error()}});
@@ -607,7 +615,7 @@ void InstanceRun::complete_call(const CallPlan& plan, const json& output, std::i
     if (c.finished || c.waiting || c.path != plan.path) continue;
     const Step* step = step_at(c.path);
     const auto& call = *step->as<CallStep>();
-    state_[call.output] = output;
+    state_.set(call.output, output);
     history(step->id, "completed", plan.attempt, now_ms,
             {{"idempotency_key", plan.idempotency_key},
              {"action", call.call.connector + "." + call.call.action}});
@@ -731,7 +739,7 @@ void InstanceRun::finish_failure(std::int64_t now_ms) {
   if (failure_.contains("compensation_errors"))
     context["compensation_errors"] = failure_["compensation_errors"];
   context["business_key"] = record_.business_key;
-  e.context_json = context.dump(-1, ' ', false, json::error_handler_t::replace);
+  e.context_json = persisted_text(context);
   e.created_at_ms = now_ms;
   outbox_.exceptions.push_back(std::move(e));
   history(failure_.value("step", ""), "workflow_failed", 0, now_ms,
@@ -760,8 +768,8 @@ Result<void, std::string> InstanceRun::decide(const std::string& step_id, bool a
     if (wait == nullptr || !std::holds_alternative<ApprovalWait>(wait->on)) {
       return fail("step " + step_id + " waits for an event, not an approval");
     }
-    state_[wait->output] = {
-        {"approved", approved}, {"by", by}, {"at_ms", now_ms}, {"comment", comment}};
+    state_.set(wait->output,
+               {{"approved", approved}, {"by", by}, {"at_ms", now_ms}, {"comment", comment}});
     // The approval's record shows the decision (persisted with this transition), so it leaves
     // the pending list and says who decided.
     ApprovalRecord decided;
@@ -791,11 +799,11 @@ Result<bool, std::string> InstanceRun::deliver_event(const std::string& step_id,
     const auto* ev = wait != nullptr ? std::get_if<EventWait>(&wait->on) : nullptr;
     if (ev == nullptr) return fail("step " + step_id + " does not wait for an event");
     if (ev->match) {
-      auto ok = jq_.test(ev->match->text, json{{"event", event}, {"state", state_}});
+      auto ok = jq_.test(ev->match->text, json{{"event", event}, {"state", state_.value()}});
       if (!ok) return fail("step " + step_id + ": `match` failed: " + ok.error());
       if (!*ok) return false;
     }
-    state_[wait->output] = event;
+    state_.set(wait->output, event);
     leave_wait(c, *step);
     history(step_id, "event_received", 0, now_ms, {{"event_id", event.value("id", "")}});
     complete_wait(c, *step, now_ms);
@@ -905,8 +913,8 @@ std::optional<std::int64_t> InstanceRun::next_due() const {
 InstanceRecord InstanceRun::record() const {
   InstanceRecord r = record_;
   r.status = status_;
-  r.state_json = state_.dump(-1, ' ', false, json::error_handler_t::replace);
-  r.cursor_json = save_runtime().dump(-1, ' ', false, json::error_handler_t::replace);
+  r.state_json = state_.text();
+  r.cursor_json = persisted_text(save_runtime());
   r.due_at_ms = next_due();
   return r;
 }

@@ -25,6 +25,7 @@
 #include "delivery/failure.hpp"
 #include "engine/definition.hpp"
 #include "engine/jq_cache.hpp"
+#include "engine/state_document.hpp"
 #include "weft/workflow_store.hpp"
 
 namespace weft::engine {
@@ -111,7 +112,7 @@ class InstanceRun {
   // The record to persist (status, state, cursors, due time); revision is the caller's.
   InstanceRecord record() const;
   Outbox take_outbox();
-  const nlohmann::json& state() const { return state_; }
+  const nlohmann::json& state() const { return state_.value(); }
   InstanceStatus status() const { return status_; }
 
  private:
@@ -161,7 +162,7 @@ class InstanceRun {
   const WorkflowDefinition& def_;
   JqCache& jq_;
   InstanceRecord record_;
-  nlohmann::json state_;
+  StateDocument state_;
   InstanceStatus status_ = InstanceStatus::running;
   std::string error_;
 

@@ -19,8 +19,9 @@ Result<std::shared_ptr<const mapping::JqProgram>, std::string> JqCache::get(
   return programs_.emplace(source, std::move(program)).first->second;
 }
 
-Result<std::vector<nlohmann::json>, std::string> JqCache::run(const std::string& source,
-                                                              const nlohmann::json& input) {
+template <class Input>
+Result<std::vector<nlohmann::json>, std::string> JqCache::run_on(const std::string& source,
+                                                                 const Input& input) {
   auto program = get(source);
   if (!program) return fail(program.error());
   auto out = (*program)->run(input);
@@ -28,18 +29,14 @@ Result<std::vector<nlohmann::json>, std::string> JqCache::run(const std::string&
   return std::move(*out);
 }
 
-Result<nlohmann::json, std::string> JqCache::first(const std::string& source,
-                                                   const nlohmann::json& input) {
-  auto out = run(source, input);
-  if (!out) return fail(out.error());
-  if (out->empty()) return nlohmann::json();
-  return std::move(out->front());
+Result<std::vector<nlohmann::json>, std::string> JqCache::run(const std::string& source,
+                                                              const nlohmann::json& input) {
+  return run_on(source, input);
 }
 
-Result<bool, std::string> JqCache::test(const std::string& source, const nlohmann::json& input) {
-  auto out = first(source, input);
-  if (!out) return fail(out.error());
-  return !(out->is_null() || (out->is_boolean() && !out->get<bool>()));
+Result<std::vector<nlohmann::json>, std::string> JqCache::run(const std::string& source,
+                                                              const mapping::JqValue& input) {
+  return run_on(source, input);
 }
 
 }  // namespace weft::engine

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 #include "mapping/jv_values.hpp"
@@ -57,6 +58,10 @@ std::string message_text(jv msg) {
 struct JqState {
   jq_state* jq = nullptr;
   std::vector<std::string> messages;
+  // Halted by `halt` or `halt_error`: libjq 1.6 frees a halt's exit code and message at every
+  // reset without forgetting them, so such a state reset twice (a next run, then the teardown,
+  // which resets too) frees them twice. It is torn down at once instead of kept.
+  bool halted = false;
 
   JqState() = default;
   JqState(const JqState&) = delete;
@@ -190,7 +195,7 @@ struct JqProgram::Impl {
     state->messages.clear();
     {
       std::lock_guard lock(mutex);
-      if (idle.size() < limits.max_idle_states) {
+      if (!state->halted && idle.size() < limits.max_idle_states) {
         idle.push_back(std::move(state));
       } else {
         --states;
@@ -225,6 +230,49 @@ Result<JqProgram, std::vector<JqDiagnostic>> JqProgram::compile(std::string_view
 }
 
 const std::string& JqProgram::source() const { return impl_->source; }
+
+// A moved-from JqValue has no box and holds null.
+struct JqValue::Box {
+  jv value;
+};
+
+namespace {
+jv held(const std::unique_ptr<JqValue::Box>& box) { return box ? box->value : jv_null(); }
+}  // namespace
+
+JqValue::JqValue() : box_(std::make_unique<Box>(Box{jv_null()})) {}
+JqValue::JqValue(const nlohmann::json& value) : box_(std::make_unique<Box>(Box{to_jv(value)})) {}
+JqValue::JqValue(const JqValue& other)
+    : box_(std::make_unique<Box>(Box{jv_copy(held(other.box_))})) {}
+JqValue::JqValue(JqValue&& other) noexcept = default;
+JqValue& JqValue::operator=(const JqValue& other) {
+  if (this != &other) *this = JqValue(other);
+  return *this;
+}
+JqValue& JqValue::operator=(JqValue&& other) noexcept {
+  std::swap(box_, other.box_);
+  return *this;
+}
+JqValue::~JqValue() {
+  if (box_) jv_free(box_->value);
+}
+
+void JqValue::set(std::string_view member, const nlohmann::json& value) {
+  if (!box_ || jv_get_kind(box_->value) != JV_KIND_OBJECT) {
+    throw std::logic_error("JqValue::set on a value that is not an object");
+  }
+  // In place while this holds the only reference; otherwise libjq copies the object's slots
+  // (each member shared) before changing one.
+  jv converted = to_jv(value);
+  jv key = jv_string_sized(member.data(), static_cast<int>(member.size()));
+  box_->value = jv_object_set(box_->value, key, converted);
+}
+
+int JqValue::holders() const { return jv_get_refcnt(held(box_)); }
+
+Result<std::vector<nlohmann::json>, JqError> JqProgram::run(const JqValue& input) const {
+  return impl_->run(jv_copy(held(input.box_)));
+}
 
 Result<std::vector<nlohmann::json>, JqError> JqProgram::run(const nlohmann::json& input) const {
   return impl_->run(to_jv(input));
@@ -268,6 +316,7 @@ Result<std::vector<nlohmann::json>, JqError> JqProgram::Impl::run(jv input) {
     }
     // Invalid: the end of the outputs, an uncaught error, or halt/halt_error.
     if (jq_halted(jq) != 0) {
+      state->halted = true;
       jv_free(out);
       // `halt` stops cleanly (no exit code); `halt_error` sets one, 5 unless given.
       jv exit_code = jq_get_exit_code(jq);
@@ -286,6 +335,11 @@ Result<std::vector<nlohmann::json>, JqError> JqProgram::Impl::run(jv input) {
     }
     break;
   }
+  // What the run still holds of its input (a run stopped early leaves its stack as it was) is
+  // released here, on this thread: the input may be shared with the caller's JqValue, whose
+  // references libjq counts without atomics, and the state may run next on another thread. A
+  // halted state lets go of it when it is torn down, here too (release()).
+  if (!state->halted) jq_start(jq, jv_null(), 0);
   if (error) return fail(std::move(*error));
   return outputs;
 }

@@ -46,6 +46,39 @@ struct JqLimits {
   std::size_t max_idle_states = 8;  // kept between runs; 0 for a program compiled only to check
 };
 
+// A value held the way libjq holds it, for a document that many programs run on while only a
+// part of it changes between runs (a workflow instance's state: each step reads all of it and
+// adds one member). Converting the whole document for every run cost more than the runs; this is
+// converted once and then changed member by member.
+//
+// libjq counts references without atomics: a JqValue, its copies and whatever a run made of it
+// belong to one thread at a time (hand them over with the usual synchronisation). A run keeps
+// no reference to its input once it returns (JqProgram::run).
+class JqValue {
+ public:
+  JqValue();  // null
+  explicit JqValue(const nlohmann::json& value);
+  JqValue(const JqValue& other);
+  JqValue(JqValue&& other) noexcept;
+  JqValue& operator=(const JqValue& other);
+  JqValue& operator=(JqValue&& other) noexcept;
+  ~JqValue();
+
+  // Sets one member of an object (std::logic_error when this holds no object). The other
+  // members are shared, not copied, with any copy made before.
+  void set(std::string_view member, const nlohmann::json& value);
+  // How many hold this value (libjq's reference count; 1 for a value libjq does not count,
+  // such as null): 1 when nothing else does, so that set() changes it in place. For tests: no
+  // run may keep a reference.
+  int holders() const;
+
+  struct Box;  // libjq's value; defined where libjq's header is included
+
+ private:
+  friend class JqProgram;
+  std::unique_ptr<Box> box_;
+};
+
 class JqProgram {
  public:
   // Compiles `source`. On failure, every error jq reported.
@@ -61,6 +94,8 @@ class JqProgram {
   Result<std::vector<nlohmann::json>, JqError> run_text(std::string_view input_json) const;
   // The same for a value already parsed.
   Result<std::vector<nlohmann::json>, JqError> run(const nlohmann::json& input) const;
+  // The same for a value already converted for libjq: the run shares it, copies nothing.
+  Result<std::vector<nlohmann::json>, JqError> run(const JqValue& input) const;
 
   const std::string& source() const;
 

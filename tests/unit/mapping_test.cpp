@@ -89,6 +89,25 @@ TEST(JqProgram, HaltErrorIsAnErrorAndHaltIsAnEnd) {
   EXPECT_EQ(*halted, std::vector<json>{1});
 }
 
+TEST(JqProgram, AProgramThatHaltsOnSomeInputsRunsOnAndIsTornDownCleanly) {
+  // libjq 1.6 frees a halt's message at each reset of the state without forgetting it: a
+  // state that halted, then ran again, then was torn down freed it twice (a crash, or heap
+  // corruption found later). Each run gives its own outcome, and the program goes away cleanly.
+  {
+    const JqProgram program = compile_ok(R"(if . == 1 then ("one" | halt_error) else . * 10 end)");
+    for (int round = 0; round < 3; ++round) {
+      auto halted = program.run(1);
+      ASSERT_FALSE(halted);
+      EXPECT_EQ(halted.error().message, "halt_error: one");
+      auto ran = program.run(2);
+      ASSERT_TRUE(ran) << ran.error().message;
+      EXPECT_EQ(*ran, std::vector<json>{20});
+    }
+  }
+  const JqProgram halting = compile_ok("halt");
+  for (int round = 0; round < 3; ++round) EXPECT_TRUE(halting.run(json::object()));
+}
+
 TEST(JqProgram, InputThatIsNotJsonIsBadInput) {
   const JqProgram program = compile_ok(".");
   for (const char* text : {"{\"a\":", "", "1 2", "nope"}) {

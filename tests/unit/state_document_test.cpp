@@ -1,0 +1,126 @@
+// An instance's state kept three ways (value, each member's text, libjq's value) says the same
+// thing in each: its text is exactly what printing the whole value gives, and a jq program sees
+// every member set so far.
+
+#include "engine/state_document.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "mapping/jq_program.hpp"
+
+namespace weft::engine {
+namespace {
+
+using nlohmann::json;
+
+json run(const char* program, const mapping::JqValue& input) {
+  auto compiled = mapping::JqProgram::compile(program);
+  EXPECT_TRUE(compiled.ok()) << program;
+  auto out = compiled->run(input);
+  EXPECT_TRUE(out.ok()) << program;
+  return out && !out->empty() ? out->front() : json();
+}
+
+json sample_state() {
+  return json::parse(R"({
+    "event": {"id": "ev_1", "payload": {"amount": 1900, "currency": "usd", "lines": [1, 2.5, null]},
+              "type": "invoice.paid"},
+    "instance": {"id": "wf_1", "key": "cus_1"},
+    "vars": {},
+    "zeta \"quoted\" \u00e9": "ünïcode ✓"
+  })");
+}
+
+TEST(StateDocument, ItsTextIsWhatPrintingTheWholeValueGives) {
+  StateDocument state(sample_state());
+  EXPECT_EQ(state.text(), persisted_text(sample_state()));
+  state.set("first", {{"id", "eff_1"}});
+  state.set("a_before_everything", json::array({1, "two"}));
+  json expected = sample_state();
+  expected["first"] = {{"id", "eff_1"}};
+  expected["a_before_everything"] = json::array({1, "two"});
+  EXPECT_EQ(state.text(), persisted_text(expected));
+  EXPECT_EQ(state.value(), expected);
+}
+
+TEST(StateDocument, AReplacedMemberIsPrintedAfresh) {
+  StateDocument state(sample_state());
+  (void)state.text();  // every member printed and kept
+  state.set("vars", {{"limit", 10}});
+  json expected = sample_state();
+  expected["vars"] = {{"limit", 10}};
+  EXPECT_EQ(state.text(), persisted_text(expected));
+}
+
+TEST(StateDocument, InvalidUtf8IsReplacedAsInEveryOtherPersistedText) {
+  StateDocument state(json::object());
+  state.set("bad", std::string("caf\xc3", 4));
+  state.set(std::string("k\xff", 2), 1);
+  json expected = json::object();
+  expected["bad"] = std::string("caf\xc3", 4);
+  expected[std::string("k\xff", 2)] = 1;
+  EXPECT_EQ(state.text(), persisted_text(expected));
+  EXPECT_TRUE(json::accept(state.text()));
+}
+
+TEST(StateDocument, AnEmptyStateIsAnEmptyObject) {
+  EXPECT_EQ(StateDocument().text(), "{}");
+  EXPECT_EQ(StateDocument(json::object()).text(), "{}");
+}
+
+TEST(StateDocument, OnlyAnObjectIsAState) {
+  EXPECT_THROW(StateDocument(json::array()), std::logic_error);
+  EXPECT_THROW(StateDocument(json("text")), std::logic_error);
+}
+
+TEST(StateDocument, JqProgramsSeeEveryMemberSetBeforeAndAfterTheFirstConversion) {
+  StateDocument state(sample_state());
+  state.set("first", {{"id", "eff_1"}});
+  EXPECT_EQ(run("[.event.payload.amount, .first.id]", state.for_jq()),
+            json::array({1900, "eff_1"}));
+  state.set("second", {{"id", "eff_2"}});
+  state.set("first", {{"id", "eff_1b"}});
+  EXPECT_EQ(run("[.first.id, .second.id, (keys | length)]", state.for_jq()),
+            json::array({"eff_1b", "eff_2", 6}));
+  EXPECT_EQ(run(".", state.for_jq()), state.value());
+}
+
+TEST(JqValue, ACopyKeepsWhatItHeldWhenTheOriginalChanges) {
+  mapping::JqValue original(json{{"a", 1}, {"b", {{"deep", true}}}});
+  const mapping::JqValue copy = original;
+  original.set("a", 2);
+  original.set("c", "new");
+  EXPECT_EQ(run(".", copy), (json{{"a", 1}, {"b", {{"deep", true}}}}));
+  EXPECT_EQ(run(".", original), (json{{"a", 2}, {"b", {{"deep", true}}}, {"c", "new"}}));
+}
+
+TEST(JqValue, SettingAMemberOfSomethingElseThanAnObjectIsRefused) {
+  mapping::JqValue list(json::array({1}));
+  EXPECT_THROW(list.set("a", 1), std::logic_error);
+  mapping::JqValue moved_from(json::object());
+  mapping::JqValue taker = std::move(moved_from);
+  EXPECT_EQ(run(".", taker), json::object());
+}
+
+TEST(JqValue, NoRunKeepsAReferenceToItsInput) {
+  // libjq counts references without atomics: one kept by a state that then runs on another
+  // thread would race with the owner's. A run stopped by `halt`, by an error or by too many
+  // outputs leaves its stack as it was unless it is released.
+  mapping::JqValue input(json{{"n", 1}, {"list", json::array({1, 2})}});
+  ASSERT_EQ(input.holders(), 1);
+  const char* const programs[] = {".n", "halt", "error(\"no\")", ".list[] | select(. > 1)",
+                                  "range(1000)"};
+  for (const char* program : programs) {
+    auto compiled = mapping::JqProgram::compile(program, mapping::JqLimits{.max_outputs = 3});
+    ASSERT_TRUE(compiled.ok()) << program;
+    (void)compiled->run(input);
+    EXPECT_EQ(input.holders(), 1) << program;
+  }
+  const mapping::JqValue copy = input;
+  EXPECT_EQ(input.holders(), 2);
+}
+
+}  // namespace
+}  // namespace weft::engine
