@@ -99,8 +99,8 @@ void Executor::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    wake(true);
   }
-  work_cv_.notify_all();
   idle_cv_.notify_all();
   // The threads leave once every flight has landed: a call in flight ends within its
   // connector's timeout, and its outcome is persisted before the commit thread stops; no
@@ -157,7 +157,6 @@ bool Executor::may_run(const std::string& id) {
 }
 
 void Executor::schedule(const InstanceRecord& record) {
-  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     track(record);
@@ -187,9 +186,49 @@ void Executor::schedule(const InstanceRecord& record) {
     }
     // One worker is enough for one instance (or for the one a finished instance stopped
     // holding back by key); a running instance is picked up again by its own worker.
-    wake = busy_.count(record.id) == 0;
+    if (busy_.count(record.id) == 0) wake();
   }
-  if (wake) work_cv_.notify_one();
+}
+
+// A thread that is awake looks at ready_ and the timetable under mutex_ before it sleeps again,
+// so it takes what was queued meanwhile. Waking another for every flight cost a context switch per
+// step (the commit thread answers a round's transitions one by one, the outbound loop each call):
+// a third of the hub's context switches. So a thread is woken only when none is awake (a woken one
+// counts as awake from the moment it is woken) or when more flights are ready than the awake ones
+// get through soon. Each sleeper has its own condition variable, so that exactly the one counted
+// awake wakes up.
+void Executor::wake(bool all) {
+  constexpr std::size_t kReadyPerAwakeThread = 16;
+  const auto behind = [this] {
+    return ready_.size() > kReadyPerAwakeThread * static_cast<std::size_t>(awake_);
+  };
+  while (!sleepers_.empty() && (all || awake_ == 0 || behind())) {
+    Sleeper* sleeper = sleepers_.back();
+    sleepers_.pop_back();
+    sleeper->woken = true;
+    ++awake_;
+    // Under mutex_: the sleeper cannot return (and take its condition variable with it) before
+    // this thread lets go of the lock.
+    sleeper->cv.notify_one();
+    if (!all) return;
+  }
+  // run_due() waits on its own (no engine threads then).
+  if (all) {
+    work_cv_.notify_all();
+  } else if (awake_ == 0) {
+    work_cv_.notify_one();
+  }
+}
+
+void Executor::sleep(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds at_most) {
+  Sleeper me;
+  sleepers_.push_back(&me);
+  --awake_;
+  me.cv.wait_for(lock, at_most, [&] { return me.woken; });
+  if (!me.woken) {  // the time is up: it counts itself awake again
+    std::erase(sleepers_, &me);
+    ++awake_;
+  }
 }
 
 std::optional<InstanceRecord> Executor::take_record(const std::string& id, bool& cached) {
@@ -271,12 +310,16 @@ int Executor::run_due() {
 
 void Executor::thread_loop() {
   std::unique_lock lock(mutex_);
+  ++awake_;
   for (;;) {
     // Flights that can go on come first: they hold their key and a place among `workers`.
     if (resume_ready(lock)) continue;
     if (stopping_) {
-      if (in_flight_ == 0) return;
-      work_cv_.wait_for(lock, std::chrono::milliseconds(200));
+      if (in_flight_ == 0) {
+        --awake_;
+        return;
+      }
+      sleep(lock, std::chrono::milliseconds(200));
       continue;
     }
     const std::int64_t now = clock_->unix_millis();
@@ -293,7 +336,7 @@ void Executor::thread_loop() {
       if (auto next = timetable_.upper_bound(now); next != timetable_.end()) {
         wait_ms = std::clamp<std::int64_t>(next->first - now, 1, 200);
       }
-      work_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
+      sleep(lock, std::chrono::milliseconds(wait_ms));
       continue;
     }
     lock.unlock();
@@ -400,11 +443,9 @@ constexpr int kMaxRounds = 1000;
 }  // namespace
 
 void Executor::post(FlightPtr flight) {
-  {
-    std::lock_guard lock(mutex_);
-    ready_.push_back(std::move(flight));
-  }
-  work_cv_.notify_one();
+  std::lock_guard lock(mutex_);
+  ready_.push_back(std::move(flight));
+  wake();
 }
 
 void Executor::land(const std::string& id) {
@@ -412,10 +453,11 @@ void Executor::land(const std::string& id) {
     std::lock_guard lock(mutex_);
     busy_.erase(id);
     --in_flight_;
+    // run_due() and stop() wait for flights to land; a thread held back by `workers` (or by this
+    // instance's key) may go on; once stopping, every thread waits for the last one.
+    wake(stopping_ && in_flight_ == 0);
   }
   idle_cv_.notify_all();  // no system call when nobody waits
-  // run_due() and stop() wait for flights to land; a thread held back by `workers` may go on.
-  work_cv_.notify_one();
 }
 
 void Executor::begin(const std::string& id) {

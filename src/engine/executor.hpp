@@ -182,6 +182,16 @@ class Executor {
   void track(const InstanceRecord& record);
   bool may_run(const std::string& id);
   void thread_loop();
+  // An engine thread asleep (sleep()), woken one at a time by wake().
+  struct Sleeper {
+    std::condition_variable cv;
+    bool woken = false;  // by wake(), which counted it awake again
+  };
+  // Sleeps until woken or `at_most` has passed (caller holds mutex_ through `lock`).
+  void sleep(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds at_most);
+  // There is work for a thread: wakes one if it needs waking (caller holds mutex_); `all`: every
+  // one (stopping).
+  void wake(bool all = false);
   bool lock_instance(const std::string& id);
   void unlock_instance(const std::string& id);
   void account(const WorkflowDefinition& def, InstanceStatus before, InstanceStatus after, Outbox& outbox);
@@ -197,7 +207,7 @@ class Executor {
   std::unique_ptr<GroupCommit<Transition, TransitionOutcome>> committer_;
 
   mutable std::mutex mutex_;
-  std::condition_variable work_cv_;  // threads: an instance became due, a flight ready or landed
+  std::condition_variable work_cv_;  // run_due(): a flight ready or landed
   std::condition_variable idle_cv_;  // mutate(): an instance stopped running
   std::multimap<std::int64_t, std::string> timetable_;  // due → instance
   std::map<std::string, std::int64_t> due_of_;          // instance → its timetable slot
@@ -206,6 +216,8 @@ class Executor {
   std::set<std::string> busy_;                           // instances being run right now
   std::deque<FlightPtr> ready_;  // flights whose commit or calls are done
   int in_flight_ = 0;            // instances taken off the timetable and not yet landed
+  int awake_ = 0;                // engine threads not asleep, or woken and on their way
+  std::vector<Sleeper*> sleepers_;  // engine threads asleep, the last to sleep last
   // Set under mutex_ (the threads wait on it); atomic so that dispatch, which runs once per
   // step, reads it without taking the lock.
   std::atomic<bool> stopping_ = false;
