@@ -35,11 +35,15 @@ class QuoteToCashTest : public ShippedWorkflowTest {
   // A customer on every platform, linked by the external-id convention: the Stripe customer
   // (billing in usd), its NetSuite customer and Zendesk organization, and the Salesforce
   // Account whose External_Id__c is the Stripe customer id. Without `in_netsuite`, no NetSuite
-  // customer.
+  // customer, for good: the Stripe customer keeps its own number in metadata.external_id
+  // (linked by another convention), which customer-sync leaves to people instead of creating
+  // its NetSuite customer. Without that, whether quote-to-cash looked before customer-sync had
+  // created it depended on timing.
   void linked_customer(const std::string& name, bool in_netsuite = true) {
     name_ = name;
-    customer_ =
-        hub_.act("stripe", "create_customer", {{"name", name}}, "test-customer-" + name).at("id");
+    json input = {{"name", name}};
+    if (!in_netsuite) input["metadata"] = {{"external_id", "legacy-" + name}};
+    customer_ = hub_.act("stripe", "create_customer", input, "test-customer-" + name).at("id");
     hub_.act("zendesk", "upsert_organization", {{"external_id", customer_}, {"name", name}});
     if (in_netsuite) {
       erp_customer_id_ = hub_.act("netsuite", "upsert_customer",
