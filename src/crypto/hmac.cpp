@@ -3,8 +3,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <sys/random.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -129,21 +132,62 @@ bool constant_time_equals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+namespace {
+
+void fill_from_kernel(char* out, std::size_t bytes) {
+  std::size_t filled = 0;
+  while (filled < bytes) {
+    const ssize_t n = getrandom(out + filled, bytes - filled, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error(std::string("getrandom: ") + std::strerror(errno));
+    filled += static_cast<std::size_t>(n);
+  }
+}
+
+// Counted up in a forked child, whose copy of a thread's pool holds the very bytes the parent
+// is about to hand out: a pool filled in another generation is thrown away.
+std::atomic<unsigned> fork_generation{0};
+void count_fork() { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+struct RandomPool {
+  std::array<char, 256> bytes{};
+  std::size_t used = bytes.size();  // nothing left
+  unsigned generation = 0;
+};
+
+}  // namespace
+
 // From the kernel's CSPRNG (getrandom(2)), which OpenSSL seeds from too, rather than
 // RAND_bytes: every webhook (correlation id) and outbound call (trace span) asks for some, from
 // hundreds of threads, and OpenSSL 3 serialises them on one lock. Workflow workers run under
 // SCHED_IDLE, so one preempted while holding it stalled everything else behind it, ingest
 // included, for seconds (the engine benchmark's 6-30 s stalls; gdb showed 72 threads waiting on
 // that lock). The kernel's generator keeps per-CPU state and no lock a thread can sleep holding.
+//
+// Read 256 bytes at a time into a pool per thread, so that an id costs no system call (one
+// getrandom per webhook was 7 % of the HTTP thread's CPU in the engine benchmark's profile).
+// Bytes handed out are wiped from the pool; a forked child starts a pool of its own.
 std::string random_bytes(std::size_t bytes) {
+  static const int fork_hook = pthread_atfork(nullptr, nullptr, &count_fork);
+  (void)fork_hook;  // if it failed, forking (which the hub never does between draws) is unguarded
+  thread_local RandomPool pool;
   std::string raw(bytes, '\0');
-  std::size_t filled = 0;
-  while (filled < bytes) {
-    const ssize_t n = getrandom(raw.data() + filled, bytes - filled, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error(std::string("getrandom: ") + std::strerror(errno));
-    filled += static_cast<std::size_t>(n);
+  if (bytes > pool.bytes.size() / 4) {
+    fill_from_kernel(raw.data(), bytes);
+    return raw;
   }
+  if (const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+      pool.generation != generation) {
+    pool.used = pool.bytes.size();
+    pool.generation = generation;
+  }
+  if (pool.bytes.size() - pool.used < bytes) {
+    fill_from_kernel(pool.bytes.data(), pool.bytes.size());
+    pool.used = 0;
+  }
+  std::memcpy(raw.data(), pool.bytes.data() + pool.used, bytes);
+  explicit_bzero(pool.bytes.data() + pool.used, bytes);
+  pool.used += bytes;
   return raw;
 }
 

@@ -1,5 +1,7 @@
 // Encodings and time formats that the wire protocols depend on.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <set>
 #include <string>
@@ -86,6 +88,35 @@ TEST(RandomBytes, ManyThreadsEachGetTheirOwnAndLargeRequestsAreFilled) {
   // A megabyte of zeros (or of one value) from a working generator is not going to happen.
   EXPECT_NE(large.find_first_not_of(large[0]), std::string::npos);
   EXPECT_NE(large.substr(0, 4096), large.substr(large.size() - 4096));
+}
+
+// Drawn from a pool per thread: a forked child must not draw what its parent draws next.
+TEST(RandomBytes, AForkedChildDrawsBytesOfItsOwn) {
+  (void)crypto::random_hex(8);  // this thread's pool is filled, its next bytes known to a child
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string drawn = crypto::random_hex(16);
+    const ssize_t written = write(pipe_fds[1], drawn.data(), drawn.size());
+    _exit(written == static_cast<ssize_t>(drawn.size()) ? 0 : 1);
+  }
+  close(pipe_fds[1]);
+  const std::string parent_drawn = crypto::random_hex(16);
+  std::string child_drawn(32, '\0');
+  std::size_t got = 0;
+  while (got < child_drawn.size()) {
+    const ssize_t n = read(pipe_fds[0], child_drawn.data() + got, child_drawn.size() - got);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_EQ(got, child_drawn.size());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(child_drawn, parent_drawn);
 }
 
 TEST(Iso8601, ParsesZonesAndFractions) {
