@@ -78,6 +78,7 @@ class CurlTransport final : public HttpTransport {
     std::uint64_t connections_opened = 0;  // new TCP connections, summed over all handles
     std::size_t handles = 0;               // easy handles created so far
     std::size_t idle_handles = 0;          // in send()'s pool now
+    std::uint64_t loop_wakeups = 0;        // returns from send_async()'s loop's epoll_wait
   };
   Stats stats() const;
 

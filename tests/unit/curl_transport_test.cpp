@@ -39,7 +39,8 @@ struct Reply {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  enum class Then { answer, hang, hang_up } then = Then::answer;
+  // answer_then_close: answers, then closes the connection (an idle keep-alive timeout).
+  enum class Then { answer, hang, hang_up, answer_then_close } then = Then::answer;
 };
 
 // Minimal keep-alive HTTP/1.1 server: a thread per connection, Content-Length bodies only.
@@ -126,6 +127,10 @@ class TestServer {
         for (const auto& [k, v] : reply.headers) out += k + ": " + v + "\r\n";
         out += "\r\n" + reply.body;
         if (!write_all(fd, out)) break;
+        if (reply.then == Reply::Then::answer_then_close) {
+          std::this_thread::sleep_for(50ms);  // the exchange is over, the connection idle
+          break;
+        }
       }
     }
     std::lock_guard lock(mutex_);
@@ -483,6 +488,35 @@ TEST(CurlTransportEventLoop, RunsManyExchangesAtOnceOnOneThread) {
   transport.send_async(request_to(server.url("/effects")), [&again](Attempt a) { again.set_value(std::move(a)); });
   EXPECT_EQ(again.get_future().get().response.status, 200);
   EXPECT_EQ(transport.stats().connections_opened, opened);
+}
+
+// A connection that went back to curl's cache stays registered with the loop's epoll; when the
+// server closes it there, the loop lets it go instead of waking for it at every turn, and the
+// next exchange goes out on a new connection.
+TEST(CurlTransportEventLoop, AnIdleConnectionTheServerClosesIsLetGo) {
+  TestServer server([](const Received& r) {
+    Reply reply = echo(r);
+    reply.then = Reply::Then::answer_then_close;
+    return reply;
+  });
+  CurlTransport transport;
+  const auto exchange = [&transport, &server] {
+    std::promise<Attempt> answer;
+    transport.send_async(request_to(server.url("/effects")),
+                         [&answer](Attempt a) { answer.set_value(std::move(a)); });
+    return answer.get_future().get();
+  };
+  ASSERT_EQ(exchange().response.status, 200);
+  std::this_thread::sleep_for(300ms);  // closed by the server after 50 ms
+  const auto wakeups = transport.stats().loop_wakeups;
+  std::this_thread::sleep_for(300ms);
+  // Woken only by curl's own timer (at most one a second while idle), not at every turn by the
+  // closed socket (tens of thousands in this time).
+  EXPECT_LE(transport.stats().loop_wakeups - wakeups, 3u);
+  const Attempt next = exchange();
+  EXPECT_EQ(next.transport, Transport::ok) << next.transport_detail;
+  EXPECT_EQ(next.response.status, 200);
+  EXPECT_EQ(server.accepted(), 2);
 }
 
 // A transport going away still tells every caller how its exchange ended.
