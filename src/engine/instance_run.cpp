@@ -101,6 +101,10 @@ InstanceRun::InstanceRun(const WorkflowDefinition& definition, JqCache& jq, Inst
     error_ = std::string("the stored cursors of instance ") + record_.id +
              " are unreadable: " + e.what();
   }
+  // Held parsed from here on, and printed afresh by record(): the copy of record_ it starts
+  // from need not carry the texts (kilobytes, copied at every transition).
+  record_.state_json = std::string();
+  record_.cursor_json = std::string();
 }
 
 void InstanceRun::load_runtime(const json& rt) {
