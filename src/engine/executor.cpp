@@ -191,12 +191,13 @@ void Executor::schedule(const InstanceRecord& record) {
 }
 
 // A thread that is awake looks at ready_ and the timetable under mutex_ before it sleeps again,
-// so it takes what was queued meanwhile. Waking another for every flight cost a context switch per
-// step (the commit thread answers a round's transitions one by one, the outbound loop each call):
-// a third of the hub's context switches. So a thread is woken only when none is awake (a woken one
-// counts as awake from the moment it is woken) or when more flights are ready than the awake ones
-// get through soon. Each sleeper has its own condition variable, so that exactly the one counted
-// awake wakes up.
+// so it takes what was queued meanwhile. Waking another for every flight cost a context switch
+// per step (the commit thread answers a round's transitions one by one, the outbound loop each
+// call): more than a quarter of the hub's context switches. So a thread is woken only when none
+// is awake (a woken one counts as awake from the moment it is woken) or when more flights are
+// ready than the awake ones get through soon. Each sleeper has its own condition variable, so
+// that exactly the one counted awake wakes up. (The outbound loop then hears of calls one at a
+// time and wakes for each: its context switches rose by what the engine's fell.)
 void Executor::wake(bool all) {
   constexpr std::size_t kReadyPerAwakeThread = 16;
   const auto behind = [this] {
