@@ -49,8 +49,10 @@ struct InstanceRecord {
   std::string workflow;
   int version = 0;
   std::string business_key;
-  std::string trigger_event_id;  // canonical event that started it; unique per workflow
-  std::int64_t order_seq = 0;    // event-log position of the trigger: orders instances per key
+  std::string trigger_event_id;  // canonical event that started it
+  // The trigger's position in the event log (CanonicalEventRecord::order_seq): orders the
+  // instances of one key, and names the trigger, so it is unique per workflow.
+  std::int64_t order_seq = 0;
   InstanceStatus status = InstanceStatus::running;
   std::string state_json = "{}";   // the workflow state document
   std::string cursor_json = "{}";  // where execution stands (engine-defined)
@@ -147,8 +149,8 @@ struct SlaOutcomeCounts {
 };
 
 struct Transition {
-  // At most one of create (a new instance; a second one for the same (workflow,
-  // trigger_event_id) is skipped as a duplicate, not an error) or update (an existing one at
+  // At most one of create (a new instance; a second one for the same (workflow, order_seq),
+  // that is the same trigger, is skipped as a duplicate, not an error) or update (an existing one at
   // expected_revision). With neither, the transition only records exceptions (for example
   // an event that no mapping accepts). An update sets status, state, cursors, due and update
   // times; the rest (workflow, version, key, trigger, order, correlation id, creation time) is
@@ -165,7 +167,7 @@ struct Transition {
   std::vector<SlaOutcomeRecord> sla_outcomes;
 };
 
-// duplicate: a create whose (workflow, trigger_event_id) or id exists, or a transition with
+// duplicate: a create whose (workflow, order_seq) or id exists, or a transition with
 // only exceptions, all of which exist (a replayed event that again fails to map).
 enum class TransitionOutcome { applied, duplicate, conflict };
 
@@ -176,6 +178,11 @@ struct CanonicalEventRecord {
   std::string type;
   std::string business_key;
   std::int64_t raw_seq = 0;
+  // Its position in the log: its raw event's seq and its place among that event's outputs
+  // (the pipeline's raw_seq × kEventsPerRawEvent + index), so the same for every replay. The
+  // stores key canonical events by it (positive; a second record at a position is a replay
+  // and adds nothing): positions grow with the log, so new keys land at the index's end.
+  std::int64_t order_seq = 0;
   std::int64_t occurred_at_ms = 0;
   std::string correlation_id;
   std::string json;          // the whole canonical event
@@ -186,6 +193,13 @@ struct MappingRecord {
   std::vector<CanonicalEventRecord> events;
   std::vector<Transition> starts;  // creates, or exception-only transitions
 };
+
+// What every store checks before apply or record_mappings writes anything: each instance
+// created and each canonical event has a log position (order_seq of at least 1). One without
+// would be taken for a replay of another and dropped; it fails the whole call with
+// StoreErrc::invalid_argument instead.
+StoreResult<void> check_transitions(std::span<const Transition> batch);
+StoreResult<void> check_mapping_records(std::span<const MappingRecord> records);
 
 struct InstanceQuery {
   std::optional<std::string> workflow;
@@ -209,15 +223,18 @@ class WorkflowStore {
  public:
   virtual ~WorkflowStore() = default;
 
-  // One transaction, one durable commit; outcome per transition.
+  // One transaction, one durable commit; outcome per transition. A create without a log
+  // position fails the call with StoreErrc::invalid_argument, and nothing of it is written.
   virtual StoreResult<std::vector<TransitionOutcome>> apply(std::span<const Transition> batch) = 0;
 
   // Records what raw events became: per raw event its canonical events, the instances they
   // start and any exception (an event no mapping accepts), and marks it processed. One
   // transaction for the whole batch; repeating a record (a replay) changes nothing already
-  // there: canonical events and instances are keyed by deterministic ids. Outcomes: per
-  // record, one per start. A raw_seq that is not in the event log fails the call with
-  // StoreErrc::not_found, and then nothing of it is written. `identity` (what resolving the
+  // there: canonical events are keyed by their log position, instances by deterministic ids
+  // and (workflow, trigger position). Outcomes: per record, one per start. A raw_seq that is
+  // not in the event log fails the call with StoreErrc::not_found, a canonical event or start
+  // without a position (order_seq below 1) with StoreErrc::invalid_argument, and then nothing
+  // of it is written. `identity` (what resolving the
   // batch planned: entities, links, keys, record updates) is applied in the same transaction.
   virtual StoreResult<std::vector<std::vector<TransitionOutcome>>> record_mappings(
       std::span<const MappingRecord> records, const IdentityWrites& identity, std::int64_t at_ms) = 0;
@@ -248,8 +265,8 @@ class WorkflowStore {
   virtual StoreResult<SlaOutcomeCounts> count_sla_outcomes(const SlaOutcomeQuery& q) = 0;
   virtual StoreResult<std::vector<SlaOutcomeRecord>> query_sla_outcomes(const SlaOutcomeQuery& q) = 0;
 
-  // A business key's canonical events in log order (raw_seq); at most `limit` (none when it
-  // is below 1).
+  // A business key's canonical events in log order (order_seq); at most `limit` (none when
+  // it is below 1).
   virtual StoreResult<std::vector<CanonicalEventRecord>> canonical_events(
       std::string_view business_key, int limit) = 0;
 

@@ -174,11 +174,11 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityW
     record.type = c.type;
     record.business_key = c.business_key;
     record.raw_seq = raw.seq;
+    record.order_seq = raw.seq * kEventsPerRawEvent + static_cast<std::int64_t>(i);
     record.occurred_at_ms = c.occurred_at_ms;
     record.correlation_id = c.correlation_id;
     record.json = event_json.dump();
-    start_instances(raw, record, event_json, raw.seq * kEventsPerRawEvent + static_cast<std::int64_t>(i), now_ms,
-                    out);
+    start_instances(raw, record, event_json, now_ms, out);
     out.record.events.push_back(std::move(record));
   }
   out.summary.canonical_events = out.record.events.size();
@@ -186,8 +186,7 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityW
 }
 
 void RawEventRouter::start_instances(const RawEvent& raw, const CanonicalEventRecord& event,
-                                     const json& event_json, std::int64_t order_seq, std::int64_t now_ms,
-                                     Routed& out) const {
+                                     const json& event_json, std::int64_t now_ms, Routed& out) const {
   for (const engine::WorkflowDefinition* def : catalog_->triggered_by(event.type)) {
     auto trigger_failed = [&](const std::string& what, const std::string& detail) {
       json context = raw_context(raw);
@@ -220,7 +219,7 @@ void RawEventRouter::start_instances(const RawEvent& raw, const CanonicalEventRe
     }
     Transition start;
     start.create = engine::InstanceRun::start(*def, instance_id(raw.seq, def->name, event.id), event_json, *key, event.id,
-                                              order_seq, event.correlation_id, now_ms);
+                                              event.order_seq, event.correlation_id, now_ms);
     out.record.starts.push_back(std::move(start));
     ++out.summary.instances;
   }

@@ -31,8 +31,9 @@
 
 namespace weft::pipeline {
 
-// Instances of one workflow with one key run in event order, and their order_seq must be
-// unique per key: the raw event's seq times this, plus the canonical event's position.
+// A canonical event's position in the log (CanonicalEventRecord::order_seq, which its
+// instances take as theirs): the raw event's seq times this, plus its place among that raw
+// event's outputs. Unique, in event order, and the same for every replay.
 inline constexpr std::int64_t kEventsPerRawEvent = 1024;
 
 struct RouteSummary {
@@ -76,7 +77,7 @@ class RawEventRouter {
 
  private:
   void start_instances(const RawEvent& raw, const CanonicalEventRecord& event, const nlohmann::json& event_json,
-                       std::int64_t order_seq, std::int64_t now_ms, Routed& out) const;
+                       std::int64_t now_ms, Routed& out) const;
 
   std::shared_ptr<const mapping::MappingSet> mappings_;
   std::shared_ptr<const engine::WorkflowCatalog> catalog_;

@@ -208,8 +208,8 @@ class ApiServerTest : public ::testing::Test {
     const engine::WorkflowDefinition* def = catalog_->latest(workflow);
     json event = {
         {"id", "ce_" + id}, {"type", type}, {"business_key", "key-" + id}, {"payload", payload}};
-    InstanceRecord record = engine::InstanceRun::start(*def, id, event, "key-" + id, "ce_" + id, 1,
-                                                       "corr-" + id, clock_->unix_millis());
+    InstanceRecord record = engine::InstanceRun::start(*def, id, event, "key-" + id, "ce_" + id,
+                                                       ++started_, "corr-" + id, clock_->unix_millis());
     Transition create;
     create.create = record;
     EXPECT_EQ(workflows_.apply(std::span<const Transition>(&create, 1)).value()[0],
@@ -277,6 +277,7 @@ class ApiServerTest : public ::testing::Test {
   std::unique_ptr<ApiServer> server_;
   http::Router router_;
   int events_added_ = 0;  // requests and replays
+  std::int64_t started_ = 0;  // instances start() made: each gets its own trigger position
 };
 
 // --- authentication ------------------------------------------------------------------------

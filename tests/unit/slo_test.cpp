@@ -122,6 +122,7 @@ class SloTest : public ::testing::Test {
     r.version = 1;
     r.business_key = "zen:ticket:" + std::to_string(instances_);
     r.trigger_event_id = "ce_" + id;
+    r.order_seq = instances_;
     r.status = InstanceStatus::completed;
     r.correlation_id = "corr-" + id;
     r.state_json =
@@ -439,6 +440,7 @@ steps:
   engine::Executor executor(store, catalog, erp, engine_metrics, clock,
                             engine::ExecutorOptions{1, 42, {}});
   ASSERT_TRUE(executor.start(false).ok());
+  std::int64_t started = 0;  // each instance's trigger position
   auto run = [&](const std::string& id, std::chrono::milliseconds post_takes) {
     erp.post_takes = post_takes;
     json event = {{"id", "ce_" + id},
@@ -447,7 +449,7 @@ steps:
                   {"payload", json::object()}};
     InstanceRecord r =
         engine::InstanceRun::start(*catalog->latest("credit"), id, event, "key-" + id, "ce_" + id,
-                                   1, "corr-" + id, clock->unix_millis());
+                                   ++started, "corr-" + id, clock->unix_millis());
     Transition create;
     create.create = r;
     ok(store.apply(std::span<const Transition>(&create, 1)));

@@ -22,6 +22,7 @@
 #include "store/memory/memory_workflow_store.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "support/process.hpp"
+#include "support/raw_event_log.hpp"
 #include "unit/expect_ok.hpp"
 #include "weft/store.hpp"
 
@@ -36,6 +37,17 @@ constexpr auto kApplied = TransitionOutcome::applied;
 constexpr auto kDuplicate = TransitionOutcome::duplicate;
 constexpr auto kConflict = TransitionOutcome::conflict;
 
+// The log position of a test instance's trigger: distinct ids get distinct positions, as
+// distinct triggers do in the hub.
+std::int64_t position_of(const std::string& id) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (const char c : id) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return static_cast<std::int64_t>(hash >> 24) + 1;
+}
+
 InstanceRecord instance(const std::string& id, const std::string& workflow = "billing",
                         const std::string& business_key = "cus_1") {
   InstanceRecord r;
@@ -44,7 +56,7 @@ InstanceRecord instance(const std::string& id, const std::string& workflow = "bi
   r.version = 3;
   r.business_key = business_key;
   r.trigger_event_id = "ce_" + id;
-  r.order_seq = 7;
+  r.order_seq = position_of(id);
   r.status = InstanceStatus::running;
   r.state_json = R"({"amount":12.5,"id":")" + id + R"("})";
   r.cursor_json = R"({"step":"post"})";
@@ -125,13 +137,15 @@ NewRawEvent raw_event(const std::string& connector, const std::string& id,
   return e;
 }
 
+// The index-th output of mapping raw event raw_seq.
 CanonicalEventRecord canonical(const std::string& id, std::int64_t raw_seq,
-                               const std::string& key = "cus_1") {
+                               const std::string& key = "cus_1", std::int64_t index = 0) {
   CanonicalEventRecord e;
   e.id = id;
   e.type = "invoice.paid";
   e.business_key = key;
   e.raw_seq = raw_seq;
+  e.order_seq = raw_seq * 1024 + index;
   e.occurred_at_ms = 900;
   e.correlation_id = "corr-" + id;
   e.json = R"({"id":")" + id + R"("})";
@@ -222,7 +236,7 @@ TEST_P(WorkflowStoreContract, CreateStartsAtRevisionOneAndReadsBackEveryField) {
   EXPECT_EQ(got->version, 3);
   EXPECT_EQ(got->business_key, "cus_1");
   EXPECT_EQ(got->trigger_event_id, "ce_wf_1");
-  EXPECT_EQ(got->order_seq, 7);
+  EXPECT_EQ(got->order_seq, position_of("wf_1"));
   EXPECT_EQ(got->status, InstanceStatus::running);
   EXPECT_EQ(got->state_json, r.state_json);
   EXPECT_EQ(got->cursor_json, r.cursor_json);
@@ -246,11 +260,14 @@ TEST_P(WorkflowStoreContract, SecondCreateForTheSameTriggerIsADuplicate) {
 
   InstanceRecord same_trigger = instance("wf_other");
   same_trigger.trigger_event_id = "ce_wf_1";
+  same_trigger.order_seq = position_of("wf_1");
   InstanceRecord same_id = instance("wf_1");
   same_id.trigger_event_id = "ce_else";
+  same_id.order_seq = position_of("else");
   same_id.state_json = R"({"second":true})";
   InstanceRecord other_workflow = instance("wf_3", "onboarding");
   other_workflow.trigger_event_id = "ce_wf_1";  // the same event may start another workflow
+  other_workflow.order_seq = position_of("wf_1");
   EXPECT_EQ(apply({create(same_trigger), create(same_id), create(other_workflow)}),
             (Outcomes{kDuplicate, kDuplicate, kApplied}));
 
@@ -258,6 +275,19 @@ TEST_P(WorkflowStoreContract, SecondCreateForTheSameTriggerIsADuplicate) {
   EXPECT_EQ(load("wf_1")->state_json, instance("wf_1").state_json);
   EXPECT_EQ(load("wf_1")->trigger_event_id, "ce_wf_1");
   EXPECT_EQ(load("wf_3")->revision, 1);
+}
+
+// A create without a log position could not be told from a replay of another trigger: the
+// batch is refused whole, with a reason.
+TEST_P(WorkflowStoreContract, ACreateWithoutAPositionFailsTheBatchAndWritesNothing) {
+  InstanceRecord unplaced = instance("wf_2");
+  unplaced.order_seq = 0;
+  auto result = store().apply(std::vector<Transition>{create(instance("wf_1")), create(unplaced)});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, StoreErrc::invalid_argument);
+  EXPECT_NE(result.error().message.find("wf_2"), std::string::npos) << result.error().message;
+  EXPECT_FALSE(load("wf_1").has_value());
+  EXPECT_FALSE(load("wf_2").has_value());
 }
 
 TEST_P(WorkflowStoreContract, UpdateAppliesOnlyAtTheExpectedRevision) {
@@ -291,7 +321,7 @@ TEST_P(WorkflowStoreContract, UpdateAppliesOnlyAtTheExpectedRevision) {
   EXPECT_EQ(got->business_key, "cus_1");
   EXPECT_EQ(got->trigger_event_id, "ce_wf_1");
   EXPECT_EQ(got->version, 3);
-  EXPECT_EQ(got->order_seq, 7);
+  EXPECT_EQ(got->order_seq, position_of("wf_1"));
   EXPECT_EQ(got->created_at_ms, 1000);
   EXPECT_EQ(got->correlation_id, "corr-wf_1");
 
@@ -632,7 +662,7 @@ TEST_P(WorkflowStoreContract, RecordMappingsWritesWhatAnEventProducedAndMarksItP
     MappingRecord first{seq1, {canonical("ce_1", seq1)}, {create(instance("wf_1"))}};
     Transition rejected;  // an event no mapping accepts: an exception
     rejected.open_exceptions = {exception("ex_evt_2", "", "")};
-    MappingRecord second{seq2, {canonical("ce_2b", seq2), canonical("ce_2a", seq2)}, {rejected}};
+    MappingRecord second{seq2, {canonical("ce_2b", seq2), canonical("ce_2a", seq2, "cus_1", 1)}, {rejected}};
     MappingRecord third{other_seq, {canonical("ce_o", other_seq, "cus_2")}, {}};
     return std::vector<MappingRecord>{first, second, third};
   };
@@ -649,10 +679,12 @@ TEST_P(WorkflowStoreContract, RecordMappingsWritesWhatAnEventProducedAndMarksItP
   EXPECT_TRUE(ok(store().load_exception("ex_evt_2")).has_value());
 
   auto canonical_events = ok(store().canonical_events("cus_1", 10));
-  EXPECT_EQ(ids_of(canonical_events), (Ids{"ce_1", "ce_2a", "ce_2b"}));  // log order, then id
+  // Log order: by raw event, then by place among its outputs (not by id).
+  EXPECT_EQ(ids_of(canonical_events), (Ids{"ce_1", "ce_2b", "ce_2a"}));
   ASSERT_FALSE(canonical_events.empty());
   EXPECT_EQ(canonical_events[0].type, "invoice.paid");
   EXPECT_EQ(canonical_events[0].raw_seq, seq1);
+  EXPECT_EQ(canonical_events[0].order_seq, seq1 * 1024);
   EXPECT_EQ(canonical_events[0].occurred_at_ms, 900);
   EXPECT_EQ(canonical_events[0].correlation_id, "corr-ce_1");
   EXPECT_EQ(canonical_events[0].json, R"({"id":"ce_1"})");
@@ -664,7 +696,7 @@ TEST_P(WorkflowStoreContract, RecordMappingsWritesWhatAnEventProducedAndMarksItP
   outcomes = ok(store().record_mappings(records(), IdentityWrites{}, 8000));
   ASSERT_EQ(outcomes.size(), 3u);
   EXPECT_EQ(outcomes[0], Outcomes{kDuplicate});
-  EXPECT_EQ(ids_of(ok(store().canonical_events("cus_1", 10))), (Ids{"ce_1", "ce_2a", "ce_2b"}));
+  EXPECT_EQ(ids_of(ok(store().canonical_events("cus_1", 10))), (Ids{"ce_1", "ce_2b", "ce_2a"}));
   EXPECT_EQ(ok(store().query_instances({})).size(), 1u);
   EXPECT_EQ(ok(store().query_exceptions({})).size(), 1u);
   EXPECT_EQ(processed_at("evt_1"), std::optional<std::int64_t>(5000));
@@ -692,6 +724,45 @@ TEST_P(WorkflowStoreContract, RecordMappingsOfAnUnknownEventWritesNothing) {
   ASSERT_EQ(alone.size(), 1u);
   EXPECT_EQ(alone[0], Outcomes{kApplied});
   EXPECT_EQ(processed_at("evt_1"), std::optional<std::int64_t>(5000));
+}
+
+// Canonical events are keyed by their log position: one without a position would be taken
+// for a replay of another and dropped, so the whole call is refused instead.
+TEST_P(WorkflowStoreContract, RecordMappingsOfAnEventWithoutAPositionWritesNothing) {
+  const std::int64_t seq1 = append(raw_event("stripe", "evt_1"));
+  const std::int64_t seq2 = append(raw_event("stripe", "evt_2"));
+  CanonicalEventRecord unplaced = canonical("ce_2", seq2);
+  unplaced.order_seq = 0;
+  const std::vector<MappingRecord> records = {
+      {seq1, {canonical("ce_1", seq1)}, {create(instance("wf_1"))}},
+      {seq2, {unplaced}, {create(instance("wf_2"))}},
+  };
+  auto result = store().record_mappings(records, IdentityWrites{}, 5000);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, StoreErrc::invalid_argument);
+  EXPECT_NE(result.error().message.find("ce_2"), std::string::npos) << result.error().message;
+
+  EXPECT_EQ(ok(events().count_unprocessed()), 2);
+  EXPECT_FALSE(load("wf_1").has_value());
+  EXPECT_TRUE(ok(store().canonical_events("cus_1", 10)).empty());
+}
+
+// A mapping that now yields a different first output for an event it mapped before keeps the
+// first record of that position (the position, like the id, names the output, not its
+// content), and its new second output is added after it.
+TEST_P(WorkflowStoreContract, AReplayKeepsEachPositionsFirstRecordAndAddsNewOnes) {
+  const std::int64_t seq = append(raw_event("stripe", "evt_1"));
+  const MappingRecord first{seq, {canonical("ce_1", seq)}, {}};
+  ASSERT_EQ(ok(store().record_mappings({&first, 1}, IdentityWrites{}, 5000)).size(), 1u);
+  CanonicalEventRecord changed = canonical("ce_1", seq);
+  changed.json = R"({"id":"ce_1","changed":true})";
+  const MappingRecord again{seq, {changed, canonical("ce_1b", seq, "cus_1", 1)}, {}};
+  ASSERT_EQ(ok(store().record_mappings({&again, 1}, IdentityWrites{}, 6000)).size(), 1u);
+
+  const auto events = ok(store().canonical_events("cus_1", 10));
+  EXPECT_EQ(ids_of(events), (Ids{"ce_1", "ce_1b"}));
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0].json, R"({"id":"ce_1"})");
 }
 
 TEST_P(WorkflowStoreContract, ConcurrentWritersNeverLoseAnUpdate) {
@@ -983,6 +1054,7 @@ TEST(MigrationsTest, ReleasedMigrationsNeverChange) {
       {"create reconciliation runs", 7137976427683576291ull},
       {"raw events: receive times in log order, no time or type index", 5214542499196520943ull},
       {"canonical records: each source once, one row per record", 6345973202140350460ull},
+      {"canonical events and instances keyed by log position", 4445223194837867756ull},
   };
   const auto all = store::sqlite::migrations();
   ASSERT_GE(all.size(), std::size(kReleased));
@@ -991,6 +1063,97 @@ TEST(MigrationsTest, ReleasedMigrationsNeverChange) {
     EXPECT_EQ(all[i].name, kReleased[i].name) << "migration " << i + 1;
     EXPECT_EQ(fnv1a(all[i].sql), kReleased[i].sql_hash) << "migration " << i + 1;
   }
+}
+
+// Migration 13 on a database written before it, with canonical events keyed by their hash id
+// and instances unique by (workflow, trigger event id): every row keeps its fields, a
+// canonical event gets the position its id was made from (its rank among its raw event's
+// outputs, which were inserted in order), and replaying the old events adds nothing — not
+// even an instance whose id a newer build would make differently.
+TEST_F(SqliteWorkflowStoreTest, Migration13GivesOldRowsTheirPositionsAndReplaysAddNothing) {
+  std::int64_t seq1 = 0;
+  std::int64_t seq2 = 0;
+  {
+    Storage storage = open();
+    ASSERT_NE(storage.events, nullptr);
+    const std::vector<NewRawEvent> raws = {raw_event("stripe", "evt_1"), raw_event("stripe", "evt_2")};
+    ASSERT_TRUE(storage.events->append_raw_events(raws).ok());
+    seq1 = (*storage.events->find_raw_event("stripe", "evt_1"))->seq;
+    seq2 = (*storage.events->find_raw_event("stripe", "evt_2"))->seq;
+  }
+  {
+    test::RawDb db(db_file());
+    db.exec(R"sql(
+DROP TABLE canonical_events;
+CREATE TABLE canonical_events (
+  id TEXT PRIMARY KEY, type TEXT NOT NULL, business_key TEXT NOT NULL, raw_seq INTEGER NOT NULL,
+  occurred_at_ms INTEGER NOT NULL, correlation_id TEXT NOT NULL, json TEXT NOT NULL) STRICT;
+DROP TABLE workflow_instances;
+CREATE TABLE workflow_instances (
+  id TEXT PRIMARY KEY, workflow TEXT NOT NULL, version INTEGER NOT NULL,
+  business_key TEXT NOT NULL, trigger_event_id TEXT NOT NULL, order_seq INTEGER NOT NULL,
+  status TEXT NOT NULL, state_json TEXT NOT NULL, cursor_json TEXT NOT NULL,
+  revision INTEGER NOT NULL, correlation_id TEXT NOT NULL, created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL, due_at_ms INTEGER, UNIQUE (workflow, trigger_event_id)) STRICT;
+DELETE FROM schema_migrations WHERE version >= 13;
+)sql");
+    const std::string s1 = std::to_string(seq1);
+    const std::string s2 = std::to_string(seq2);
+    // evt_2's two outputs first, in output order (their ids in the other order), then evt_1's.
+    db.exec("INSERT INTO canonical_events VALUES "
+            "('ce_z', 'invoice.paid', 'cus_1', " + s2 + ", 901, 'corr-z', '{\"n\":0}'), "
+            "('ce_a', 'invoice.voided', 'cus_1', " + s2 + ", 902, 'corr-a', '{\"n\":1}'), "
+            "('ce_1', 'invoice.paid', 'cus_1', " + s1 + ", 900, 'corr-1', '{\"n\":2}')");
+    db.exec("INSERT INTO workflow_instances VALUES ('wf_old', 'billing', 3, 'cus_1', 'ce_1', " +
+            std::to_string(seq1 * 1024) +
+            ", 'waiting', '{\"a\":1}', '{\"step\":\"w\"}', 4, 'corr-1', 1000, 2000, 3000)");
+  }
+  Storage storage = open();
+  ASSERT_NE(storage.workflows, nullptr);
+  EXPECT_TRUE(storage.events->schema_status()->up_to_date());
+  WorkflowStore& store = *storage.workflows;
+
+  const auto events = ok(store.canonical_events("cus_1", 10));
+  ASSERT_EQ(ids_of(events), (Ids{"ce_1", "ce_z", "ce_a"}));
+  EXPECT_EQ(events[0].order_seq, seq1 * 1024);
+  EXPECT_EQ(events[1].order_seq, seq2 * 1024);
+  EXPECT_EQ(events[2].order_seq, seq2 * 1024 + 1);
+  EXPECT_EQ(events[2].type, "invoice.voided");
+  EXPECT_EQ(events[2].raw_seq, seq2);
+  EXPECT_EQ(events[2].occurred_at_ms, 902);
+  EXPECT_EQ(events[2].correlation_id, "corr-a");
+  EXPECT_EQ(events[2].json, R"({"n":1})");
+
+  const auto old = ok(store.load_instance("wf_old"));
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->trigger_event_id, "ce_1");
+  EXPECT_EQ(old->order_seq, seq1 * 1024);
+  EXPECT_EQ(old->status, InstanceStatus::waiting);
+  EXPECT_EQ(old->state_json, R"({"a":1})");
+  EXPECT_EQ(old->revision, 4);
+  EXPECT_EQ(old->due_at_ms, std::optional<std::int64_t>(3000));
+  EXPECT_EQ(ids_of(ok(store.active_instances())), Ids{"wf_old"});
+
+  // The replay: the same outputs at the same places, and an instance of the same trigger
+  // under another id.
+  InstanceRecord again = instance("wf_new");
+  again.trigger_event_id = "ce_1";
+  again.order_seq = seq1 * 1024;
+  const std::vector<MappingRecord> replay = {
+      {seq1, {canonical("ce_1", seq1)}, {create(again)}},
+      {seq2, {canonical("ce_z", seq2), canonical("ce_a", seq2, "cus_1", 1)}, {}}};
+  const auto outcomes = ok(store.record_mappings(replay, IdentityWrites{}, 5000));
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0], Outcomes{kDuplicate});
+  EXPECT_EQ(ok(store.canonical_events("cus_1", 10)).size(), 3u);
+  EXPECT_EQ(ok(store.query_instances({})).size(), 1u);
+
+  test::RawDb db(db_file());
+  EXPECT_EQ(db.rows("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND "
+                    "tbl_name IN ('workflow_instances', 'canonical_events') ORDER BY name"),
+            (Ids{"canonical_events_business_key", "workflow_instances_business_key",
+                 "workflow_instances_correlation", "workflow_instances_due",
+                 "workflow_instances_workflow_status"}));
 }
 
 TEST_F(SqliteWorkflowStoreTest, FullDiskFailsTheBatchAndWritesNothingOfIt) {

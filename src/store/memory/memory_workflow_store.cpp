@@ -7,11 +7,11 @@ namespace weft {
 
 TransitionOutcome MemoryWorkflowStore::apply_one(const Transition& t) {
   if (t.create) {
-    const auto key = std::make_pair(t.create->workflow, t.create->trigger_event_id);
-    if (by_trigger_.count(key) != 0 || instances_.count(t.create->id) != 0) return TransitionOutcome::duplicate;
+    auto key = std::make_pair(t.create->workflow, t.create->order_seq);
+    if (triggers_.count(key) != 0 || instances_.count(t.create->id) != 0) return TransitionOutcome::duplicate;
     InstanceRecord r = *t.create;
     r.revision = 1;
-    by_trigger_.emplace(key, r.id);
+    triggers_.insert(std::move(key));
     instances_.emplace(r.id, std::move(r));
   } else if (t.update) {
     auto it = instances_.find(t.update->id);
@@ -65,6 +65,7 @@ TransitionOutcome MemoryWorkflowStore::apply_one(const Transition& t) {
 }
 
 StoreResult<std::vector<TransitionOutcome>> MemoryWorkflowStore::apply(std::span<const Transition> batch) {
+  if (auto checked = check_transitions(batch); !checked) return fail(checked.error());
   std::lock_guard lock(mutex_);
   std::vector<TransitionOutcome> out;
   for (const Transition& t : batch) out.push_back(apply_one(t));
@@ -90,6 +91,7 @@ StoreResult<std::vector<std::vector<TransitionOutcome>>> MemoryWorkflowStore::re
     std::span<const MappingRecord> records, const IdentityWrites& identity, std::int64_t at_ms) {
   std::vector<std::vector<TransitionOutcome>> out;
   if (records.empty()) return out;
+  if (auto checked = check_mapping_records(records); !checked) return fail(checked.error());
   // Identity first: it is all or nothing on its own, and applying it again (should the mark
   // below fail and the batch be routed again) changes nothing — links and keys exist, and a
   // record update that ties is not newer.
@@ -108,7 +110,7 @@ StoreResult<std::vector<std::vector<TransitionOutcome>>> MemoryWorkflowStore::re
     if (auto marked = events_->mark_processed(seqs, at_ms); !marked) return fail(marked.error());
   }
   for (const MappingRecord& m : records) {
-    for (const CanonicalEventRecord& e : m.events) canonical_.emplace(e.id, e);
+    for (const CanonicalEventRecord& e : m.events) canonical_.emplace(e.order_seq, e);
     std::vector<TransitionOutcome> outcomes;
     for (const Transition& t : m.starts) outcomes.push_back(apply_one(t));
     out.push_back(std::move(outcomes));
@@ -239,12 +241,10 @@ StoreResult<std::vector<CanonicalEventRecord>> MemoryWorkflowStore::canonical_ev
                                                                                      int limit) {
   std::lock_guard lock(mutex_);
   std::vector<CanonicalEventRecord> out;
-  for (const auto& [id, e] : canonical_) {
-    if (e.business_key == business_key) out.push_back(e);
+  const auto wanted = static_cast<std::size_t>(std::max(limit, 0));
+  for (auto it = canonical_.begin(); it != canonical_.end() && out.size() < wanted; ++it) {
+    if (it->second.business_key == business_key) out.push_back(it->second);
   }
-  // Stable: events of one raw event keep their id order, as in the SQLite store.
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.raw_seq < b.raw_seq; });
-  out.resize(std::min(out.size(), static_cast<std::size_t>(std::max(limit, 0))));
   return out;
 }
 

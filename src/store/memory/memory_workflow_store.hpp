@@ -7,6 +7,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "weft/workflow_store.hpp"
 
@@ -50,13 +51,13 @@ class MemoryWorkflowStore : public WorkflowStore {
   IdentityStore* identity_;
   std::mutex mutex_;
   std::map<std::string, InstanceRecord, std::less<>> instances_;
-  std::map<std::pair<std::string, std::string>, std::string> by_trigger_;
+  std::set<std::pair<std::string, std::int64_t>> triggers_;  // (workflow, order_seq) started
   std::vector<StepEventRecord> history_;
   std::map<std::string, ExceptionRecord, std::less<>> exceptions_;
   std::map<std::string, ApprovalRecord, std::less<>> approvals_;
   // By instance, then step.
   std::map<std::string, std::map<std::string, EventWaitRecord>, std::less<>> waits_;
-  std::map<std::string, CanonicalEventRecord, std::less<>> canonical_;
+  std::map<std::int64_t, CanonicalEventRecord> canonical_;  // by order_seq: in log order
   std::map<std::pair<std::string, std::string>, SlaOutcomeRecord> sla_outcomes_;  // by (instance, sla)
   std::int64_t next_history_seq_ = 1;
 };

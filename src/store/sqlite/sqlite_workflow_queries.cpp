@@ -181,7 +181,7 @@ StoreResult<std::vector<CanonicalEventRecord>> SqliteWorkflowStore::canonical_ev
     std::string_view business_key, int limit) {
   static const std::string sql =
       select(rows::kCanonicalEventColumns,
-             "FROM canonical_events WHERE business_key = ?1 ORDER BY raw_seq, id LIMIT ?2");
+             "FROM canonical_events WHERE business_key = ?1 ORDER BY order_seq LIMIT ?2");
   if (limit < 1) return std::vector<CanonicalEventRecord>();
   auto [lock, db] = database_->reader();
   auto stmt = db.prepare(sql);

@@ -63,7 +63,8 @@ constexpr const char* kUpsertSlaOutcome =
     "coalesce(sla_outcomes.finished_at_ms, excluded.finished_at_ms)";
 constexpr const char* kInsertCanonicalEvent =
     "INSERT INTO canonical_events (id, type, business_key, raw_seq, occurred_at_ms, "
-    "correlation_id, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING";
+    "correlation_id, json, order_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT (order_seq) DO NOTHING";
 // coalesce keeps the first mark and still counts the row in changes(), so that 0 changes
 // means exactly "no such event".
 constexpr const char* kMarkProcessed =
@@ -188,6 +189,7 @@ StoreResult<std::vector<TransitionOutcome>> SqliteWorkflowStore::apply(
     std::span<const Transition> batch) {
   std::vector<TransitionOutcome> outcomes;
   if (batch.empty()) return outcomes;
+  if (auto checked = check_transitions(batch); !checked) return fail(checked.error());
   outcomes.reserve(batch.size());
   auto [lock, db] = database_->writer();
   Transaction tx(db);
@@ -206,6 +208,7 @@ StoreResult<std::vector<std::vector<TransitionOutcome>>> SqliteWorkflowStore::re
   std::vector<std::vector<TransitionOutcome>> outcomes;
   if (records.empty()) return outcomes;
   outcomes.reserve(records.size());
+  if (auto checked = check_mapping_records(records); !checked) return fail(checked.error());
   auto [lock, db] = database_->writer();
   Transaction tx(db);
   if (auto begun = tx.begin_immediate(); !begun) return fail(begun.error());

@@ -102,6 +102,7 @@ int bind_canonical_event(StmtLease& stmt, const CanonicalEventRecord& e) {
       .integer(e.occurred_at_ms)
       .text(e.correlation_id)
       .text(e.json)
+      .integer(e.order_seq)
       .rc();
 }
 
@@ -201,6 +202,7 @@ CanonicalEventRecord read_canonical_event(const StmtLease& row) {
   e.occurred_at_ms = row.column_int(4);
   e.correlation_id = row.column_text(5);
   e.json = row.column_text(6);
+  e.order_seq = row.column_int(7);
   return e;
 }
 

@@ -28,7 +28,7 @@ inline constexpr const char* kSlaOutcomeColumns =
     "instance_id, sla, workflow, business_key, started_at_ms, decided_at_ms, breached, "
     "finished_at_ms";
 inline constexpr const char* kCanonicalEventColumns =
-    "id, type, business_key, raw_seq, occurred_at_ms, correlation_id, json";
+    "id, type, business_key, raw_seq, occurred_at_ms, correlation_id, json, order_seq";
 
 // Binds ?1, ?2, … in turn and keeps the first error. Text is bound without copying: the bound
 // strings must outlive the statement's step.
