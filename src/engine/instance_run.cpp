@@ -48,6 +48,14 @@ InstanceRecord InstanceRun::start(const WorkflowDefinition& definition, std::str
                                   const json& event, std::string business_key,
                                   std::string trigger_event_id, std::int64_t order_seq,
                                   std::string correlation_id, std::int64_t now_ms) {
+  return start_from_text(definition, std::move(id), persisted_text(event), std::move(business_key),
+                         std::move(trigger_event_id), order_seq, std::move(correlation_id), now_ms);
+}
+
+InstanceRecord InstanceRun::start_from_text(const WorkflowDefinition& definition, std::string id,
+                                            std::string_view event_text, std::string business_key,
+                                            std::string trigger_event_id, std::int64_t order_seq,
+                                            std::string correlation_id, std::int64_t now_ms) {
   InstanceRecord r;
   r.id = std::move(id);
   r.workflow = definition.name;
@@ -56,13 +64,22 @@ InstanceRecord InstanceRun::start(const WorkflowDefinition& definition, std::str
   r.trigger_event_id = std::move(trigger_event_id);
   r.order_seq = order_seq;
   r.status = InstanceStatus::running;
-  json state = {
-      {"event", event},
-      {"vars", json::parse(definition.vars_json, nullptr, false)},
-      {"instance",
-       {{"id", r.id}, {"workflow", r.workflow}, {"version", r.version}, {"key", r.business_key}}}};
-  if (state["vars"].is_discarded()) state["vars"] = json::object();
-  r.state_json = persisted_text(state);
+  // persisted_text of {"event", "instance", "vars"} (an object prints its members in key
+  // order), with the event's text as the caller printed it.
+  json vars = json::parse(definition.vars_json, nullptr, false);
+  if (vars.is_discarded()) vars = json::object();
+  const json instance = {
+      {"id", r.id}, {"workflow", r.workflow}, {"version", r.version}, {"key", r.business_key}};
+  std::string state;
+  state.reserve(event_text.size() + definition.vars_json.size() + 160);
+  state += R"({"event":)";
+  state += event_text;
+  state += R"(,"instance":)";
+  state += persisted_text(instance);
+  state += R"(,"vars":)";
+  state += persisted_text(vars);
+  state += '}';
+  r.state_json = std::move(state);
   // Exactly what save_runtime() writes for this runtime, so that the first run of an instance
   // whose first step is a call has nothing to persist before calling (see save_runtime()).
   json cursors = json::array();

@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "delivery/backoff.hpp"
@@ -78,6 +79,13 @@ class InstanceRun {
                               const nlohmann::json& event, std::string business_key,
                               std::string trigger_event_id, std::int64_t order_seq,
                               std::string correlation_id, std::int64_t now_ms);
+  // The same, from the event's persisted_text(), which the caller has printed already (the
+  // mapping stage stores it): the state embeds it as it is instead of copying and printing
+  // the event once more.
+  static InstanceRecord start_from_text(const WorkflowDefinition& definition, std::string id,
+                                        std::string_view event_text, std::string business_key,
+                                        std::string trigger_event_id, std::int64_t order_seq,
+                                        std::string correlation_id, std::int64_t now_ms);
 
   // Resumes from a stored record. A record this code cannot read is reported at once by
   // `valid()`; the executor then opens an exception instead of guessing.

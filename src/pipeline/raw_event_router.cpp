@@ -177,7 +177,7 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityW
     record.order_seq = raw.seq * kEventsPerRawEvent + static_cast<std::int64_t>(i);
     record.occurred_at_ms = c.occurred_at_ms;
     record.correlation_id = c.correlation_id;
-    record.json = event_json.dump();
+    record.json = engine::persisted_text(event_json);
     start_instances(raw, record, event_json, now_ms, out);
     out.record.events.push_back(std::move(record));
   }
@@ -218,8 +218,9 @@ void RawEventRouter::start_instances(const RawEvent& raw, const CanonicalEventRe
       continue;
     }
     Transition start;
-    start.create = engine::InstanceRun::start(*def, instance_id(raw.seq, def->name, event.id), event_json, *key, event.id,
-                                              event.order_seq, event.correlation_id, now_ms);
+    start.create = engine::InstanceRun::start_from_text(*def, instance_id(raw.seq, def->name, event.id), event.json,
+                                                        *key, event.id, event.order_seq, event.correlation_id,
+                                                        now_ms);
     out.record.starts.push_back(std::move(start));
     ++out.summary.instances;
   }

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "engine/instance_run.hpp"
 #include "mapping/jq_program.hpp"
 
 namespace weft::engine {
@@ -85,6 +86,30 @@ TEST(StateDocument, JqProgramsSeeEveryMemberSetBeforeAndAfterTheFirstConversion)
   EXPECT_EQ(run("[.first.id, .second.id, (keys | length)]", state.for_jq()),
             json::array({"eff_1b", "eff_2", 6}));
   EXPECT_EQ(run(".", state.for_jq()), state.value());
+}
+
+// A new instance's stored state is composed around its event's text as the mapping stage
+// printed it: it must be exactly what printing the whole state gives — key order, escapes,
+// replaced invalid UTF-8 and unreadable vars included.
+TEST(InstanceStart, TheStateComposedAroundTheEventsTextIsWhatPrintingTheWholeStateGives) {
+  json event = sample_state()["event"];
+  event["payload"]["note"] = std::string("bad \xff byte, \"quoted\" \u00e9");
+  for (const std::string vars : {R"({"limit":500,"who":"\u00e9"})", "{}", "not json"}) {
+    SCOPED_TRACE(vars);
+    WorkflowDefinition definition;
+    definition.name = "billing";
+    definition.version = 3;
+    definition.vars_json = vars;
+    const InstanceRecord r = InstanceRun::start(definition, "wf_1", event, "cus_\"1\"", "ce_1", 1024,
+                                                "corr-1", 5000);
+    json parsed_vars = json::parse(vars, nullptr, false);
+    if (parsed_vars.is_discarded()) parsed_vars = json::object();
+    const json whole = {{"vars", parsed_vars},
+                        {"instance", {{"workflow", "billing"}, {"version", 3}, {"key", "cus_\"1\""}, {"id", "wf_1"}}},
+                        {"event", event}};
+    EXPECT_EQ(r.state_json, persisted_text(whole));
+    EXPECT_EQ(json::parse(r.state_json)["event"]["payload"]["note"], "bad \xef\xbf\xbd byte, \"quoted\" \u00e9");
+  }
 }
 
 TEST(JqValue, ACopyKeepsWhatItHeldWhenTheOriginalChanges) {
