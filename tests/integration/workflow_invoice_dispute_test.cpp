@@ -35,13 +35,17 @@ class InvoiceDisputeTest : public ShippedWorkflowTest {
 
   // A customer in all three platforms, linked by the external-id convention, with a paid
   // invoice of `cents` USD, which invoice-posting has posted to NetSuite. Without `in_erp`,
-  // the customer is not in NetSuite (yet), so neither is the invoice. Sets stripe_id_,
-  // organization_id_, invoice_.
+  // the customer is not in NetSuite (yet), so neither is the invoice: the Stripe customer keeps
+  // its own number in metadata.external_id, which customer-sync leaves to people instead of
+  // creating its NetSuite customer (otherwise whether invoice-posting looked before
+  // customer-sync had created it depended on timing). Sets stripe_id_, organization_id_,
+  // invoice_.
   void customer_with_paid_invoice(const std::string& name, std::int64_t cents, bool in_erp = true) {
     std::string email = "billing@" + name + ".example";
     std::replace(email.begin(), email.end(), ' ', '-');
-    stripe_id_ = hub_.act("stripe", "create_customer", {{"name", name}, {"email", email}}, "test-customer-" + name)
-                     .at("id");
+    json input = {{"name", name}, {"email", email}};
+    if (!in_erp) input["metadata"] = {{"external_id", "legacy-" + name}};
+    stripe_id_ = hub_.act("stripe", "create_customer", input, "test-customer-" + name).at("id");
     organization_id_ =
         hub_.act("zendesk", "upsert_organization", {{"external_id", stripe_id_}, {"name", name}})["organization"]["id"];
     if (in_erp) erp_customer(name);
