@@ -33,7 +33,9 @@ namespace weft::pipeline {
 
 // A canonical event's position in the log (CanonicalEventRecord::order_seq, which its
 // instances take as theirs): the raw event's seq times this, plus its place among that raw
-// event's outputs. Unique, in event order, and the same for every replay.
+// event's outputs. Unique, in event order, and the same for every replay. Stored positions
+// (canonical events' keys, instances' order) and migration 13, which computed the positions of
+// the canonical events stored before it, use this value: it can never change.
 inline constexpr std::int64_t kEventsPerRawEvent = 1024;
 
 struct RouteSummary {

@@ -20,6 +20,7 @@
 
 #include "store/memory/memory_store.hpp"
 #include "store/memory/memory_workflow_store.hpp"
+#include "pipeline/raw_event_router.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "support/process.hpp"
 #include "support/raw_event_log.hpp"
@@ -36,6 +37,7 @@ using Outcomes = std::vector<TransitionOutcome>;
 constexpr auto kApplied = TransitionOutcome::applied;
 constexpr auto kDuplicate = TransitionOutcome::duplicate;
 constexpr auto kConflict = TransitionOutcome::conflict;
+constexpr std::int64_t kPerRaw = pipeline::kEventsPerRawEvent;
 
 // The log position of a test instance's trigger: distinct ids get distinct positions, as
 // distinct triggers do in the hub.
@@ -145,7 +147,7 @@ CanonicalEventRecord canonical(const std::string& id, std::int64_t raw_seq,
   e.type = "invoice.paid";
   e.business_key = key;
   e.raw_seq = raw_seq;
-  e.order_seq = raw_seq * 1024 + index;
+  e.order_seq = raw_seq * kPerRaw + index;
   e.occurred_at_ms = 900;
   e.correlation_id = "corr-" + id;
   e.json = R"({"id":")" + id + R"("})";
@@ -684,7 +686,7 @@ TEST_P(WorkflowStoreContract, RecordMappingsWritesWhatAnEventProducedAndMarksItP
   ASSERT_FALSE(canonical_events.empty());
   EXPECT_EQ(canonical_events[0].type, "invoice.paid");
   EXPECT_EQ(canonical_events[0].raw_seq, seq1);
-  EXPECT_EQ(canonical_events[0].order_seq, seq1 * 1024);
+  EXPECT_EQ(canonical_events[0].order_seq, seq1 * kPerRaw);
   EXPECT_EQ(canonical_events[0].occurred_at_ms, 900);
   EXPECT_EQ(canonical_events[0].correlation_id, "corr-ce_1");
   EXPECT_EQ(canonical_events[0].json, R"({"id":"ce_1"})");
@@ -1071,6 +1073,10 @@ TEST(MigrationsTest, ReleasedMigrationsNeverChange) {
 // outputs, which were inserted in order), and replaying the old events adds nothing — not
 // even an instance whose id a newer build would make differently.
 TEST_F(SqliteWorkflowStoreTest, Migration13GivesOldRowsTheirPositionsAndReplaysAddNothing) {
+  // The migration's SQL computes positions as the pipeline does.
+  ASSERT_NE(std::string(store::sqlite::migrations()[12].sql)
+                .find("raw_seq * " + std::to_string(pipeline::kEventsPerRawEvent) + " +"),
+            std::string::npos);
   std::int64_t seq1 = 0;
   std::int64_t seq2 = 0;
   {
@@ -1105,7 +1111,7 @@ DELETE FROM schema_migrations WHERE version >= 13;
             "('ce_a', 'invoice.voided', 'cus_1', " + s2 + ", 902, 'corr-a', '{\"n\":1}'), "
             "('ce_1', 'invoice.paid', 'cus_1', " + s1 + ", 900, 'corr-1', '{\"n\":2}')");
     db.exec("INSERT INTO workflow_instances VALUES ('wf_old', 'billing', 3, 'cus_1', 'ce_1', " +
-            std::to_string(seq1 * 1024) +
+            std::to_string(seq1 * kPerRaw) +
             ", 'waiting', '{\"a\":1}', '{\"step\":\"w\"}', 4, 'corr-1', 1000, 2000, 3000)");
   }
   Storage storage = open();
@@ -1115,9 +1121,9 @@ DELETE FROM schema_migrations WHERE version >= 13;
 
   const auto events = ok(store.canonical_events("cus_1", 10));
   ASSERT_EQ(ids_of(events), (Ids{"ce_1", "ce_z", "ce_a"}));
-  EXPECT_EQ(events[0].order_seq, seq1 * 1024);
-  EXPECT_EQ(events[1].order_seq, seq2 * 1024);
-  EXPECT_EQ(events[2].order_seq, seq2 * 1024 + 1);
+  EXPECT_EQ(events[0].order_seq, seq1 * kPerRaw);
+  EXPECT_EQ(events[1].order_seq, seq2 * kPerRaw);
+  EXPECT_EQ(events[2].order_seq, seq2 * kPerRaw + 1);
   EXPECT_EQ(events[2].type, "invoice.voided");
   EXPECT_EQ(events[2].raw_seq, seq2);
   EXPECT_EQ(events[2].occurred_at_ms, 902);
@@ -1127,7 +1133,7 @@ DELETE FROM schema_migrations WHERE version >= 13;
   const auto old = ok(store.load_instance("wf_old"));
   ASSERT_TRUE(old.has_value());
   EXPECT_EQ(old->trigger_event_id, "ce_1");
-  EXPECT_EQ(old->order_seq, seq1 * 1024);
+  EXPECT_EQ(old->order_seq, seq1 * kPerRaw);
   EXPECT_EQ(old->status, InstanceStatus::waiting);
   EXPECT_EQ(old->state_json, R"({"a":1})");
   EXPECT_EQ(old->revision, 4);
@@ -1138,7 +1144,7 @@ DELETE FROM schema_migrations WHERE version >= 13;
   // under another id.
   InstanceRecord again = instance("wf_new");
   again.trigger_event_id = "ce_1";
-  again.order_seq = seq1 * 1024;
+  again.order_seq = seq1 * kPerRaw;
   const std::vector<MappingRecord> replay = {
       {seq1, {canonical("ce_1", seq1)}, {create(again)}},
       {seq2, {canonical("ce_z", seq2), canonical("ce_a", seq2, "cus_1", 1)}, {}}};
