@@ -1,6 +1,7 @@
 #include "engine/instance_run.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 
 #include "crypto/hmac.hpp"
@@ -935,7 +936,8 @@ InstanceRecord InstanceRun::record() const {
   InstanceRecord r = record_;
   r.status = status_;
   r.state_json = state_.text();
-  r.cursor_json = persisted_text(save_runtime());
+  r.cursor_json = runtime_text();
+  assert(r.cursor_json == persisted_text(save_runtime()));  // debug builds: the same text
   r.due_at_ms = next_due();
   return r;
 }

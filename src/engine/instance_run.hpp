@@ -164,6 +164,9 @@ class InstanceRun {
   std::string approval_id(const std::string& step_id) const;
   void load_runtime(const nlohmann::json& runtime);
   nlohmann::json save_runtime() const;
+  // persisted_text(save_runtime()), written without building the JSON tree first: record()
+  // writes it at every transition (runtime_text.cpp).
+  std::string runtime_text() const;
   std::optional<std::int64_t> next_due() const;
   void refresh_waits();
 
