@@ -435,12 +435,16 @@ struct Executor::Flight {
   std::vector<ActionOutcome> outcomes;
   std::vector<double> seconds;
   std::atomic<std::size_t> calls_left{0};
+  std::optional<std::vector<EventWaitRecord>> armed;  // its waits, as last committed
 };
 
 namespace {
 // Rounds of advance → persist → call in one run, so that a workflow that loops forever
 // without waiting cannot keep its key (and a place among `workers`) for ever.
 constexpr int kMaxRounds = 1000;
+// How long, and how many, awaited events are kept for waits committed just after them.
+constexpr std::int64_t kRecentEventsForMs = 60'000;
+constexpr std::size_t kRecentEventsAtMost = 10'000;
 }  // namespace
 
 void Executor::post(FlightPtr flight) {
@@ -515,6 +519,7 @@ void Executor::resume(FlightPtr flight) {
     }
     return land(f.id);
   }
+  if (f.pending.outbox.event_waits) f.armed = f.pending.outbox.event_waits;
   dispatch(std::move(flight));
 }
 
@@ -571,7 +576,15 @@ void Executor::called(FlightPtr flight) {
 
 void Executor::finish(FlightPtr flight) {
   schedule(flight->current);
+  std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> missed;
+  if (flight->armed && !flight->armed->empty() && flight->current.status == InstanceStatus::waiting) {
+    missed = claim(flight->current, *flight->armed);
+  }
   land(flight->id);
+  // After land(): handing over runs the instance again (mutate), which waits until it is free.
+  for (const auto& [wait, event] : missed) {
+    hand_over(wait, event, json::parse(event.json, nullptr, false));
+  }
 }
 
 Result<void, EngineError> Executor::mutate(const std::string& id,
@@ -636,23 +649,60 @@ void Executor::deliver(const CanonicalEventRecord& event) {
     log::error("engine.event_waits_failed", {{"error", waits.error().message}, {"event_id", event.id}});
     return;
   }
-  if (waits->empty()) return;
-  const json parsed = json::parse(event.json, nullptr, false);
-  for (const EventWaitRecord& w : *waits) {
-    bool matched = false;
-    auto r = mutate(w.instance_id, [&](InstanceRun& run) -> Result<void, std::string> {
-      auto delivered = run.deliver_event(w.step_id, parsed, clock_->unix_millis());
-      if (!delivered) return fail(delivered.error());
-      matched = *delivered;
-      return {};
-    });
-    if (!r && r.error().code != EngineErrc::invalid_state) {
-      log::warn("engine.deliver_failed", {{"instance", w.instance_id}, {"event_id", event.id},
-                                          {"error", r.error().message}});
-    } else if (matched) {
-      log::info("engine.event_delivered", {{"instance", w.instance_id}, {"step", w.step_id}, {"event_id", event.id}});
+  std::set<std::string> taken_by;
+  if (!waits->empty()) {
+    const json parsed = json::parse(event.json, nullptr, false);
+    for (const EventWaitRecord& w : *waits) {
+      if (hand_over(w, event, parsed)) taken_by.insert(w.instance_id);
     }
   }
+  std::lock_guard lock(mutex_);
+  remember(event, clock_->unix_millis(), std::move(taken_by));
+}
+
+bool Executor::hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event, const json& parsed) {
+  bool matched = false;
+  auto r = mutate(w.instance_id, [&](InstanceRun& run) -> Result<void, std::string> {
+    auto delivered = run.deliver_event(w.step_id, parsed, clock_->unix_millis());
+    if (!delivered) return fail(delivered.error());
+    matched = *delivered;
+    return {};
+  });
+  if (!r && r.error().code != EngineErrc::invalid_state) {
+    log::warn("engine.deliver_failed", {{"instance", w.instance_id}, {"event_id", event.id},
+                                        {"error", r.error().message}});
+  } else if (matched) {
+    log::info("engine.event_delivered", {{"instance", w.instance_id}, {"step", w.step_id}, {"event_id", event.id}});
+  }
+  return r && matched;
+}
+
+void Executor::remember(const CanonicalEventRecord& event, std::int64_t now_ms, std::set<std::string> taken_by) {
+  while (!recent_events_.empty() && (recent_events_.size() >= kRecentEventsAtMost ||
+                                     recent_events_.front().at_ms < now_ms - kRecentEventsForMs)) {
+    recent_events_.pop_front();
+  }
+  recent_events_.push_back(RecentEvent{event, now_ms, std::move(taken_by)});
+}
+
+std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> Executor::claim(
+    const InstanceRecord& instance, const std::vector<EventWaitRecord>& waits) {
+  std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> out;
+  std::lock_guard lock(mutex_);
+  const std::int64_t since = clock_->unix_millis() - kRecentEventsForMs;
+  for (RecentEvent& recent : recent_events_) {
+    const CanonicalEventRecord& e = recent.event;
+    if (recent.at_ms < since || e.order_seq <= instance.order_seq || recent.taken_by.count(instance.id) != 0) continue;
+    for (const EventWaitRecord& w : waits) {
+      if (w.event_type != e.type || w.business_key != e.business_key) continue;
+      EventWaitRecord mine = w;
+      mine.instance_id = instance.id;
+      out.emplace_back(std::move(mine), e);
+      recent.taken_by.insert(instance.id);
+      break;
+    }
+  }
+  return out;
 }
 
 Result<ExceptionRecord, EngineError> Executor::open_exception(const std::string& exception_id) {

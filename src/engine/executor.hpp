@@ -137,6 +137,23 @@ class Executor {
 
   struct Flight;
   using FlightPtr = std::shared_ptr<Flight>;
+
+  // An awaited event as deliver() saw it, kept for kRecentEventsFor: an instance whose wait for
+  // it is committed a moment after it arrived (while the instance was still busy, say looking
+  // for the same thing on a platform) takes it then instead of waiting for its timeout.
+  struct RecentEvent {
+    CanonicalEventRecord event;
+    std::int64_t at_ms = 0;
+    std::set<std::string> taken_by;  // instances it was handed to
+  };
+  // Records `event` as handed to `taken_by` (caller holds mutex_).
+  void remember(const CanonicalEventRecord& event, std::int64_t now_ms, std::set<std::string> taken_by);
+  // The recent events, later in the log than `instance`'s trigger and not yet handed to it,
+  // that its `waits` are for; marks them handed to it.
+  std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> claim(const InstanceRecord& instance,
+                                                                      const std::vector<EventWaitRecord>& waits);
+  // Hands `event` to the instance of `w`; true when its wait took it.
+  bool hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event, const nlohmann::json& parsed);
   // An instance's run, from taking it off the timetable to scheduling it again: advance,
   // persist, call, read the outcomes, advance … Each step runs on whichever thread took the
   // flight from ready_; waiting for a commit or a call takes none.
@@ -215,6 +232,7 @@ class Executor {
   std::map<std::pair<std::string, std::string>, std::set<std::int64_t>> key_holders_;
   std::set<std::string> busy_;                           // instances being run right now
   std::deque<FlightPtr> ready_;  // flights whose commit or calls are done
+  std::deque<RecentEvent> recent_events_;  // oldest first
   int in_flight_ = 0;            // instances taken off the timetable and not yet landed
   int awake_ = 0;                // engine threads not asleep, or woken and on their way
   std::vector<Sleeper*> sleepers_;  // engine threads asleep, the last to sleep last

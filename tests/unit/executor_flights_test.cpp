@@ -94,6 +94,20 @@ steps:
       - {name: support, steps: [{id: tell, call: support.add_comment}]}
 )";
 
+// Looks for something on a platform, and waits for the platform's report of it if it was not
+// there yet (invoice-dispute's erp_lookup and await_erp_posting).
+constexpr const char* kLookThenWait = R"(name: look-then-wait
+version: 1
+trigger: {event: invoice.paid}
+steps:
+  - {id: look, call: erp.post_journal}
+  - id: posted
+    wait:
+      event: {type: invoice.posted, key: '.event.business_key'}
+      timeout: 10m
+  - {id: tell, call: support.add_comment}
+)";
+
 class ExecutorFlights : public ::testing::Test {
  protected:
   void load(const char* workflow) {
@@ -240,6 +254,34 @@ TEST_F(ExecutorFlights, StoppingEndsTheCallsInFlightAndStartsNoNewOnes) {
   const auto keys = invoker.keys();
   EXPECT_EQ(keys.size(), 12u);
   EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 12u);
+}
+
+// The report arrives while the instance is still busy with its look (its wait not yet
+// committed, so nobody waits for it): the instance takes it when its wait begins, instead of
+// sleeping until the wait's timeout. A report from before its trigger it leaves alone.
+TEST_F(ExecutorFlights, AnEventThatArrivesJustBeforeItsWaitBeginsIsTakenThen) {
+  load(kLookThenWait);
+  auto executor = start(16, 1);
+  create(*executor, 1);  // wf_k0, key k0, trigger at position 1
+  ASSERT_TRUE(invoker.wait_for_held(1));
+  auto report = [](const std::string& id, std::int64_t order_seq) {
+    CanonicalEventRecord e;
+    e.id = id;
+    e.type = "invoice.posted";
+    e.business_key = "k0";
+    e.order_seq = order_seq;
+    e.json = json{{"id", id}, {"type", e.type}, {"business_key", "k0"}, {"payload", json::object()}}.dump();
+    return e;
+  };
+  executor->deliver(report("ce_before_trigger", 0));
+  executor->deliver(report("ce_posted", 2048));
+  EXPECT_EQ(invoker.answer_all(), std::vector<std::string>{"look"});
+  ASSERT_TRUE(invoker.wait_for_held(1)) << "the wait never took the report";
+  EXPECT_EQ(invoker.answer_all(), std::vector<std::string>{"tell"});
+  executor->stop();
+  EXPECT_EQ(completed(1), 1u);
+  const auto state = json::parse(store.load_instance("wf_k0").value()->state_json);
+  EXPECT_EQ(state["posted"]["id"], "ce_posted") << state.dump();
 }
 
 }  // namespace
