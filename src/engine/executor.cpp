@@ -644,20 +644,28 @@ Result<void, EngineError> Executor::decide(const std::string& approval_id, bool 
 void Executor::deliver(const CanonicalEventRecord& event) {
   // Most events are awaited by no workflow: then no instance can be waiting for them.
   if (!catalog_->awaited(event.type)) return;
+  // Remembered before the waits are read: a wait committed after that read ends its flight
+  // after this, and claim() then finds the event. Each instance gets it once, from here or
+  // from claim(), whichever marks it first.
+  std::shared_ptr<RecentEvent> recent;
+  {
+    std::lock_guard lock(mutex_);
+    recent = remember(event, clock_->unix_millis());
+  }
   auto waits = store_.event_waits(event.type, event.business_key);
   if (!waits) {
     log::error("engine.event_waits_failed", {{"error", waits.error().message}, {"event_id", event.id}});
     return;
   }
-  std::set<std::string> taken_by;
-  if (!waits->empty()) {
-    const json parsed = json::parse(event.json, nullptr, false);
-    for (const EventWaitRecord& w : *waits) {
-      if (hand_over(w, event, parsed)) taken_by.insert(w.instance_id);
+  if (waits->empty()) return;
+  const json parsed = json::parse(event.json, nullptr, false);
+  for (const EventWaitRecord& w : *waits) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!recent->taken_by.insert(w.instance_id).second) continue;  // claimed meanwhile
     }
+    hand_over(w, event, parsed);
   }
-  std::lock_guard lock(mutex_);
-  remember(event, clock_->unix_millis(), std::move(taken_by));
 }
 
 bool Executor::hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event, const json& parsed) {
@@ -677,12 +685,13 @@ bool Executor::hand_over(const EventWaitRecord& w, const CanonicalEventRecord& e
   return r && matched;
 }
 
-void Executor::remember(const CanonicalEventRecord& event, std::int64_t now_ms, std::set<std::string> taken_by) {
+std::shared_ptr<Executor::RecentEvent> Executor::remember(const CanonicalEventRecord& event, std::int64_t now_ms) {
   while (!recent_events_.empty() && (recent_events_.size() >= kRecentEventsAtMost ||
-                                     recent_events_.front().at_ms < now_ms - kRecentEventsForMs)) {
+                                     recent_events_.front()->at_ms < now_ms - kRecentEventsForMs)) {
     recent_events_.pop_front();
   }
-  recent_events_.push_back(RecentEvent{event, now_ms, std::move(taken_by)});
+  recent_events_.push_back(std::make_shared<RecentEvent>(RecentEvent{event, now_ms, {}}));
+  return recent_events_.back();
 }
 
 std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> Executor::claim(
@@ -690,15 +699,17 @@ std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> Executor::claim(
   std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> out;
   std::lock_guard lock(mutex_);
   const std::int64_t since = clock_->unix_millis() - kRecentEventsForMs;
-  for (RecentEvent& recent : recent_events_) {
-    const CanonicalEventRecord& e = recent.event;
-    if (recent.at_ms < since || e.order_seq <= instance.order_seq || recent.taken_by.count(instance.id) != 0) continue;
+  for (const std::shared_ptr<RecentEvent>& recent : recent_events_) {
+    const CanonicalEventRecord& e = recent->event;
+    if (recent->at_ms < since || e.order_seq <= instance.order_seq || recent->taken_by.count(instance.id) != 0) {
+      continue;
+    }
     for (const EventWaitRecord& w : waits) {
       if (w.event_type != e.type || w.business_key != e.business_key) continue;
       EventWaitRecord mine = w;
       mine.instance_id = instance.id;
       out.emplace_back(std::move(mine), e);
-      recent.taken_by.insert(instance.id);
+      recent->taken_by.insert(instance.id);
       break;
     }
   }

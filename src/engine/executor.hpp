@@ -146,8 +146,8 @@ class Executor {
     std::int64_t at_ms = 0;
     std::set<std::string> taken_by;  // instances it was handed to
   };
-  // Records `event` as handed to `taken_by` (caller holds mutex_).
-  void remember(const CanonicalEventRecord& event, std::int64_t now_ms, std::set<std::string> taken_by);
+  // Keeps `event` (caller holds mutex_); taken_by is marked under mutex_ too.
+  std::shared_ptr<RecentEvent> remember(const CanonicalEventRecord& event, std::int64_t now_ms);
   // The recent events, later in the log than `instance`'s trigger and not yet handed to it,
   // that its `waits` are for; marks them handed to it.
   std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> claim(const InstanceRecord& instance,
@@ -232,7 +232,7 @@ class Executor {
   std::map<std::pair<std::string, std::string>, std::set<std::int64_t>> key_holders_;
   std::set<std::string> busy_;                           // instances being run right now
   std::deque<FlightPtr> ready_;  // flights whose commit or calls are done
-  std::deque<RecentEvent> recent_events_;  // oldest first
+  std::deque<std::shared_ptr<RecentEvent>> recent_events_;  // oldest first
   int in_flight_ = 0;            // instances taken off the timetable and not yet landed
   int awake_ = 0;                // engine threads not asleep, or woken and on their way
   std::vector<Sleeper*> sleepers_;  // engine threads asleep, the last to sleep last
