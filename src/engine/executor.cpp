@@ -577,7 +577,8 @@ void Executor::called(FlightPtr flight) {
 void Executor::finish(FlightPtr flight) {
   schedule(flight->current);
   std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> missed;
-  if (flight->armed && !flight->armed->empty() && flight->current.status == InstanceStatus::waiting) {
+  if (flight->armed && !flight->armed->empty() &&
+      flight->current.status == InstanceStatus::waiting) {
     missed = claim(flight->current, *flight->armed);
   }
   land(flight->id);
@@ -668,7 +669,8 @@ void Executor::deliver(const CanonicalEventRecord& event) {
   }
 }
 
-bool Executor::hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event, const json& parsed) {
+bool Executor::hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event,
+                         const json& parsed) {
   bool matched = false;
   auto r = mutate(w.instance_id, [&](InstanceRun& run) -> Result<void, std::string> {
     auto delivered = run.deliver_event(w.step_id, parsed, clock_->unix_millis());
@@ -677,15 +679,17 @@ bool Executor::hand_over(const EventWaitRecord& w, const CanonicalEventRecord& e
     return {};
   });
   if (!r && r.error().code != EngineErrc::invalid_state) {
-    log::warn("engine.deliver_failed", {{"instance", w.instance_id}, {"event_id", event.id},
-                                        {"error", r.error().message}});
+    log::warn("engine.deliver_failed",
+              {{"instance", w.instance_id}, {"event_id", event.id}, {"error", r.error().message}});
   } else if (matched) {
-    log::info("engine.event_delivered", {{"instance", w.instance_id}, {"step", w.step_id}, {"event_id", event.id}});
+    log::info("engine.event_delivered",
+              {{"instance", w.instance_id}, {"step", w.step_id}, {"event_id", event.id}});
   }
   return r && matched;
 }
 
-std::shared_ptr<Executor::RecentEvent> Executor::remember(const CanonicalEventRecord& event, std::int64_t now_ms) {
+std::shared_ptr<Executor::RecentEvent> Executor::remember(const CanonicalEventRecord& event,
+                                                          std::int64_t now_ms) {
   while (!recent_events_.empty() && (recent_events_.size() >= kRecentEventsAtMost ||
                                      recent_events_.front()->at_ms < now_ms - kRecentEventsForMs)) {
     recent_events_.pop_front();
@@ -701,7 +705,8 @@ std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> Executor::claim(
   const std::int64_t since = clock_->unix_millis() - kRecentEventsForMs;
   for (const std::shared_ptr<RecentEvent>& recent : recent_events_) {
     const CanonicalEventRecord& e = recent->event;
-    if (recent->at_ms < since || e.order_seq <= instance.order_seq || recent->taken_by.count(instance.id) != 0) {
+    if (recent->at_ms < since || e.order_seq <= instance.order_seq ||
+        recent->taken_by.count(instance.id) != 0) {
       continue;
     }
     for (const EventWaitRecord& w : waits) {

@@ -138,9 +138,10 @@ class Executor {
   struct Flight;
   using FlightPtr = std::shared_ptr<Flight>;
 
-  // An awaited event as deliver() saw it, kept for kRecentEventsFor: an instance whose wait for
-  // it is committed a moment after it arrived (while the instance was still busy, say looking
-  // for the same thing on a platform) takes it then instead of waiting for its timeout.
+  // An awaited event as deliver() saw it, kept a minute (kRecentEventsForMs): an instance
+  // whose wait for it is committed a moment after it arrived (while the instance was still
+  // busy, say looking for the same thing on a platform) takes it then instead of waiting for
+  // its timeout.
   struct RecentEvent {
     CanonicalEventRecord event;
     std::int64_t at_ms = 0;
@@ -150,10 +151,11 @@ class Executor {
   std::shared_ptr<RecentEvent> remember(const CanonicalEventRecord& event, std::int64_t now_ms);
   // The recent events, later in the log than `instance`'s trigger and not yet handed to it,
   // that its `waits` are for; marks them handed to it.
-  std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> claim(const InstanceRecord& instance,
-                                                                      const std::vector<EventWaitRecord>& waits);
+  std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> claim(
+      const InstanceRecord& instance, const std::vector<EventWaitRecord>& waits);
   // Hands `event` to the instance of `w`; true when its wait took it.
-  bool hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event, const nlohmann::json& parsed);
+  bool hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event,
+                 const nlohmann::json& parsed);
   // An instance's run, from taking it off the timetable to scheduling it again: advance,
   // persist, call, read the outcomes, advance … Each step runs on whichever thread took the
   // flight from ready_; waiting for a commit or a call takes none.

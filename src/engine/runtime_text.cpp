@@ -95,8 +95,16 @@ std::string InstanceRun::runtime_text() const {
   Writer w(out);
   // Members in key order, as an object prints.
   w.raw(R"({"compensations":)").array(compensations_, [&](const Compensation& c, bool first) {
-    w.raw(first ? "" : ",").raw(R"({"attempt":)").number(c.attempt).raw(R"(,"due":)").number(c.due_ms);
-    w.raw(R"(,"first_attempt":)").number(c.first_attempt_ms).raw(R"(,"step":)").string(c.step_id).raw("}");
+    w.raw(first ? "" : ",")
+        .raw(R"({"attempt":)")
+        .number(c.attempt)
+        .raw(R"(,"due":)")
+        .number(c.due_ms);
+    w.raw(R"(,"first_attempt":)")
+        .number(c.first_attempt_ms)
+        .raw(R"(,"step":)")
+        .string(c.step_id)
+        .raw("}");
     return true;
   });
   w.raw(R"(,"cursors":)").array(cursors_, [&](const Cursor& c, bool first) {
@@ -105,15 +113,22 @@ std::string InstanceRun::runtime_text() const {
     // See save_runtime(): attempt and first_attempt only once an attempt has failed.
     if (c.attempt != 0) w.raw(R"("attempt":)").number(c.attempt).raw(",");
     w.raw(R"("due":)").number(c.due_ms).raw(R"(,"entered":)").number(c.entered_ms);
-    if (c.attempt != 0 && c.first_attempt_ms != 0) w.raw(R"(,"first_attempt":)").number(c.first_attempt_ms);
+    if (c.attempt != 0 && c.first_attempt_ms != 0)
+      w.raw(R"(,"first_attempt":)").number(c.first_attempt_ms);
     if (c.input_override) w.raw(R"(,"input_override":)").value(*c.input_override);
     w.raw(R"(,"path":)").path(c.path);
-    if (c.waiting) w.raw(R"(,"wait_deadline":)").number(c.wait_deadline_ms).raw(R"(,"waiting":true)");
+    if (c.waiting)
+      w.raw(R"(,"wait_deadline":)").number(c.wait_deadline_ms).raw(R"(,"waiting":true)");
     w.raw("}");
     return true;
   });
   w.raw(R"(,"done_calls":)").array(done_calls_, [&](const DoneCall& d, bool first) {
-    w.raw(first ? "" : ",").raw(R"({"path":)").path(d.path).raw(R"(,"step":)").string(d.step_id).raw("}");
+    w.raw(first ? "" : ",")
+        .raw(R"({"path":)")
+        .path(d.path)
+        .raw(R"(,"step":)")
+        .string(d.step_id)
+        .raw("}");
     return true;
   });
   if (!failure_.is_null()) w.raw(R"(,"failure":)").value(failure_);
@@ -126,7 +141,11 @@ std::string InstanceRun::runtime_text() const {
     return true;
   });
   w.raw(R"(,"waits":)").array(waits_, [&](const EventWaitRecord& e, bool first) {
-    w.raw(first ? "" : ",").raw(R"({"key":)").string(e.business_key).raw(R"(,"step":)").string(e.step_id);
+    w.raw(first ? "" : ",")
+        .raw(R"({"key":)")
+        .string(e.business_key)
+        .raw(R"(,"step":)")
+        .string(e.step_id);
     w.raw(R"(,"type":)").string(e.event_type).raw("}");
     return true;
   });

@@ -186,7 +186,8 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityW
 }
 
 void RawEventRouter::start_instances(const RawEvent& raw, const CanonicalEventRecord& event,
-                                     const json& event_json, std::int64_t now_ms, Routed& out) const {
+                                     const json& event_json, std::int64_t now_ms,
+                                     Routed& out) const {
   for (const engine::WorkflowDefinition* def : catalog_->triggered_by(event.type)) {
     auto trigger_failed = [&](const std::string& what, const std::string& detail) {
       json context = raw_context(raw);
@@ -218,9 +219,9 @@ void RawEventRouter::start_instances(const RawEvent& raw, const CanonicalEventRe
       continue;
     }
     Transition start;
-    start.create = engine::InstanceRun::start_from_text(*def, instance_id(raw.seq, def->name, event.id), event.json,
-                                                        *key, event.id, event.order_seq, event.correlation_id,
-                                                        now_ms);
+    start.create = engine::InstanceRun::start_from_text(
+        *def, instance_id(raw.seq, def->name, event.id), event.json, *key, event.id,
+        event.order_seq, event.correlation_id, now_ms);
     out.record.starts.push_back(std::move(start));
     ++out.summary.instances;
   }

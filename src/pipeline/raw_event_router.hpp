@@ -78,8 +78,8 @@ class RawEventRouter {
   static std::string instance_id(std::int64_t raw_seq, std::string_view workflow, std::string_view event_id);
 
  private:
-  void start_instances(const RawEvent& raw, const CanonicalEventRecord& event, const nlohmann::json& event_json,
-                       std::int64_t now_ms, Routed& out) const;
+  void start_instances(const RawEvent& raw, const CanonicalEventRecord& event,
+                       const nlohmann::json& event_json, std::int64_t now_ms, Routed& out) const;
 
   std::shared_ptr<const mapping::MappingSet> mappings_;
   std::shared_ptr<const engine::WorkflowCatalog> catalog_;

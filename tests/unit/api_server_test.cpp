@@ -208,8 +208,8 @@ class ApiServerTest : public ::testing::Test {
     const engine::WorkflowDefinition* def = catalog_->latest(workflow);
     json event = {
         {"id", "ce_" + id}, {"type", type}, {"business_key", "key-" + id}, {"payload", payload}};
-    InstanceRecord record = engine::InstanceRun::start(*def, id, event, "key-" + id, "ce_" + id,
-                                                       ++started_, "corr-" + id, clock_->unix_millis());
+    InstanceRecord record = engine::InstanceRun::start(
+        *def, id, event, "key-" + id, "ce_" + id, ++started_, "corr-" + id, clock_->unix_millis());
     Transition create;
     create.create = record;
     EXPECT_EQ(workflows_.apply(std::span<const Transition>(&create, 1)).value()[0],

@@ -270,7 +270,8 @@ TEST_F(ExecutorFlights, AnEventThatArrivesJustBeforeItsWaitBeginsIsTakenThen) {
     e.type = "invoice.posted";
     e.business_key = "k0";
     e.order_seq = order_seq;
-    e.json = json{{"id", id}, {"type", e.type}, {"business_key", "k0"}, {"payload", json::object()}}.dump();
+    e.json = json{{"id", id}, {"type", e.type}, {"business_key", "k0"}, {"payload", json::object()}}
+                 .dump();
     return e;
   };
   executor->deliver(report("ce_before_trigger", 0));

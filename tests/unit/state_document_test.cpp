@@ -100,15 +100,18 @@ TEST(InstanceStart, TheStateComposedAroundTheEventsTextIsWhatPrintingTheWholeSta
     definition.name = "billing";
     definition.version = 3;
     definition.vars_json = vars;
-    const InstanceRecord r = InstanceRun::start(definition, "wf_1", event, "cus_\"1\"", "ce_1", 1024,
-                                                "corr-1", 5000);
+    const InstanceRecord r =
+        InstanceRun::start(definition, "wf_1", event, "cus_\"1\"", "ce_1", 1024, "corr-1", 5000);
     json parsed_vars = json::parse(vars, nullptr, false);
     if (parsed_vars.is_discarded()) parsed_vars = json::object();
-    const json whole = {{"vars", parsed_vars},
-                        {"instance", {{"workflow", "billing"}, {"version", 3}, {"key", "cus_\"1\""}, {"id", "wf_1"}}},
-                        {"event", event}};
+    const json whole = {
+        {"vars", parsed_vars},
+        {"instance",
+         {{"workflow", "billing"}, {"version", 3}, {"key", "cus_\"1\""}, {"id", "wf_1"}}},
+        {"event", event}};
     EXPECT_EQ(r.state_json, persisted_text(whole));
-    EXPECT_EQ(json::parse(r.state_json)["event"]["payload"]["note"], "bad \xef\xbf\xbd byte, \"quoted\" \u00e9");
+    EXPECT_EQ(json::parse(r.state_json)["event"]["payload"]["note"],
+              "bad \xef\xbf\xbd byte, \"quoted\" \u00e9");
   }
 }
 

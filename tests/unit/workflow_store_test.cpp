@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include "pipeline/raw_event_router.hpp"
 #include "store/memory/memory_store.hpp"
 #include "store/memory/memory_workflow_store.hpp"
-#include "pipeline/raw_event_router.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "support/process.hpp"
 #include "support/raw_event_log.hpp"
@@ -664,7 +664,8 @@ TEST_P(WorkflowStoreContract, RecordMappingsWritesWhatAnEventProducedAndMarksItP
     MappingRecord first{seq1, {canonical("ce_1", seq1)}, {create(instance("wf_1"))}};
     Transition rejected;  // an event no mapping accepts: an exception
     rejected.open_exceptions = {exception("ex_evt_2", "", "")};
-    MappingRecord second{seq2, {canonical("ce_2b", seq2), canonical("ce_2a", seq2, "cus_1", 1)}, {rejected}};
+    MappingRecord second{
+        seq2, {canonical("ce_2b", seq2), canonical("ce_2a", seq2, "cus_1", 1)}, {rejected}};
     MappingRecord third{other_seq, {canonical("ce_o", other_seq, "cus_2")}, {}};
     return std::vector<MappingRecord>{first, second, third};
   };
@@ -1082,7 +1083,8 @@ TEST_F(SqliteWorkflowStoreTest, Migration13GivesOldRowsTheirPositionsAndReplaysA
   {
     Storage storage = open();
     ASSERT_NE(storage.events, nullptr);
-    const std::vector<NewRawEvent> raws = {raw_event("stripe", "evt_1"), raw_event("stripe", "evt_2")};
+    const std::vector<NewRawEvent> raws = {raw_event("stripe", "evt_1"),
+                                           raw_event("stripe", "evt_2")};
     ASSERT_TRUE(storage.events->append_raw_events(raws).ok());
     seq1 = (*storage.events->find_raw_event("stripe", "evt_1"))->seq;
     seq2 = (*storage.events->find_raw_event("stripe", "evt_2"))->seq;
@@ -1106,10 +1108,16 @@ DELETE FROM schema_migrations WHERE version >= 13;
     const std::string s1 = std::to_string(seq1);
     const std::string s2 = std::to_string(seq2);
     // evt_2's two outputs first, in output order (their ids in the other order), then evt_1's.
-    db.exec("INSERT INTO canonical_events VALUES "
-            "('ce_z', 'invoice.paid', 'cus_1', " + s2 + ", 901, 'corr-z', '{\"n\":0}'), "
-            "('ce_a', 'invoice.voided', 'cus_1', " + s2 + ", 902, 'corr-a', '{\"n\":1}'), "
-            "('ce_1', 'invoice.paid', 'cus_1', " + s1 + ", 900, 'corr-1', '{\"n\":2}')");
+    db.exec(
+        "INSERT INTO canonical_events VALUES "
+        "('ce_z', 'invoice.paid', 'cus_1', " +
+        s2 +
+        ", 901, 'corr-z', '{\"n\":0}'), "
+        "('ce_a', 'invoice.voided', 'cus_1', " +
+        s2 +
+        ", 902, 'corr-a', '{\"n\":1}'), "
+        "('ce_1', 'invoice.paid', 'cus_1', " +
+        s1 + ", 900, 'corr-1', '{\"n\":2}')");
     db.exec("INSERT INTO workflow_instances VALUES ('wf_old', 'billing', 3, 'cus_1', 'ce_1', " +
             std::to_string(seq1 * kPerRaw) +
             ", 'waiting', '{\"a\":1}', '{\"step\":\"w\"}', 4, 'corr-1', 1000, 2000, 3000)");

@@ -8,7 +8,8 @@ namespace weft {
 TransitionOutcome MemoryWorkflowStore::apply_one(const Transition& t) {
   if (t.create) {
     auto key = std::make_pair(t.create->workflow, t.create->order_seq);
-    if (triggers_.count(key) != 0 || instances_.count(t.create->id) != 0) return TransitionOutcome::duplicate;
+    if (triggers_.count(key) != 0 || instances_.count(t.create->id) != 0)
+      return TransitionOutcome::duplicate;
     InstanceRecord r = *t.create;
     r.revision = 1;
     triggers_.insert(std::move(key));
