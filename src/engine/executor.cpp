@@ -669,7 +669,7 @@ void Executor::deliver(const CanonicalEventRecord& event) {
   }
 }
 
-bool Executor::hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event,
+void Executor::hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event,
                          const json& parsed) {
   bool matched = false;
   auto r = mutate(w.instance_id, [&](InstanceRun& run) -> Result<void, std::string> {
@@ -685,7 +685,6 @@ bool Executor::hand_over(const EventWaitRecord& w, const CanonicalEventRecord& e
     log::info("engine.event_delivered",
               {{"instance", w.instance_id}, {"step", w.step_id}, {"event_id", event.id}});
   }
-  return r && matched;
 }
 
 std::shared_ptr<Executor::RecentEvent> Executor::remember(const CanonicalEventRecord& event,

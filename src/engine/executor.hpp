@@ -153,8 +153,8 @@ class Executor {
   // that its `waits` are for; marks them handed to it.
   std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> claim(
       const InstanceRecord& instance, const std::vector<EventWaitRecord>& waits);
-  // Hands `event` to the instance of `w`; true when its wait took it.
-  bool hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event,
+  // Hands `event` to the instance of `w`; its wait takes it if it matches (logged either way).
+  void hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event,
                  const nlohmann::json& parsed);
   // An instance's run, from taking it off the timetable to scheduling it again: advance,
   // persist, call, read the outcomes, advance … Each step runs on whichever thread took the

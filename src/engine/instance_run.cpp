@@ -19,14 +19,6 @@ std::string requested_by(const json& state) {
   return state.at(at).get<std::string>();
 }
 
-// The object under `key`, or an empty one. A reference into `j`, so that iterating its
-// items() does not outlive a temporary.
-const json& object_at(const json& j, const char* key) {
-  static const json kEmpty = json::object();
-  auto it = j.find(key);
-  return it != j.end() && it->is_object() ? *it : kEmpty;
-}
-
 std::string path_key(const std::vector<int>& path) {
   std::string out;
   for (int i : path) {
@@ -81,22 +73,17 @@ InstanceRecord InstanceRun::start_from_text(const WorkflowDefinition& definition
   state += persisted_text(vars);
   state += '}';
   r.state_json = std::move(state);
-  // Exactly what save_runtime() writes for this runtime, so that the first run of an instance
-  // whose first step is a call has nothing to persist before calling (see save_runtime()).
-  json cursors = json::array();
+  // Written by the same writer as every later transition, so that the first run of an
+  // instance whose first step is a call finds nothing to persist before calling (see
+  // InstanceRuntime::to_json()).
+  InstanceRuntime runtime;
   if (!definition.steps.empty()) {
-    cursors.push_back({{"path", {0}}, {"due", now_ms}, {"entered", now_ms}});
+    Cursor& first = runtime.cursors.emplace_back();
+    first.path = {0};
+    first.due_ms = first.entered_ms = now_ms;
   }
-  json runtime = {{"phase", "forward"},
-                  {"cursors", cursors},
-                  {"joins", json::object()},
-                  {"done_calls", json::array()},
-                  {"compensations", json::array()},
-                  {"generation", json::object()},
-                  {"milestones", {{std::string(kStartedMilestone), now_ms}}},
-                  {"sla_breached", json::array()},
-                  {"waits", json::array()}};
-  r.cursor_json = persisted_text(runtime);
+  runtime.milestones[std::string(kStartedMilestone)] = now_ms;
+  r.cursor_json = runtime.to_text();
   r.correlation_id = std::move(correlation_id);
   r.created_at_ms = r.updated_at_ms = now_ms;
   r.due_at_ms = now_ms;
@@ -114,7 +101,12 @@ InstanceRun::InstanceRun(const WorkflowDefinition& definition, JqCache& jq, Inst
   }
   state_ = StateDocument(std::move(state));
   try {
-    load_runtime(runtime);
+    rt_ = InstanceRuntime::from_json(runtime, record_.id);
+    for (const Cursor& c : rt_.cursors) {
+      if (step_at(c.path) == nullptr)
+        throw json::other_error::create(
+            501, "cursor path " + path_key(c.path) + " is not in this definition", &runtime);
+    }
   } catch (const json::exception& e) {
     error_ = std::string("the stored cursors of instance ") + record_.id +
              " are unreadable: " + e.what();
@@ -123,92 +115,6 @@ InstanceRun::InstanceRun(const WorkflowDefinition& definition, JqCache& jq, Inst
   // from need not carry the texts (kilobytes, copied at every transition).
   record_.state_json = std::string();
   record_.cursor_json = std::string();
-}
-
-void InstanceRun::load_runtime(const json& rt) {
-  phase_ = rt.value("phase", "forward");
-  for (const json& c : rt.value("cursors", json::array())) {
-    Cursor cursor;
-    cursor.path = c.at("path").get<std::vector<int>>();
-    cursor.attempt = c.value("attempt", 0);
-    cursor.first_attempt_ms = c.value("first_attempt", std::int64_t{0});
-    cursor.due_ms = c.value("due", std::int64_t{0});
-    cursor.waiting = c.value("waiting", false);
-    cursor.wait_deadline_ms = c.value("wait_deadline", std::int64_t{0});
-    cursor.entered_ms = c.value("entered", std::int64_t{0});
-    if (c.contains("input_override")) cursor.input_override = c["input_override"];
-    if (step_at(cursor.path) == nullptr)
-      throw json::other_error::create(
-          501, "cursor path " + path_key(cursor.path) + " is not in this definition", &c);
-    cursors_.push_back(std::move(cursor));
-  }
-  for (const auto& [k, v] : object_at(rt, "joins").items()) joins_[k] = v.get<int>();
-  for (const json& d : rt.value("done_calls", json::array())) {
-    done_calls_.push_back({d.at("step").get<std::string>(), d.at("path").get<std::vector<int>>()});
-  }
-  for (const json& c : rt.value("compensations", json::array())) {
-    compensations_.push_back({c.at("step").get<std::string>(), c.value("attempt", 0),
-                              c.value("first_attempt", std::int64_t{0}),
-                              c.value("due", std::int64_t{0})});
-  }
-  for (const auto& [k, v] : object_at(rt, "generation").items())
-    generation_[k] = v.get<int>();
-  for (const auto& [k, v] : object_at(rt, "milestones").items())
-    milestones_[k] = v.get<std::int64_t>();
-  for (const json& s : rt.value("sla_breached", json::array()))
-    sla_breached_.insert(s.get<std::string>());
-  failure_ = rt.value("failure", json());
-  for (const json& w : rt.value("waits", json::array())) {
-    waits_.push_back({record_.id, w.at("step").get<std::string>(), w.at("type").get<std::string>(),
-                      w.at("key").get<std::string>()});
-  }
-}
-
-json InstanceRun::save_runtime() const {
-  json cursors = json::array();
-  for (const Cursor& c : cursors_) {
-    if (c.finished) continue;
-    json j = {{"path", c.path}, {"due", c.due_ms}, {"entered", c.entered_ms}};
-    // The start of a step's first attempt is kept once an attempt has failed (retry limits
-    // count from it). Before that it is not written: the transition that would only record
-    // "the first attempt starts now" is then empty and skipped, so a call that follows a
-    // persisted transition directly (the first step of a new instance) costs no commit. A
-    // crash during that attempt repeats it, with the same idempotency key, as a first attempt.
-    if (c.attempt != 0) {
-      j["attempt"] = c.attempt;
-      if (c.first_attempt_ms != 0) j["first_attempt"] = c.first_attempt_ms;
-    }
-    if (c.waiting) {
-      j["waiting"] = true;
-      j["wait_deadline"] = c.wait_deadline_ms;
-    }
-    if (c.input_override) j["input_override"] = *c.input_override;
-    cursors.push_back(std::move(j));
-  }
-  json done = json::array();
-  for (const DoneCall& d : done_calls_) done.push_back({{"step", d.step_id}, {"path", d.path}});
-  json comps = json::array();
-  for (const Compensation& c : compensations_) {
-    comps.push_back({{"step", c.step_id},
-                     {"attempt", c.attempt},
-                     {"first_attempt", c.first_attempt_ms},
-                     {"due", c.due_ms}});
-  }
-  json waits = json::array();
-  for (const EventWaitRecord& w : waits_) {
-    waits.push_back({{"step", w.step_id}, {"type", w.event_type}, {"key", w.business_key}});
-  }
-  json out = {{"phase", phase_},
-              {"cursors", cursors},
-              {"joins", joins_},
-              {"done_calls", done},
-              {"compensations", comps},
-              {"generation", generation_},
-              {"milestones", milestones_},
-              {"sla_breached", sla_breached_},
-              {"waits", waits}};
-  if (!failure_.is_null()) out["failure"] = failure_;
-  return out;
 }
 
 const Step* InstanceRun::step_at(const std::vector<int>& path) const {
@@ -260,17 +166,17 @@ void InstanceRun::history(const std::string& step, const std::string& kind, int 
 }
 
 void InstanceRun::mark_milestone(const std::string& name, std::int64_t now_ms) {
-  if (milestones_.count(name) != 0) return;
-  milestones_[name] = now_ms;
+  if (rt_.milestones.count(name) != 0) return;
+  rt_.milestones[name] = now_ms;
   for (const Sla& sla : def_.slas) {
     if (sla.to != name) continue;
-    auto from = milestones_.find(sla.from);
-    if (from == milestones_.end()) continue;
+    auto from = rt_.milestones.find(sla.from);
+    if (from == rt_.milestones.end()) continue;
     const double seconds = static_cast<double>(now_ms - from->second) / 1000.0;
     const bool breached = now_ms - from->second > sla.limit.count();
-    const bool known = sla_breached_.count(sla.name) != 0;
+    const bool known = rt_.sla_breached.count(sla.name) != 0;
     outbox_.slas.push_back({sla.name, seconds, breached, true, from->second, now_ms, known});
-    if (breached) sla_breached_.insert(sla.name);
+    if (breached) rt_.sla_breached.insert(sla.name);
   }
 }
 
@@ -296,11 +202,11 @@ void InstanceRun::advance_past(Cursor& cursor, std::int64_t now_ms) {
     const Step* p = step_at(parent);
     if (p != nullptr && p->as<ParallelStep>() != nullptr) {
       const std::string key = path_key(parent);
-      if (--joins_[key] > 0) {
+      if (--rt_.joins[key] > 0) {
         cursor.finished = true;  // another branch finishes the join
         return;
       }
-      joins_.erase(key);
+      rt_.joins.erase(key);
     }
     cursor.path = parent;
     if (p != nullptr) {
@@ -347,8 +253,8 @@ void InstanceRun::enter_wait(Cursor& cursor, const Step& step, const WaitStep& w
       else if (k && k->is_number())
         key = k->dump();
     }
-    waits_.push_back({record_.id, step.id, ev->type, key});
-    outbox_.event_waits = waits_;
+    rt_.waits.push_back({record_.id, step.id, ev->type, key});
+    outbox_.event_waits = rt_.waits;
     detail = {{"event_type", ev->type}, {"key", key}};
   }
   if (cursor.wait_deadline_ms != 0) detail["timeout_at_ms"] = cursor.wait_deadline_ms;
@@ -357,11 +263,11 @@ void InstanceRun::enter_wait(Cursor& cursor, const Step& step, const WaitStep& w
 
 void InstanceRun::leave_wait(const Cursor& cursor, const Step& step) {
   (void)cursor;
-  const auto before = waits_.size();
-  waits_.erase(std::remove_if(waits_.begin(), waits_.end(),
-                              [&](const EventWaitRecord& w) { return w.step_id == step.id; }),
-               waits_.end());
-  if (waits_.size() != before) outbox_.event_waits = waits_;
+  const auto before = rt_.waits.size();
+  rt_.waits.erase(std::remove_if(rt_.waits.begin(), rt_.waits.end(),
+                                 [&](const EventWaitRecord& w) { return w.step_id == step.id; }),
+                  rt_.waits.end());
+  if (rt_.waits.size() != before) outbox_.event_waits = rt_.waits;
 }
 
 bool InstanceRun::resolve(Cursor& c, std::int64_t now_ms) {
@@ -450,15 +356,15 @@ std::vector<CallPlan> InstanceRun::advance(std::int64_t now_ms) {
   if (!valid() || is_terminal(status_)) return {};
 
   // The instance's own deadline.
-  if (phase_ == "forward" && def_.deadline) {
-    const auto started = milestones_.count(std::string(kStartedMilestone)) != 0
-                             ? milestones_[std::string(kStartedMilestone)]
+  if (rt_.phase == "forward" && def_.deadline) {
+    const auto started = rt_.milestones.count(std::string(kStartedMilestone)) != 0
+                             ? rt_.milestones[std::string(kStartedMilestone)]
                              : record_.created_at_ms;
     if (now_ms >= started + def_.deadline->count()) {
       std::string step_id;
       std::vector<int> path;
-      if (!cursors_.empty()) {
-        path = cursors_.front().path;
+      if (!rt_.cursors.empty()) {
+        path = rt_.cursors.front().path;
         if (const Step* s = step_at(path)) step_id = s->id;
       }
       fail_instance(
@@ -470,30 +376,30 @@ std::vector<CallPlan> InstanceRun::advance(std::int64_t now_ms) {
 
   // SLAs already past their limit while their end milestone is pending.
   for (const Sla& sla : def_.slas) {
-    if (sla_breached_.count(sla.name) != 0 || milestones_.count(sla.to) != 0) continue;
-    auto from = milestones_.find(sla.from);
-    if (from == milestones_.end() || now_ms - from->second <= sla.limit.count()) continue;
-    sla_breached_.insert(sla.name);
+    if (rt_.sla_breached.count(sla.name) != 0 || rt_.milestones.count(sla.to) != 0) continue;
+    auto from = rt_.milestones.find(sla.from);
+    if (from == rt_.milestones.end() || now_ms - from->second <= sla.limit.count()) continue;
+    rt_.sla_breached.insert(sla.name);
     outbox_.slas.push_back({sla.name, static_cast<double>(sla.limit.count()) / 1000.0, true, false,
                             from->second, from->second + sla.limit.count() + 1});
   }
 
-  if (phase_ == "forward") {
+  if (rt_.phase == "forward") {
     bool changed = true;
-    while (changed && phase_ == "forward") {
+    while (changed && rt_.phase == "forward") {
       changed = false;
       // Index loop: resolving a parallel step appends cursors.
-      for (std::size_t i = 0; i < cursors_.size() && phase_ == "forward"; ++i) {
-        if (cursors_[i].finished) continue;
-        const Step* s = step_at(cursors_[i].path);
+      for (std::size_t i = 0; i < rt_.cursors.size() && rt_.phase == "forward"; ++i) {
+        if (rt_.cursors[i].finished) continue;
+        const Step* s = step_at(rt_.cursors[i].path);
         const auto* parallel = s != nullptr ? s->as<ParallelStep>() : nullptr;
-        if (parallel != nullptr && !cursors_[i].waiting && cursors_[i].due_ms <= now_ms) {
+        if (parallel != nullptr && !rt_.cursors[i].waiting && rt_.cursors[i].due_ms <= now_ms) {
           // Fork one cursor per branch that has steps; the last to finish joins them.
           std::vector<Cursor> forks;
           for (std::size_t b = 0; b < parallel->branches.size(); ++b) {
             if (parallel->branches[b].steps.empty()) continue;
             Cursor branch;
-            branch.path = cursors_[i].path;
+            branch.path = rt_.cursors[i].path;
             branch.path.push_back(static_cast<int>(b));
             branch.path.push_back(0);
             branch.due_ms = now_ms;
@@ -504,23 +410,23 @@ std::vector<CallPlan> InstanceRun::advance(std::int64_t now_ms) {
           if (forks.empty()) {
             history(s->id, "completed", 0, now_ms);
             if (s->milestone) mark_milestone(*s->milestone, now_ms);
-            advance_past(cursors_[i], now_ms);
+            advance_past(rt_.cursors[i], now_ms);
           } else {
-            joins_[path_key(cursors_[i].path)] = static_cast<int>(forks.size());
-            cursors_[i].finished = true;
-            for (Cursor& f : forks) cursors_.push_back(std::move(f));
+            rt_.joins[path_key(rt_.cursors[i].path)] = static_cast<int>(forks.size());
+            rt_.cursors[i].finished = true;
+            for (Cursor& f : forks) rt_.cursors.push_back(std::move(f));
           }
           changed = true;
           continue;
         }
-        changed = resolve(cursors_[i], now_ms) || changed;
+        changed = resolve(rt_.cursors[i], now_ms) || changed;
       }
-      cursors_.erase(std::remove_if(cursors_.begin(), cursors_.end(),
-                                    [](const Cursor& c) { return c.finished; }),
-                     cursors_.end());
+      rt_.cursors.erase(std::remove_if(rt_.cursors.begin(), rt_.cursors.end(),
+                                       [](const Cursor& c) { return c.finished; }),
+                        rt_.cursors.end());
     }
-    if (phase_ == "forward" && cursors_.empty()) {
-      phase_ = "done";
+    if (rt_.phase == "forward" && rt_.cursors.empty()) {
+      rt_.phase = "done";
       status_ = InstanceStatus::completed;
       mark_milestone(std::string(kCompletedMilestone), now_ms);
       history("", "workflow_completed", 0, now_ms);
@@ -529,9 +435,9 @@ std::vector<CallPlan> InstanceRun::advance(std::int64_t now_ms) {
   }
 
   std::vector<CallPlan> plans;
-  if (phase_ == "forward") {
+  if (rt_.phase == "forward") {
     bool any_ready = false;
-    for (Cursor& c : cursors_) {
+    for (Cursor& c : rt_.cursors) {
       if (c.waiting) continue;
       any_ready = true;
       if (c.due_ms > now_ms) continue;
@@ -563,17 +469,17 @@ std::vector<CallPlan> InstanceRun::advance(std::int64_t now_ms) {
     }
     status_ = any_ready ? InstanceStatus::running : InstanceStatus::waiting;
   }
-  if (phase_ == "compensating") {
-    if (compensations_.empty()) {
+  if (rt_.phase == "compensating") {
+    if (rt_.compensations.empty()) {
       finish_failure(now_ms);
       return {};
     }
-    Compensation& next = compensations_.front();
+    Compensation& next = rt_.compensations.front();
     if (next.due_ms <= now_ms) {
       const Step* step = find_step(def_, next.step_id);
       const auto* call = step != nullptr ? step->as<CallStep>() : nullptr;
       if (call == nullptr || !call->compensate) {
-        compensations_.erase(compensations_.begin());
+        rt_.compensations.erase(rt_.compensations.begin());
         return advance(now_ms);
       }
       CallPlan plan;
@@ -587,9 +493,9 @@ std::vector<CallPlan> InstanceRun::advance(std::int64_t now_ms) {
         if (!input) {
           history(step->id, "compensation_failed", plan.attempt, now_ms,
                   {{"message", input.error()}});
-          failure_["compensation_errors"].push_back(
+          rt_.failure["compensation_errors"].push_back(
               {{"step", step->id}, {"message", input.error()}});
-          compensations_.erase(compensations_.begin());
+          rt_.compensations.erase(rt_.compensations.begin());
           return advance(now_ms);
         }
         plan.input = std::move(*input);
@@ -605,16 +511,16 @@ std::vector<CallPlan> InstanceRun::advance(std::int64_t now_ms) {
 }
 
 std::string InstanceRun::approval_id(const std::string& step_id) const {
-  const auto it = generation_.find(step_id);
-  const int gen = it == generation_.end() ? 0 : it->second;
+  const auto it = rt_.generation.find(step_id);
+  const int gen = it == rt_.generation.end() ? 0 : it->second;
   return "apr_" +
          crypto::to_hex(crypto::sha256(record_.id + "/" + step_id + "/" + std::to_string(gen)))
              .substr(0, 24);
 }
 
 std::string InstanceRun::key_for(const std::string& step_id, bool compensation) const {
-  const auto it = generation_.find(step_id);
-  const int gen = it == generation_.end() ? 0 : it->second;
+  const auto it = rt_.generation.find(step_id);
+  const int gen = it == rt_.generation.end() ? 0 : it->second;
   const std::string material =
       record_.id + "/" + step_id + "/" + std::to_string(gen) + (compensation ? "/undo" : "");
   return "weft-" + crypto::to_hex(crypto::sha256(material)).substr(0, 40);
@@ -626,14 +532,14 @@ void InstanceRun::complete_call(const CallPlan& plan, const json& output, std::i
   if (plan.compensation) {
     history(plan.step_id, "compensated", plan.attempt, now_ms,
             {{"idempotency_key", plan.idempotency_key}});
-    generation_[plan.step_id] += 1;
-    failure_["compensated"].push_back(plan.step_id);
-    if (!compensations_.empty() && compensations_.front().step_id == plan.step_id) {
-      compensations_.erase(compensations_.begin());
+    rt_.generation[plan.step_id] += 1;
+    rt_.failure["compensated"].push_back(plan.step_id);
+    if (!rt_.compensations.empty() && rt_.compensations.front().step_id == plan.step_id) {
+      rt_.compensations.erase(rt_.compensations.begin());
     }
     return;
   }
-  for (Cursor& c : cursors_) {
+  for (Cursor& c : rt_.cursors) {
     if (c.finished || c.waiting || c.path != plan.path) continue;
     const Step* step = step_at(c.path);
     const auto& call = *step->as<CallStep>();
@@ -641,14 +547,14 @@ void InstanceRun::complete_call(const CallPlan& plan, const json& output, std::i
     history(step->id, "completed", plan.attempt, now_ms,
             {{"idempotency_key", plan.idempotency_key},
              {"action", call.call.connector + "." + call.call.action}});
-    if (call.compensate) done_calls_.push_back({step->id, c.path});
+    if (call.compensate) rt_.done_calls.push_back({step->id, c.path});
     if (step->milestone) mark_milestone(*step->milestone, now_ms);
     advance_past(c, now_ms);
     break;
   }
-  cursors_.erase(
-      std::remove_if(cursors_.begin(), cursors_.end(), [](const Cursor& c) { return c.finished; }),
-      cursors_.end());
+  rt_.cursors.erase(std::remove_if(rt_.cursors.begin(), rt_.cursors.end(),
+                                   [](const Cursor& c) { return c.finished; }),
+                    rt_.cursors.end());
 }
 
 void InstanceRun::fail_call(const CallPlan& plan, const delivery::Failure& failure,
@@ -662,12 +568,12 @@ void InstanceRun::fail_call(const CallPlan& plan, const delivery::Failure& failu
   std::int64_t* due = nullptr;
   Cursor* cursor = nullptr;
   if (plan.compensation) {
-    if (compensations_.empty()) return;
-    first = &compensations_.front().first_attempt_ms;
-    attempt = &compensations_.front().attempt;
-    due = &compensations_.front().due_ms;
+    if (rt_.compensations.empty()) return;
+    first = &rt_.compensations.front().first_attempt_ms;
+    attempt = &rt_.compensations.front().attempt;
+    due = &rt_.compensations.front().due_ms;
   } else {
-    for (Cursor& c : cursors_) {
+    for (Cursor& c : rt_.cursors) {
       if (!c.finished && !c.waiting && c.path == plan.path) cursor = &c;
     }
     if (cursor == nullptr) return;
@@ -690,8 +596,8 @@ void InstanceRun::fail_call(const CallPlan& plan, const delivery::Failure& failu
   detail["verdict"] = delivery::to_string(decision.verdict);
   if (plan.compensation) {
     history(plan.step_id, "compensation_failed", plan.attempt, now_ms, detail);
-    failure_["compensation_errors"].push_back({{"step", plan.step_id}, {"failure", detail}});
-    compensations_.erase(compensations_.begin());
+    rt_.failure["compensation_errors"].push_back({{"step", plan.step_id}, {"failure", detail}});
+    rt_.compensations.erase(rt_.compensations.begin());
     return;
   }
   history(plan.step_id, "failed", plan.attempt, now_ms, detail);
@@ -710,10 +616,10 @@ void InstanceRun::defer_call(const CallPlan& plan, std::chrono::milliseconds wai
                              std::int64_t now_ms, const std::string& reason) {
   (void)reason;
   if (plan.compensation) {
-    if (!compensations_.empty()) compensations_.front().due_ms = now_ms + wait.count();
+    if (!rt_.compensations.empty()) rt_.compensations.front().due_ms = now_ms + wait.count();
     return;
   }
-  for (Cursor& c : cursors_) {
+  for (Cursor& c : rt_.cursors) {
     if (!c.finished && !c.waiting && c.path == plan.path) c.due_ms = now_ms + wait.count();
   }
 }
@@ -722,50 +628,51 @@ void InstanceRun::fail_instance(const std::string& step_id, const std::vector<in
                                 const std::string& cls, const std::string& message,
                                 const json& context, std::int64_t now_ms) {
   // Keep where every cursor stood, so a retry from the workbench can resume exactly there.
-  json snapshot = save_runtime();
-  failure_ = {{"step", step_id},      {"path", path},
-              {"class", cls},         {"message", message},
-              {"context", context},   {"at_ms", now_ms},
-              {"snapshot", snapshot}, {"compensated", json::array()}};
-  for (const Cursor& c : cursors_) {
+  json snapshot = rt_.to_json();
+  rt_.failure = {{"step", step_id},      {"path", path},
+                 {"class", cls},         {"message", message},
+                 {"context", context},   {"at_ms", now_ms},
+                 {"snapshot", snapshot}, {"compensated", json::array()}};
+  for (const Cursor& c : rt_.cursors) {
     if (const Step* s = step_at(c.path); s != nullptr && c.waiting) leave_wait(c, *s);
   }
-  cursors_.clear();
-  joins_.clear();
-  compensations_.clear();
-  for (auto it = done_calls_.rbegin(); it != done_calls_.rend(); ++it) {
-    compensations_.push_back({it->step_id, 0, 0, now_ms});
+  rt_.cursors.clear();
+  rt_.joins.clear();
+  rt_.compensations.clear();
+  for (auto it = rt_.done_calls.rbegin(); it != rt_.done_calls.rend(); ++it) {
+    rt_.compensations.push_back({it->step_id, 0, 0, now_ms});
   }
-  done_calls_.clear();
-  phase_ = "compensating";
+  rt_.done_calls.clear();
+  rt_.phase = "compensating";
   status_ = InstanceStatus::running;
-  if (!compensations_.empty())
-    history(step_id, "compensating", 0, now_ms, {{"steps", compensations_.size()}});
+  if (!rt_.compensations.empty())
+    history(step_id, "compensating", 0, now_ms, {{"steps", rt_.compensations.size()}});
 }
 
 void InstanceRun::finish_failure(std::int64_t now_ms) {
-  phase_ = "failed";
+  rt_.phase = "failed";
   status_ = InstanceStatus::failed;
   ExceptionRecord e;
   e.id = "exc_" +
-         crypto::to_hex(crypto::sha256(record_.id + "/" + failure_.value("step", "") + "/" +
-                                       std::to_string(failure_.value("at_ms", std::int64_t{0}))))
+         crypto::to_hex(crypto::sha256(record_.id + "/" + rt_.failure.value("step", "") + "/" +
+                                       std::to_string(rt_.failure.value("at_ms", std::int64_t{0}))))
              .substr(0, 24);
   e.instance_id = record_.id;
   e.workflow = def_.name;
-  e.step_id = failure_.value("step", "");
-  e.failure_class = failure_.value("class", "unknown");
-  e.reason = failure_.value("message", "");
-  json context = failure_.value("context", json::object());
-  context["compensated"] = failure_.value("compensated", json::array());
-  if (failure_.contains("compensation_errors"))
-    context["compensation_errors"] = failure_["compensation_errors"];
+  e.step_id = rt_.failure.value("step", "");
+  e.failure_class = rt_.failure.value("class", "unknown");
+  e.reason = rt_.failure.value("message", "");
+  json context = rt_.failure.value("context", json::object());
+  context["compensated"] = rt_.failure.value("compensated", json::array());
+  if (rt_.failure.contains("compensation_errors"))
+    context["compensation_errors"] = rt_.failure["compensation_errors"];
   context["business_key"] = record_.business_key;
   e.context_json = persisted_text(context);
   e.created_at_ms = now_ms;
   outbox_.exceptions.push_back(std::move(e));
-  history(failure_.value("step", ""), "workflow_failed", 0, now_ms,
-          {{"class", failure_.value("class", "")}, {"message", failure_.value("message", "")}});
+  history(
+      rt_.failure.value("step", ""), "workflow_failed", 0, now_ms,
+      {{"class", rt_.failure.value("class", "")}, {"message", rt_.failure.value("message", "")}});
 }
 
 // A wait got what it waited for: the step completes and its cursor moves on.
@@ -774,16 +681,16 @@ void InstanceRun::complete_wait(Cursor& cursor, const Step& step, std::int64_t n
   if (step.milestone) mark_milestone(*step.milestone, now_ms);
   history(step.id, "completed", 0, now_ms);
   advance_past(cursor, now_ms);
-  cursors_.erase(std::remove_if(cursors_.begin(), cursors_.end(),
-                                [](const Cursor& x) { return x.finished; }),
-                 cursors_.end());
+  rt_.cursors.erase(std::remove_if(rt_.cursors.begin(), rt_.cursors.end(),
+                                   [](const Cursor& x) { return x.finished; }),
+                    rt_.cursors.end());
   status_ = InstanceStatus::running;
 }
 
 Result<void, std::string> InstanceRun::decide(const std::string& step_id, bool approved,
                                               const std::string& by, const std::string& comment,
                                               std::int64_t now_ms) {
-  for (Cursor& c : cursors_) {
+  for (Cursor& c : rt_.cursors) {
     const Step* step = step_at(c.path);
     if (!c.waiting || step == nullptr || step->id != step_id) continue;
     const auto* wait = step->as<WaitStep>();
@@ -814,7 +721,7 @@ Result<void, std::string> InstanceRun::decide(const std::string& step_id, bool a
 
 Result<bool, std::string> InstanceRun::deliver_event(const std::string& step_id, const json& event,
                                                      std::int64_t now_ms) {
-  for (Cursor& c : cursors_) {
+  for (Cursor& c : rt_.cursors) {
     const Step* step = step_at(c.path);
     if (!c.waiting || step == nullptr || step->id != step_id) continue;
     const auto* wait = step->as<WaitStep>();
@@ -837,34 +744,26 @@ Result<bool, std::string> InstanceRun::deliver_event(const std::string& step_id,
 Result<void, std::string> InstanceRun::retry(const std::optional<json>& input,
                                              const std::string& by, std::int64_t now_ms) {
   if (status_ != InstanceStatus::failed) return fail("instance " + record_.id + " has not failed");
-  const bool compensated = !failure_.value("compensated", json::array()).empty();
-  history(failure_.value("step", ""), "retried", 0, now_ms,
+  const bool compensated = !rt_.failure.value("compensated", json::array()).empty();
+  history(rt_.failure.value("step", ""), "retried", 0, now_ms,
           {{"by", by}, {"input_edited", input.has_value()}});
-  cursors_.clear();
-  joins_.clear();
-  if (!compensated && failure_.contains("snapshot")) {
+  rt_.cursors.clear();
+  rt_.joins.clear();
+  if (!compensated && rt_.failure.contains("snapshot")) {
     // Nothing was undone: resume exactly where every cursor stood.
-    const json snapshot = failure_["snapshot"];
-    std::vector<Cursor> cursors;
-    for (const json& c : snapshot.value("cursors", json::array())) {
-      Cursor cursor;
-      cursor.path = c.at("path").get<std::vector<int>>();
-      cursor.due_ms = now_ms;
-      cursor.entered_ms = now_ms;
-      cursor.waiting = c.value("waiting", false);
-      cursor.wait_deadline_ms = c.value("wait_deadline", std::int64_t{0});
-      if (input && cursor.path == failure_.value("path", std::vector<int>{}))
-        cursor.input_override = *input;
-      cursors.push_back(std::move(cursor));
+    InstanceRuntime snapshot = InstanceRuntime::from_json(rt_.failure["snapshot"], record_.id);
+    const auto failed_path = rt_.failure.value("path", std::vector<int>{});
+    for (Cursor& cursor : snapshot.cursors) {
+      // Each step starts afresh: attempts are counted again from now.
+      cursor.attempt = 0;
+      cursor.first_attempt_ms = 0;
+      cursor.due_ms = cursor.entered_ms = now_ms;
+      cursor.input_override.reset();
+      if (input && cursor.path == failed_path) cursor.input_override = *input;
     }
-    cursors_ = std::move(cursors);
-    for (const auto& [k, v] : object_at(snapshot, "joins").items())
-      joins_[k] = v.get<int>();
-    done_calls_.clear();
-    for (const json& d : snapshot.value("done_calls", json::array())) {
-      done_calls_.push_back(
-          {d.at("step").get<std::string>(), d.at("path").get<std::vector<int>>()});
-    }
+    rt_.cursors = std::move(snapshot.cursors);
+    rt_.joins = std::move(snapshot.joins);
+    rt_.done_calls = std::move(snapshot.done_calls);
   } else {
     // Effects were undone: run the workflow again from the start; the undone steps get new
     // idempotency keys (their generation moved on), the others keep theirs.
@@ -872,24 +771,24 @@ Result<void, std::string> InstanceRun::retry(const std::optional<json>& input,
     cursor.path = {0};
     cursor.due_ms = now_ms;
     cursor.entered_ms = now_ms;
-    if (input && failure_.value("path", std::vector<int>{}) == std::vector<int>{0})
+    if (input && rt_.failure.value("path", std::vector<int>{}) == std::vector<int>{0})
       cursor.input_override = *input;
-    cursors_ = {cursor};
-    done_calls_.clear();
+    rt_.cursors = {cursor};
+    rt_.done_calls.clear();
   }
-  if (cursors_.empty()) {
+  if (rt_.cursors.empty()) {
     Cursor cursor;
     cursor.path = {0};
     cursor.due_ms = now_ms;
-    cursors_ = {cursor};
+    rt_.cursors = {cursor};
   }
-  failure_ = json();
-  compensations_.clear();
-  phase_ = "forward";
+  rt_.failure = json();
+  rt_.compensations.clear();
+  rt_.phase = "forward";
   status_ = InstanceStatus::running;
-  milestones_[std::string(kStartedMilestone)] =
-      milestones_.count(std::string(kStartedMilestone)) != 0
-          ? milestones_[std::string(kStartedMilestone)]
+  rt_.milestones[std::string(kStartedMilestone)] =
+      rt_.milestones.count(std::string(kStartedMilestone)) != 0
+          ? rt_.milestones[std::string(kStartedMilestone)]
           : now_ms;
   return {};
 }
@@ -897,9 +796,9 @@ Result<void, std::string> InstanceRun::retry(const std::optional<json>& input,
 Result<void, std::string> InstanceRun::discard(const std::string& reason, const std::string& by,
                                                std::int64_t now_ms) {
   if (status_ != InstanceStatus::failed) return fail("instance " + record_.id + " has not failed");
-  history(failure_.value("step", ""), "discarded", 0, now_ms, {{"by", by}, {"reason", reason}});
+  history(rt_.failure.value("step", ""), "discarded", 0, now_ms, {{"by", by}, {"reason", reason}});
   status_ = InstanceStatus::discarded;
-  phase_ = "done";
+  rt_.phase = "done";
   return {};
 }
 
@@ -907,8 +806,8 @@ std::optional<std::int64_t> InstanceRun::next_due() const {
   if (is_terminal(status_)) return std::nullopt;
   std::optional<std::int64_t> due;
   auto consider = [&due](std::int64_t t) { due = due ? std::min(*due, t) : t; };
-  if (phase_ == "forward") {
-    for (const Cursor& c : cursors_) {
+  if (rt_.phase == "forward") {
+    for (const Cursor& c : rt_.cursors) {
       if (c.waiting) {
         if (c.wait_deadline_ms != 0) consider(c.wait_deadline_ms);
       } else {
@@ -916,18 +815,18 @@ std::optional<std::int64_t> InstanceRun::next_due() const {
       }
     }
     if (def_.deadline) {
-      auto it = milestones_.find(std::string(kStartedMilestone));
-      consider((it != milestones_.end() ? it->second : record_.created_at_ms) +
+      auto it = rt_.milestones.find(std::string(kStartedMilestone));
+      consider((it != rt_.milestones.end() ? it->second : record_.created_at_ms) +
                def_.deadline->count());
     }
     for (const Sla& sla : def_.slas) {
-      if (sla_breached_.count(sla.name) != 0 || milestones_.count(sla.to) != 0) continue;
-      if (auto from = milestones_.find(sla.from); from != milestones_.end()) {
+      if (rt_.sla_breached.count(sla.name) != 0 || rt_.milestones.count(sla.to) != 0) continue;
+      if (auto from = rt_.milestones.find(sla.from); from != rt_.milestones.end()) {
         consider(from->second + sla.limit.count() + 1);
       }
     }
-  } else if (phase_ == "compensating") {
-    consider(compensations_.empty() ? 0 : compensations_.front().due_ms);
+  } else if (rt_.phase == "compensating") {
+    consider(rt_.compensations.empty() ? 0 : rt_.compensations.front().due_ms);
   }
   return due;
 }
@@ -936,8 +835,8 @@ InstanceRecord InstanceRun::record() const {
   InstanceRecord r = record_;
   r.status = status_;
   r.state_json = state_.text();
-  r.cursor_json = runtime_text();
-  assert(r.cursor_json == persisted_text(save_runtime()));  // debug builds: the same text
+  r.cursor_json = rt_.to_text();
+  assert(r.cursor_json == persisted_text(rt_.to_json()));  // debug builds: the same text
   r.due_at_ms = next_due();
   return r;
 }

@@ -14,10 +14,8 @@
 // steps with [0, index]. A parallel step forks one cursor per branch and joins them.
 
 #include <cstdint>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +23,7 @@
 #include "delivery/backoff.hpp"
 #include "delivery/failure.hpp"
 #include "engine/definition.hpp"
+#include "engine/instance_runtime.hpp"
 #include "engine/jq_cache.hpp"
 #include "engine/state_document.hpp"
 #include "weft/workflow_store.hpp"
@@ -124,27 +123,9 @@ class InstanceRun {
   InstanceStatus status() const { return status_; }
 
  private:
-  struct Cursor {
-    std::vector<int> path;
-    int attempt = 0;                    // failed attempts of the current step
-    std::int64_t first_attempt_ms = 0;  // when the current step's first attempt started
-    std::int64_t due_ms = 0;
-    bool waiting = false;
-    std::int64_t wait_deadline_ms = 0;  // 0: no timeout
-    std::optional<nlohmann::json> input_override;
-    bool finished = false;
-    std::int64_t entered_ms = 0;
-  };
-  struct DoneCall {
-    std::string step_id;
-    std::vector<int> path;
-  };
-  struct Compensation {
-    std::string step_id;
-    int attempt = 0;
-    std::int64_t first_attempt_ms = 0;
-    std::int64_t due_ms = 0;
-  };
+  using Cursor = InstanceRuntime::Cursor;
+  using DoneCall = InstanceRuntime::DoneCall;
+  using Compensation = InstanceRuntime::Compensation;
 
   const Step* step_at(const std::vector<int>& path) const;
   const std::vector<Step>* list_of(const std::vector<int>& path) const;
@@ -162,11 +143,6 @@ class InstanceRun {
                nlohmann::json detail = nlohmann::json::object());
   std::string key_for(const std::string& step_id, bool compensation) const;
   std::string approval_id(const std::string& step_id) const;
-  void load_runtime(const nlohmann::json& runtime);
-  nlohmann::json save_runtime() const;
-  // persisted_text(save_runtime()), written without building the JSON tree first: record()
-  // writes it at every transition (runtime_text.cpp).
-  std::string runtime_text() const;
   std::optional<std::int64_t> next_due() const;
   void refresh_waits();
 
@@ -177,17 +153,7 @@ class InstanceRun {
   InstanceStatus status_ = InstanceStatus::running;
   std::string error_;
 
-  // Runtime (persisted in cursor_json).
-  std::string phase_ = "forward";  // forward | compensating | failed | done
-  std::vector<Cursor> cursors_;
-  std::map<std::string, int> joins_;  // parallel step path → branches still running
-  std::vector<DoneCall> done_calls_;
-  std::vector<Compensation> compensations_;  // still to run, next first
-  std::map<std::string, int> generation_;    // step id → times its effect was undone
-  std::map<std::string, std::int64_t> milestones_;
-  std::set<std::string> sla_breached_;
-  nlohmann::json failure_;  // {step, path, class, message, context, snapshot, compensated}
-  std::vector<EventWaitRecord> waits_;
+  InstanceRuntime rt_;  // persisted in cursor_json
 
   Outbox outbox_;
 };
