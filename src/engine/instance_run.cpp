@@ -92,14 +92,13 @@ InstanceRecord InstanceRun::start_from_text(const WorkflowDefinition& definition
 
 InstanceRun::InstanceRun(const WorkflowDefinition& definition, JqCache& jq, InstanceRecord record)
     : def_(definition), jq_(jq), record_(std::move(record)), status_(record_.status) {
-  json state = json::parse(record_.state_json, nullptr, false);
+  auto state = StateDocument::from_text(record_.state_json);
   const json runtime = json::parse(record_.cursor_json, nullptr, false);
-  if (state.is_discarded() || !state.is_object() || runtime.is_discarded() ||
-      !runtime.is_object()) {
+  if (!state || runtime.is_discarded() || !runtime.is_object()) {
     error_ = "the stored state of instance " + record_.id + " is not valid JSON";
     return;
   }
-  state_ = StateDocument(std::move(state));
+  state_ = std::move(*state);
   try {
     rt_ = InstanceRuntime::from_json(runtime, record_.id);
     for (const Cursor& c : rt_.cursors) {

@@ -242,6 +242,23 @@ jv held(const std::unique_ptr<JqValue::Box>& box) { return box ? box->value : jv
 
 JqValue::JqValue() : box_(std::make_unique<Box>(Box{jv_null()})) {}
 JqValue::JqValue(const nlohmann::json& value) : box_(std::make_unique<Box>(Box{to_jv(value)})) {}
+Result<JqValue, std::string> JqValue::parse(std::string_view text) {
+  jv parsed = parse_jv(text);
+  if (!jv_is_valid(parsed)) {
+    jv message = jv_invalid_get_msg(parsed);
+    std::string error =
+        jv_get_kind(message) == JV_KIND_STRING ? jv_string_value(message) : "not a JSON document";
+    jv_free(message);
+    return fail(std::move(error));
+  }
+  JqValue value;
+  jv_free(value.box_->value);
+  value.box_->value = parsed;
+  return value;
+}
+
+bool JqValue::is_object() const { return jv_get_kind(held(box_)) == JV_KIND_OBJECT; }
+
 JqValue::JqValue(const JqValue& other)
     : box_(std::make_unique<Box>(Box{jv_copy(held(other.box_))})) {}
 JqValue::JqValue(JqValue&& other) noexcept = default;

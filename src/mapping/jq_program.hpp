@@ -58,6 +58,11 @@ class JqValue {
  public:
   JqValue();  // null
   explicit JqValue(const nlohmann::json& value);
+  // A JSON document's text as libjq holds it, without an nlohmann tree in between (simdjson
+  // reads it: mapping/jv_values.hpp); the error is jq's message when the text is not JSON.
+  static Result<JqValue, std::string> parse(std::string_view text);
+  // Whether it holds an object.
+  bool is_object() const;
   JqValue(const JqValue& other);
   JqValue(JqValue&& other) noexcept;
   JqValue& operator=(const JqValue& other);

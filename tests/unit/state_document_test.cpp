@@ -88,6 +88,56 @@ TEST(StateDocument, JqProgramsSeeEveryMemberSetBeforeAndAfterTheFirstConversion)
   EXPECT_EQ(run(".", state.for_jq()), state.value());
 }
 
+// Every run of an instance reads its state back from the stored text.
+TEST(StateDocumentFromText, TheStoredTextComesBackAsItWasWithTheSameValue) {
+  const std::string stored = persisted_text(sample_state());
+  auto state = StateDocument::from_text(stored);
+  ASSERT_TRUE(state.ok()) << state.error();
+  EXPECT_EQ(state->text(), stored);
+  EXPECT_EQ(state->value(), sample_state());
+  EXPECT_EQ(run(".", state->for_jq()), sample_state());
+  EXPECT_EQ(run("[.event.payload.amount, .event.payload.lines[1]]", state->for_jq()),
+            json::array({1900, 2.5}));
+}
+
+TEST(StateDocumentFromText, MembersSetAfterwardsAreSeenEverywhereWhicheverIsAskedFirst) {
+  const std::string stored = persisted_text(sample_state());
+  json expected = sample_state();
+  expected["first"] = {{"id", "eff_1"}};
+  expected["vars"] = {{"limit", 10}};
+  for (const bool tree_first : {false, true}) {
+    auto state = StateDocument::from_text(stored);
+    ASSERT_TRUE(state.ok());
+    if (tree_first) {
+      EXPECT_EQ(state->value(), sample_state());
+    }
+    state->set("first", {{"id", "eff_1"}});
+    state->set("vars", {{"limit", 10}});
+    EXPECT_EQ(state->text(), persisted_text(expected)) << tree_first;
+    EXPECT_EQ(state->value(), expected) << tree_first;
+    EXPECT_EQ(run(".", state->for_jq()), expected) << tree_first;
+  }
+}
+
+// Not what Weft writes, but what it must still read right: spaces, members out of order, a
+// repeated key (the last one counts, as for every parser here).
+TEST(StateDocumentFromText, AnyJsonObjectIsReadWithTheSameValue) {
+  const std::string text = R"( { "b" : [1, 2] , "a" : "x" , "n" : 12.5 , "a" : true } )";
+  auto state = StateDocument::from_text(text);
+  ASSERT_TRUE(state.ok()) << state.error();
+  const json expected = {{"a", true}, {"b", {1, 2}}, {"n", 12.5}};
+  EXPECT_EQ(state->value(), expected);
+  EXPECT_EQ(json::parse(state->text()), expected);
+  EXPECT_EQ(run(".", state->for_jq()), expected);
+}
+
+TEST(StateDocumentFromText, TextThatIsNoJsonObjectIsRefused) {
+  for (const char* text :
+       {"", "[1,2]", "\"text\"", "{\"a\":", "{\"a\":1} trailing", "{\"a\":nul}"}) {
+    EXPECT_FALSE(StateDocument::from_text(text).ok()) << text;
+  }
+}
+
 // A new instance's stored state is composed around its event's text as the mapping stage
 // printed it: it must be exactly what printing the whole state gives — key order, escapes,
 // replaced invalid UTF-8 and unreadable vars included.
