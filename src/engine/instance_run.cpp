@@ -94,8 +94,13 @@ InstanceRun::InstanceRun(const WorkflowDefinition& definition, JqCache& jq, Inst
     : def_(definition), jq_(jq), record_(std::move(record)), status_(record_.status) {
   auto state = StateDocument::from_text(record_.state_json);
   const json runtime = json::parse(record_.cursor_json, nullptr, false);
-  if (!state || runtime.is_discarded() || !runtime.is_object()) {
-    error_ = "the stored state of instance " + record_.id + " is not valid JSON";
+  if (!state) {
+    error_ =
+        "the stored state of instance " + record_.id + " is not a JSON object: " + state.error();
+    return;
+  }
+  if (runtime.is_discarded() || !runtime.is_object()) {
+    error_ = "the stored cursors of instance " + record_.id + " are not a JSON object";
     return;
   }
   state_ = std::move(*state);

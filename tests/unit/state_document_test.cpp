@@ -201,5 +201,41 @@ TEST(JqValue, NoRunKeepsAReferenceToItsInput) {
   EXPECT_EQ(input.holders(), 2);
 }
 
+// A stored instance this code cannot read is reported at once, saying which and why; the
+// executor then opens an exception for it instead of running on a guess.
+TEST(InstanceStart, AStoredInstanceThatCannotBeReadSaysWhichAndWhy) {
+  WorkflowDefinition definition;
+  definition.name = "billing";
+  definition.version = 1;
+  definition.steps.resize(1);
+  JqCache jq;
+  const InstanceRecord good = InstanceRun::start(definition, "wf_7", sample_state()["event"],
+                                                 "cus_1", "ce_1", 1024, "corr-1", 5000);
+  EXPECT_TRUE(InstanceRun(definition, jq, good).valid());
+
+  const auto error_of = [&](const std::string& state, const std::string& cursors) {
+    InstanceRecord r = good;
+    r.state_json = state;
+    r.cursor_json = cursors;
+    InstanceRun run(definition, jq, r);
+    EXPECT_FALSE(run.valid()) << state << " " << cursors;
+    return run.error();
+  };
+  for (const std::string state : {"", "[1]", R"({"event":)", R"({"a":tru})"}) {
+    const std::string error = error_of(state, good.cursor_json);
+    EXPECT_NE(error.find("the stored state of instance wf_7 is not a JSON object: "),
+              std::string::npos)
+        << error;
+  }
+  EXPECT_EQ(error_of(good.state_json, "[]"),
+            "the stored cursors of instance wf_7 are not a JSON object");
+  const std::string elsewhere =
+      error_of(good.state_json, R"({"cursors":[{"path":[5],"due":0,"entered":0}]})");
+  EXPECT_NE(elsewhere.find("the stored cursors of instance wf_7 are unreadable"), std::string::npos)
+      << elsewhere;
+  EXPECT_NE(elsewhere.find("cursor path 5 is not in this definition"), std::string::npos)
+      << elsewhere;
+}
+
 }  // namespace
 }  // namespace weft::engine
