@@ -46,9 +46,9 @@ constexpr int kWriterCacheKiB = 32 * 1024;
 // spill beyond this, so memory stays bounded.
 constexpr int kStatementJournalSpillBytes = 4 * 1024 * 1024;
 
-// Process-wide SQLite settings, before the first connection: library configuration is refused
-// once SQLite is initialised. Both only save work, so a process that initialised SQLite before
-// (a test opening a file directly) goes on without them.
+// Process-wide SQLite settings, before the first connection. The undo records' limit is refused
+// once SQLite is initialised (a process that opened a file before, as some tests do, then goes
+// on with the default); the VFS can be registered at any time. Both only save work.
 void prepare_library() {
   static const bool prepared = [] {
     sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, kStatementJournalSpillBytes);
