@@ -49,7 +49,7 @@ bool is_commit_frame_header(const void* data, int amount, sqlite3_int64 offset) 
 int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   WalFile& f = wal(file);
   if (f.pending == nullptr) f.pending = new (std::nothrow) std::vector<char>();
-  if (f.pending == nullptr) return SQLITE_IOERR_NOMEM;
+  if (f.pending == nullptr) return f.inner->pMethods->xWrite(f.inner, data, amount, offset);
   std::vector<char>& buffer = *f.pending;
   const bool follows = !buffer.empty() && offset == f.pending_at + sqlite3_int64(buffer.size());
   const auto size = static_cast<std::size_t>(amount);
@@ -59,7 +59,15 @@ int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 of
       return f.inner->pMethods->xWrite(f.inner, data, amount, offset);
     f.pending_at = offset;
   }
-  if (buffer.capacity() == 0) buffer.reserve(kWalWriteBufferBytes);
+  if (buffer.capacity() == 0) {
+    // SQLite calls this from C: no exception may leave it. Without the memory the write goes
+    // through unbuffered; once reserved, the buffer never grows (it is flushed before it would).
+    try {
+      buffer.reserve(kWalWriteBufferBytes);
+    } catch (const std::bad_alloc&) {
+      return f.inner->pMethods->xWrite(f.inner, data, amount, offset);  // unbuffered, then
+    }
+  }
   const auto* bytes = static_cast<const char*>(data);
   buffer.insert(buffer.end(), bytes, bytes + size);
   if (is_commit_frame_header(data, amount, offset)) f.commit_page_at = offset + amount;
