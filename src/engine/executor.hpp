@@ -153,7 +153,8 @@ class Executor {
   // that its `waits` are for; marks them handed to it.
   std::vector<std::pair<EventWaitRecord, CanonicalEventRecord>> claim(
       const InstanceRecord& instance, const std::vector<EventWaitRecord>& waits);
-  // Hands `event` to the instance of `w`; its wait takes it if it matches (logged either way).
+  // Hands `event` to the instance of `w`, whose wait takes it if it matches (a delivery and a
+  // failure are logged; an event the wait does not match is not).
   void hand_over(const EventWaitRecord& w, const CanonicalEventRecord& event,
                  const nlohmann::json& parsed);
   // An instance's run, from taking it off the timetable to scheduling it again: advance,
