@@ -45,7 +45,7 @@ bool element_to_jv(simdjson::dom::element element, int depth, jv& out) {
       return true;
     case Type::ARRAY: {
       const simdjson::dom::array items = element.get_array().value_unsafe();
-      jv array = jv_array();
+      jv array = jv_array_sized(static_cast<int>(items.size()));
       for (simdjson::dom::element item : items) {
         jv converted;
         if (!element_to_jv(item, depth + 1, converted)) {

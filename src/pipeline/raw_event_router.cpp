@@ -188,7 +188,10 @@ Routed RawEventRouter::route(const RawEvent& raw, std::int64_t now_ms, IdentityW
 void RawEventRouter::start_instances(const RawEvent& raw, const CanonicalEventRecord& event,
                                      const json& event_json, std::int64_t now_ms,
                                      Routed& out) const {
+  // Converted for libjq once, for every trigger program (filters and keys) that reads it.
+  std::optional<mapping::JqValue> event_value;
   for (const engine::WorkflowDefinition* def : catalog_->triggered_by(event.type)) {
+    if (!event_value) event_value.emplace(event_json);
     auto trigger_failed = [&](const std::string& what, const std::string& detail) {
       json context = raw_context(raw);
       context["canonical_event"] = event_json;
@@ -201,14 +204,14 @@ void RawEventRouter::start_instances(const RawEvent& raw, const CanonicalEventRe
       add_exception(out, std::move(e));
     };
     if (def->trigger.filter) {
-      auto pass = jq_.test(def->trigger.filter->text, event_json);
+      auto pass = jq_.test(def->trigger.filter->text, *event_value);
       if (!pass) {
         trigger_failed("filter", "failed: " + pass.error());
         continue;
       }
       if (!*pass) continue;
     }
-    auto key_value = jq_.first(def->trigger.key.text, event_json);
+    auto key_value = jq_.first(def->trigger.key.text, *event_value);
     if (!key_value) {
       trigger_failed("key", "failed: " + key_value.error());
       continue;

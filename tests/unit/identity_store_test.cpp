@@ -184,6 +184,30 @@ TEST_P(IdentityStoreContract, ARecordTakesOnlyNewerFieldsAndReportsRealChanges) 
   EXPECT_TRUE(changed(write(newer, 9000)).empty());
 }
 
+TEST_P(IdentityStoreContract, FieldsOfAnyNameAndValueReadBackAsWritten) {
+  two_customers();
+  const std::map<std::string, std::string> fields{
+      {"name", R"("Müller \"& Söhne\" GmbH")"},
+      {"note\twith \"quotes\" and ünïcode", R"({"empty":{},"lines":["a\nb",null,1.5,-2,true]})"},
+      {"", "[]"},
+      {"count", "12345678901234"}};  // each as printed compactly, the form values are kept in
+  IdentityWrites w;
+  w.updates = {update("cus_a", 10'000, 3, fields, "ce_1"),
+               update("cus_a", 11'000, 4, {{"status", R"("active")"}}, "ce_2")};
+  write(w);
+  open();  // the SQLite store: read back from the stored text
+  auto record = ok(store().load_record("cus_a"));
+  ASSERT_TRUE(record.has_value());
+  ASSERT_EQ(record->fields.size(), fields.size() + 1);
+  for (const auto& [name, value] : fields) {
+    EXPECT_EQ(record->fields.at(name).value_json, value) << name;
+    EXPECT_EQ(record->fields.at(name).event_id, "ce_1") << name;
+    EXPECT_EQ(record->fields.at(name).platform_seq, 3) << name;
+  }
+  EXPECT_EQ(record->fields.at("status").event_id, "ce_2");
+  EXPECT_EQ(record->fields.at("status").platform_time_ms, 11'000);
+}
+
 TEST_P(IdentityStoreContract, WithinOneSecondThePlatformSequenceOrdersEvents) {
   two_customers();
   // Both at 20 s (Stripe stamps whole seconds); seq 7 came after seq 5 on the platform.
@@ -257,6 +281,19 @@ TEST_P(IdentityStoreContract, AMergeRepointsEveryLinkKeyAndRecordAndIsAudited) {
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].canonical_id, "cus_a");
   EXPECT_EQ(ok(store().find_link("customer", "salesforce", "001X"))->canonical_id, "cus_a");
+
+  // A replayed write that creates the merged entity again leaves it merged, and what it links
+  // lands on the survivor as well.
+  IdentityWrites replayed;
+  replayed.entities = {entity("cus_b")};
+  replayed.links = {link("hubspot", "h_1", "cus_b")};
+  replayed.updates = {update("cus_b", 14'000, 0, {{"phone", "\"3\""}}, "ce_replayed")};
+  changes = write(replayed);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].canonical_id, "cus_a");
+  EXPECT_EQ(ok(store().load_entity("cus_b"))->merged_into, "cus_a");
+  EXPECT_EQ(ok(store().find_link("customer", "hubspot", "h_1"))->canonical_id, "cus_a");
+  EXPECT_EQ(ok(store().load_record("cus_a"))->fields.at("phone").value_json, "\"3\"");
 }
 
 TEST_P(IdentityStoreContract, MergesChainToTheLastSurvivor) {

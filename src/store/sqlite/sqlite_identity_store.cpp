@@ -5,6 +5,8 @@
 #include "store/sqlite/sqlite_identity_store.hpp"
 
 #include <algorithm>
+#include <cassert>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -134,24 +136,39 @@ bool same_source(const FieldState& a, const FieldState& b) {
          a.platform_time_ms == b.platform_time_ms && a.platform_seq == b.platform_seq;
 }
 
+// Each field's value is spliced in as it is kept (nlohmann's compact print of the value, see
+// record_update), not parsed and printed again: the mapping stage writes a record for nearly
+// every event. The key order is the printed tree's ("fields" before "sources").
 std::string fields_to_json(const CanonicalRecord& record) {
   std::vector<const FieldState*> sources;  // distinct, in order of first use
-  json source_list = json::array();
-  json fields = json::object();
+  std::string text = R"({"fields":{)";
   for (const auto& [name, f] : record.fields) {
     const auto found = std::find_if(sources.begin(), sources.end(),
                                     [&](const FieldState* s) { return same_source(*s, f); });
     const auto index = static_cast<std::size_t>(found - sources.begin());
-    if (found == sources.end()) {
-      sources.push_back(&f);
-      source_list.push_back({{"connector", f.connector},
-                             {"event_id", f.event_id},
-                             {"time_ms", f.platform_time_ms},
-                             {"seq", f.platform_seq}});
-    }
-    fields[name] = json::array({json::parse(f.value_json), index});
+    if (found == sources.end()) sources.push_back(&f);
+    if (text.back() != '{') text += ',';
+    text += json(name).dump();
+    text += ":[";
+    text += f.value_json;
+    text += ',';
+    text += std::to_string(index);
+    text += ']';
   }
-  return json{{"sources", std::move(source_list)}, {"fields", std::move(fields)}}.dump();
+  json source_list = json::array();
+  for (const FieldState* f : sources) {
+    source_list.push_back({{"connector", f->connector},
+                           {"event_id", f->event_id},
+                           {"time_ms", f->platform_time_ms},
+                           {"seq", f->platform_seq}});
+  }
+  text += R"(},"sources":)";
+  text += source_list.dump();
+  text += '}';
+  // Debug builds: the text is what printing its tree gives, as before; a value kept in any
+  // other form would not be.
+  assert(json::parse(text).dump() == text);
+  return text;
 }
 
 CanonicalRecord read_record(const StmtLease& row) {
@@ -216,20 +233,36 @@ StoreResult<int> save_record(Connection& db, const CanonicalRecord& record) {
       "save canonical record", record.canonical_id);
 }
 
-// The live id `id` names, or not_found naming `what`.
-StoreResult<IdentityEntity> target(Connection& db, std::string_view id, const char* what) {
-  auto entity = live_on(db, id);
-  if (!entity) return fail(std::move(entity).error());
-  if (!entity->has_value()) {
-    return fail(StoreError{StoreErrc::not_found,
-                           std::string(what) + " of an unknown entity " + std::string(id)});
-  }
-  return std::move(**entity);
-}
+// The live entities one write_identity names, each looked up once: nothing there merges, so
+// what an id resolves to holds for the whole write, and an entity it has just created is live.
+// (Five lookups an event otherwise: its links, its record and both ends of its relation.)
+class LiveEntities {
+ public:
+  explicit LiveEntities(Connection& db) : db_(db) {}
 
-StoreResult<RecordChange> update_record(Connection& db, const RecordUpdate& update,
-                                        std::int64_t at_ms) {
-  auto entity = target(db, update.canonical_id, "record");
+  void created(const IdentityEntity& entity) { known_.insert_or_assign(entity.id, entity); }
+
+  // The live entity `id` names, or not_found naming `what`.
+  StoreResult<IdentityEntity> of(std::string_view id, const char* what) {
+    if (const auto it = known_.find(id); it != known_.end()) return it->second;
+    auto entity = live_on(db_, id);
+    if (!entity) return fail(std::move(entity).error());
+    if (!entity->has_value()) {
+      return fail(StoreError{StoreErrc::not_found,
+                             std::string(what) + " of an unknown entity " + std::string(id)});
+    }
+    known_.emplace(std::string(id), **entity);
+    return std::move(**entity);
+  }
+
+ private:
+  Connection& db_;
+  std::map<std::string, IdentityEntity, std::less<>> known_;
+};
+
+StoreResult<RecordChange> update_record(Connection& db, LiveEntities& live,
+                                        const RecordUpdate& update, std::int64_t at_ms) {
+  auto entity = live.of(update.canonical_id, "record");
   if (!entity) return fail(std::move(entity).error());
   auto stored = record_on(db, entity->id);
   if (!stored) return fail(std::move(stored).error());
@@ -302,6 +335,7 @@ StoreResult<void> merge_relations(Connection& db, std::string_view from_id,
 
 StoreResult<std::vector<RecordChange>> write_identity(Connection& db, const IdentityWrites& writes,
                                                       std::int64_t at_ms) {
+  LiveEntities live(db);
   for (const IdentityEntity& e : writes.entities) {
     auto done = execute(
         db, kInsertEntity,
@@ -310,9 +344,11 @@ StoreResult<std::vector<RecordChange>> write_identity(Connection& db, const Iden
         },
         "create canonical entity", e.id);
     if (!done) return fail(std::move(done).error());
+    // Inserted now, so live and unmerged; one that existed (a replay) is looked up when named.
+    if (*done == 1) live.created(IdentityEntity{e.id, e.kind, e.created_at_ms, ""});
   }
   for (const IdentityLink& link : writes.links) {
-    auto entity = target(db, link.canonical_id, "link");
+    auto entity = live.of(link.canonical_id, "link");
     if (!entity) return fail(std::move(entity).error());
     auto done = execute(
         db, kInsertLink,
@@ -330,7 +366,7 @@ StoreResult<std::vector<RecordChange>> write_identity(Connection& db, const Iden
     if (!done) return fail(std::move(done).error());
   }
   for (const IdentityKey& key : writes.keys) {
-    auto entity = target(db, key.canonical_id, "key");
+    auto entity = live.of(key.canonical_id, "key");
     if (!entity) return fail(std::move(entity).error());
     auto done = execute(
         db, kInsertKey,
@@ -348,14 +384,14 @@ StoreResult<std::vector<RecordChange>> write_identity(Connection& db, const Iden
   }
   std::vector<RecordChange> changes;
   for (const RecordUpdate& update : writes.updates) {
-    auto change = update_record(db, update, at_ms);
+    auto change = update_record(db, live, update, at_ms);
     if (!change) return fail(std::move(change).error());
     changes.push_back(std::move(*change));
   }
   for (IdentityRelation relation : writes.relations) {
-    auto entity = target(db, relation.canonical_id, "relation");
+    auto entity = live.of(relation.canonical_id, "relation");
     if (!entity) return fail(std::move(entity).error());
-    auto related = target(db, relation.related_id, "relation");
+    auto related = live.of(relation.related_id, "relation");
     if (!related) return fail(std::move(related).error());
     relation.canonical_id = entity->id;
     relation.related_id = related->id;
