@@ -186,11 +186,12 @@ TEST_P(IdentityStoreContract, ARecordTakesOnlyNewerFieldsAndReportsRealChanges) 
 
 TEST_P(IdentityStoreContract, FieldsOfAnyNameAndValueReadBackAsWritten) {
   two_customers();
+  // Values in the form record_update keeps them: nlohmann's compact print.
   const std::map<std::string, std::string> fields{
       {"name", R"("Müller \"& Söhne\" GmbH")"},
       {"note\twith \"quotes\" and ünïcode", R"({"empty":{},"lines":["a\nb",null,1.5,-2,true]})"},
       {"", "[]"},
-      {"count", "12345678901234"}};  // each as printed compactly, the form values are kept in
+      {"count", "12345678901234"}};
   IdentityWrites w;
   w.updates = {update("cus_a", 10'000, 3, fields, "ce_1"),
                update("cus_a", 11'000, 4, {{"status", R"("active")"}}, "ce_2")};
