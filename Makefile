@@ -2,7 +2,7 @@
 # Debian packages first (as root), then configure and build.
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps build release test test-dev test-asan demo bench fuzz format lint clean
+.PHONY: all deps test-deps build release test test-dev test-asan demo bench bench-node-red fuzz format lint clean
 
 all: build
 
@@ -40,6 +40,10 @@ demo: build
 
 bench: release
 	@scripts/bench.sh
+
+# The engine benchmark's flow run by Node-RED (bench/node-red), the budget's yardstick.
+bench-node-red: release
+	@scripts/bench.sh node-red
 
 # Fuzz targets (fuzz/, libFuzzer with clang), each run for FUZZ_SECONDS on its seed corpus.
 FUZZ_SECONDS ?= 60

@@ -49,6 +49,7 @@ constexpr double kBudget = 3500;  // completed workflows/s, synchronous=FULL, 2 
 
 struct Options {
   std::string weft = WEFT_BINARY;
+  bool durable_hub = true;  // false: the relay or Node-RED, which keep nothing
   double rate = 3500;
   double duration = 10;
   double warmup = 2;  // seconds at min(rate, 500)/s before the phases, not reported
@@ -421,8 +422,12 @@ int run(const Options& options) {
                 target.base_url().c_str(), options.target_latency_ms, options.target_threads);
     std::printf("  client   %d keep-alive connections, open loop, %zu-byte invoice.paid webhooks\n",
                 options.connections, options.body_bytes);
-    std::printf("  storage  %s (%s), synchronous=%s\n", (dir / "weft.db").c_str(),
-                filesystem_type(dir).c_str(), options.synchronous.c_str());
+    if (options.durable_hub) {
+      std::printf("  storage  %s (%s), synchronous=%s\n", (dir / "weft.db").c_str(),
+                  filesystem_type(dir).c_str(), options.synchronous.c_str());
+    } else {
+      std::printf("  storage  none: this hub keeps nothing (no Weft metrics either)\n");
+    }
     const auto [one, five] = load_average();
     std::printf("  machine  %u CPUs, load average %s %s before the run; %s\n",
                 std::thread::hardware_concurrency(), one.c_str(), five.c_str(),
@@ -573,8 +578,15 @@ int main(int argc, char** argv) {
   app.add_flag("--relay-hub", relay_hub,
                "Diagnostics: the hub is this program relaying each webhook's three calls, with no storage, "
                "mapping or engine (the ceiling of this flow on this machine)");
+  bool node_red = false;
+  app.add_flag("--node-red", node_red,
+               "Comparison: the hub is Node-RED running the same flow without durability "
+               "(bench/node-red; scripts/bench.sh node-red installs it)")
+      ->excludes("--relay-hub");
   CLI11_PARSE(app, argc, argv);
   if (relay_hub) options.weft = std::filesystem::read_symlink("/proc/self/exe").string();
+  if (node_red) options.weft = WEFT_NODE_RED_SERVE;
+  options.durable_hub = !relay_hub && !node_red;
   if (options.rate <= 0 || options.duration <= 0 || options.max_start <= 0) {
     std::cerr << "workflow_bench: rates and durations must be positive\n";
     return 2;

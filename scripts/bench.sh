@@ -3,6 +3,9 @@
 # Usage: scripts/bench.sh                      both benchmarks with their defaults
 #        scripts/bench.sh ingest [options...]  the ingest benchmark only, e.g. --rate 30000 --json
 #        scripts/bench.sh workflow [options...] the engine benchmark only, e.g. --max, --rate 1000
+#        scripts/bench.sh node-red [options...] the engine benchmark's flow run by Node-RED, without
+#                                               durability (the budget's yardstick; default --max);
+#                                               installs bench/node-red's pinned packages first
 #   Extra options also come from $BENCH_ARGS (ingest_bench) and $WORKFLOW_BENCH_ARGS
 #   (workflow_bench). docs/benchmarks.md explains the method and figures.
 set -euo pipefail
@@ -13,7 +16,7 @@ weft=$build/weft
 
 which=all
 case ${1:-} in
-  ingest | workflow | all) which=$1; shift ;;
+  ingest | workflow | node-red | all) which=$1; shift ;;
   -*) which=ingest ;;  # options alone: the ingest benchmark, as before
 esac
 if [[ $which == all && $# -gt 0 ]]; then
@@ -46,5 +49,16 @@ if [[ $which == all ]]; then echo; fi
 if [[ $which == workflow || $which == all ]]; then
   # shellcheck disable=SC2086  # WORKFLOW_BENCH_ARGS is a list of words on purpose
   "$build/bench/workflow_bench" --weft "$weft" ${WORKFLOW_BENCH_ARGS:-} "$@" || status=$?
+fi
+if [[ $which == node-red ]]; then
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "bench: Node.js and npm are needed for the Node-RED run (make test-deps installs them)" >&2
+    exit 1
+  fi
+  if [[ ! -f $root/bench/node-red/node_modules/node-red/red.js ]]; then
+    (cd "$root/bench/node-red" && npm ci --no-audit --no-fund)
+  fi
+  (($# > 0)) || set -- --max --max-start 100
+  "$build/bench/workflow_bench" --node-red "$@" || status=$?
 fi
 exit "$status"
