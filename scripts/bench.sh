@@ -55,8 +55,12 @@ if [[ $which == node-red ]]; then
     echo "bench: Node.js and npm are needed for the Node-RED run (make test-deps installs them)" >&2
     exit 1
   fi
-  if [[ ! -f $root/bench/node-red/node_modules/node-red/red.js ]]; then
-    (cd "$root/bench/node-red" && npm ci --no-audit --no-fund)
+  # Installed, or reinstalled when the pinned version changed.
+  node_red=$root/bench/node-red
+  wanted=$(node -p "require('$node_red/package.json').dependencies['node-red']")
+  installed=$(node -p "require('$node_red/node_modules/node-red/package.json').version" 2>/dev/null || true)
+  if [[ $installed != "$wanted" ]]; then
+    (cd "$node_red" && npm ci --no-audit --no-fund)
   fi
   (($# > 0)) || set -- --max --max-start 100
   "$build/bench/workflow_bench" --node-red "$@" || status=$?
