@@ -413,11 +413,15 @@ int run(const Options& options) {
   HubProcess hub(options.weft, dir / "weft.yaml", dir / "weft.log", port,
                  pin ? options.hub_cpu : -1, nice);
   if (!options.json) {
-    std::printf("weft workflow benchmark\n  hub      %s (pid %d) on 127.0.0.1:%u, %s; "
-                "engine.workers %d, hub.threads %d\n",
+    // engine.workers and hub.threads are Weft's settings; the relay and Node-RED have their own.
+    const std::string settings = options.durable_hub
+                                     ? "engine.workers " + std::to_string(options.workers) +
+                                           ", hub.threads " + std::to_string(options.hub_threads)
+                                     : "its own settings";
+    std::printf("weft workflow benchmark\n  hub      %s (pid %d) on 127.0.0.1:%u, %s; %s\n",
                 options.weft.c_str(), hub.pid(), port,
                 pin ? ("pinned to CPU " + std::to_string(options.hub_cpu)).c_str() : "not pinned",
-                options.workers, options.hub_threads);
+                settings.c_str());
     std::printf("  target   EffectTarget at %s, %.1f ms latency, %d thread(s), in this process\n",
                 target.base_url().c_str(), options.target_latency_ms, options.target_threads);
     std::printf("  client   %d keep-alive connections, open loop, %zu-byte invoice.paid webhooks\n",
